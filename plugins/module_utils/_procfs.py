@@ -1,0 +1,520 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) hostops.fleet contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The one reader of /proc, /sys and the udev database for hostops.fleet.
+
+This is a private module_utils file: its API may change without notice.
+
+Every file under ``<root>/proc``, ``<root>/sys``, ``<root>/run/udev`` and
+``<root>/dev/disk`` is opened here and nowhere else, and each file is parsed in
+exactly one function, into named fields (psutil's discipline). Collectors take a
+``ProcFS`` so that unit tests can point it at fixture trees captured from real
+hosts.
+
+Errors are mapped once: ENOENT/ESRCH means the process (or file) is gone and
+the call returns None; EACCES/EPERM means we are not allowed, the call returns
+None and the denial is counted so the module can emit one warning that says to
+use become. Nothing here raises for a vanished process.
+
+Fixture trees store the links of /proc (``ns/*``, ``fd/*``, ``exe``) as regular
+files whose content is the link target, because git and ansible-test do not keep
+dangling symlinks; ``readlink`` accepts both.
+
+Only the standard library is used, and only syscalls (os.open/os.read), never
+the builtin open(): this code runs once per process on hosts with 10,000 of them.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import threading
+import time
+from collections import namedtuple
+
+GONE_ERRNOS = (errno.ENOENT, errno.ESRCH, errno.ENOTDIR)
+DENIED_ERRNOS = (errno.EACCES, errno.EPERM)
+
+# Large enough for every file read here in one read() call, except cmdline and
+# mountinfo, which are read in a loop.
+READ_CHUNK = 65536
+
+# /proc/PID/stat fields after the parenthesised comm, by index (field N of proc(5) is N - 3).
+_STAT_STATE, _STAT_PPID, _STAT_PGRP, _STAT_SESSION, _STAT_TTY = 0, 1, 2, 3, 4
+_STAT_FLAGS = 6
+_STAT_UTIME, _STAT_STIME = 11, 12
+_STAT_PRIORITY, _STAT_NICE, _STAT_THREADS = 15, 16, 17
+_STAT_STARTTIME, _STAT_VSIZE, _STAT_RSS = 19, 20, 21
+_STAT_PROCESSOR = 36
+_STAT_BLKIO_TICKS = 39
+
+PF_KTHREAD = 0x00200000
+
+PidStat = namedtuple('PidStat', [
+    'pid', 'comm', 'state', 'ppid', 'pgrp', 'session', 'tty_nr', 'flags',
+    'utime', 'stime', 'priority', 'nice', 'num_threads', 'starttime',
+    'vsize', 'rss_pages', 'processor', 'blkio_ticks',
+])
+
+PidStatus = namedtuple('PidStatus', ['uid', 'euid', 'gid', 'egid', 'nspid'])
+
+CpuTimes = namedtuple('CpuTimes', [
+    'user', 'nice', 'system', 'idle', 'iowait', 'irq', 'softirq', 'steal', 'guest', 'guest_nice',
+])
+
+SystemStat = namedtuple('SystemStat', [
+    'cpu', 'per_cpu', 'btime', 'ctxt', 'processes', 'procs_running', 'procs_blocked',
+])
+
+LoadAvg = namedtuple('LoadAvg', ['load1', 'load5', 'load15', 'runnable', 'scheduling_entities', 'last_pid'])
+
+MountEntry = namedtuple('MountEntry', [
+    'mount_id', 'parent_id', 'major', 'minor', 'root', 'mount_point', 'options',
+    'optional_fields', 'fstype', 'source', 'super_options',
+])
+
+DiskStat = namedtuple('DiskStat', [
+    'major', 'minor', 'name',
+    'reads', 'reads_merged', 'sectors_read', 'read_ms',
+    'writes', 'writes_merged', 'sectors_written', 'write_ms',
+    'in_flight', 'io_ms', 'weighted_io_ms',
+    'discards', 'discards_merged', 'sectors_discarded', 'discard_ms',
+    'flushes', 'flush_ms',
+])
+
+PidIO = namedtuple('PidIO', [
+    'rchar', 'wchar', 'syscr', 'syscw', 'read_bytes', 'write_bytes', 'cancelled_write_bytes',
+])
+
+CgroupEntry = namedtuple('CgroupEntry', ['hierarchy', 'controllers', 'path'])
+
+StatvfsResult = namedtuple('StatvfsResult', ['status', 'value', 'error'])
+
+
+def _unescape_mount_field(field):
+    r"""Decode the octal escapes (\040 space, \011 tab, \012 newline, \134 backslash) of mountinfo."""
+    if '\\' not in field:
+        return field
+    out = []
+    i = 0
+    while i < len(field):
+        if field[i] == '\\' and i + 4 <= len(field) and field[i + 1:i + 4].isdigit():
+            out.append(chr(int(field[i + 1:i + 4], 8)))
+            i += 4
+        else:
+            out.append(field[i])
+            i += 1
+    return ''.join(out)
+
+
+class ProcFS(object):
+    """Read and parse kernel and udev files below ``root`` (``/`` on a live host)."""
+
+    def __init__(self, root='/'):
+        self.root = root
+        self.proc = os.path.join(root, 'proc')
+        self.sys = os.path.join(root, 'sys')
+        self.live = os.path.realpath(root) == '/'
+        # Per-host constants: fixture trees captured on other hosts may override them.
+        self.clock_ticks = os.sysconf('SC_CLK_TCK')
+        self.page_size = os.sysconf('SC_PAGE_SIZE')
+        self.denied = {}
+        self.gone = 0
+        self._usernames = {}
+        self._passwd = None
+
+    # ------------------------------------------------------------------ primitives
+
+    def _note_error(self, exc, what):
+        if exc.errno in DENIED_ERRNOS:
+            self.denied[what] = self.denied.get(what, 0) + 1
+        elif exc.errno in GONE_ERRNOS:
+            self.gone += 1
+        else:
+            self.denied[what] = self.denied.get(what, 0) + 1
+
+    def read_bytes(self, path, what='file', limit=None):
+        """Return the content of an absolute path, or None if it is gone or unreadable.
+
+        ``limit`` caps how much is read (cmdline of a huge process); None reads to EOF.
+        """
+        try:
+            fd = os.open(path, os.O_RDONLY)
+        except OSError as exc:
+            self._note_error(exc, what)
+            return None
+        try:
+            data = os.read(fd, READ_CHUNK if limit is None else min(limit, READ_CHUNK))
+            if len(data) == READ_CHUNK and (limit is None or limit > READ_CHUNK):
+                chunks = [data]
+                total = len(data)
+                while limit is None or total < limit:
+                    chunk = os.read(fd, READ_CHUNK)
+                    if not chunk:
+                        break
+                    chunks.append(chunk)
+                    total += len(chunk)
+                data = b''.join(chunks)
+                if limit is not None:
+                    data = data[:limit]
+            return data
+        except OSError as exc:
+            # ESRCH from read() of a process that exited after open().
+            self._note_error(exc, what)
+            return None
+        finally:
+            os.close(fd)
+
+    def read_text(self, path, what='file'):
+        data = self.read_bytes(path, what)
+        return None if data is None else data.decode('utf-8', 'replace')
+
+    def readlink(self, path, what='link'):
+        """Return a link target; fixture trees store it as a regular file's content."""
+        try:
+            return os.readlink(path)
+        except OSError as exc:
+            if exc.errno == errno.EINVAL:
+                text = self.read_text(path, what)
+                return None if text is None else text.strip()
+            self._note_error(exc, what)
+            return None
+
+    def listdir(self, path, what='directory'):
+        try:
+            return os.listdir(path)
+        except OSError as exc:
+            self._note_error(exc, what)
+            return None
+
+    def path(self, *parts):
+        """An absolute path below root, e.g. path('run', 'udev', 'data')."""
+        return os.path.join(self.root, *parts)
+
+    # ------------------------------------------------------------------ processes
+
+    def pids(self):
+        """Every numeric entry of /proc, sorted."""
+        names = self.listdir(self.proc, 'proc') or []
+        return sorted(int(name) for name in names if name.isdigit())
+
+    def pid_stat(self, pid):
+        """/proc/PID/stat as a PidStat, or None if the process is gone."""
+        data = self.read_bytes('%s/%d/stat' % (self.proc, pid), 'stat')
+        if not data:
+            return None
+        # comm may hold spaces and parentheses: it ends at the last ')'.
+        close = data.rfind(b')')
+        comm = data[data.find(b'(') + 1:close].decode('utf-8', 'replace')
+        f = data[close + 2:].split()
+        return PidStat(
+            pid, comm, f[_STAT_STATE].decode('ascii', 'replace'), int(f[_STAT_PPID]),
+            int(f[_STAT_PGRP]), int(f[_STAT_SESSION]), int(f[_STAT_TTY]), int(f[_STAT_FLAGS]),
+            int(f[_STAT_UTIME]), int(f[_STAT_STIME]), int(f[_STAT_PRIORITY]), int(f[_STAT_NICE]),
+            int(f[_STAT_THREADS]), int(f[_STAT_STARTTIME]), int(f[_STAT_VSIZE]), int(f[_STAT_RSS]),
+            int(f[_STAT_PROCESSOR]) if len(f) > _STAT_PROCESSOR else -1,
+            int(f[_STAT_BLKIO_TICKS]) if len(f) > _STAT_BLKIO_TICKS else 0,
+        )
+
+    def pid_status(self, pid):
+        """The Uid/Gid/NSpid lines of /proc/PID/status, or None if the process is gone."""
+        data = self.read_bytes('%s/%d/status' % (self.proc, pid), 'status')
+        if not data:
+            return None
+        return PidStatus(
+            *(self._status_ids(data, b'\nUid:') + self._status_ids(data, b'\nGid:')),
+            nspid=self._status_numbers(data, b'\nNSpid:'),
+        )
+
+    @staticmethod
+    def _status_numbers(data, key):
+        start = data.find(key)
+        if start < 0:
+            return []
+        end = data.find(b'\n', start + 1)
+        return [int(x) for x in data[start + len(key):end if end > 0 else None].split()]
+
+    @classmethod
+    def _status_ids(cls, data, key):
+        """(real, effective) of a Uid:/Gid: line; -1 when missing."""
+        numbers = cls._status_numbers(data, key)
+        if len(numbers) < 2:
+            return (-1, -1)
+        return (numbers[0], numbers[1])
+
+    def pid_cmdline(self, pid, limit=None):
+        """argv of a process as a list of str ([] for kernel threads and zombies), None if gone."""
+        data = self.read_bytes('%s/%d/cmdline' % (self.proc, pid), 'cmdline', limit)
+        if data is None:
+            return None
+        if not data:
+            return []
+        if data.endswith(b'\0'):
+            data = data[:-1]
+        return data.decode('utf-8', 'replace').split('\0')
+
+    def pid_io(self, pid):
+        """/proc/PID/io as PidIO (needs ptrace-read access), or None."""
+        data = self.read_bytes('%s/%d/io' % (self.proc, pid), 'io')
+        if not data:
+            return None
+        values = {}
+        for line in data.split(b'\n'):
+            key, sep, value = line.partition(b':')
+            if sep:
+                values[key.decode('ascii')] = int(value)
+        return PidIO(*(values.get(name, 0) for name in PidIO._fields))
+
+    def pid_namespaces(self, pid):
+        """{type: inode} from the links in /proc/PID/ns ('net:[4026531840]'), or None."""
+        base = '%s/%d/ns' % (self.proc, pid)
+        names = self.listdir(base, 'ns')
+        if names is None:
+            return None
+        result = {}
+        for name in names:
+            target = self.readlink('%s/%s' % (base, name), 'ns')
+            if target and target.endswith(']'):
+                result[name] = int(target[target.index('[') + 1:-1])
+        return result
+
+    def pid_cgroups(self, pid):
+        """/proc/PID/cgroup as a list of CgroupEntry, or None."""
+        text = self.read_text('%s/%d/cgroup' % (self.proc, pid), 'cgroup')
+        if text is None:
+            return None
+        entries = []
+        for line in text.splitlines():
+            parts = line.split(':', 2)
+            if len(parts) == 3:
+                entries.append(CgroupEntry(int(parts[0]), parts[1], parts[2]))
+        return entries
+
+    def pid_fd_targets(self, pid, limit):
+        """[(fd, target)] for at most ``limit`` open descriptors of a process, or None."""
+        base = '%s/%d/fd' % (self.proc, pid)
+        names = self.listdir(base, 'fd')
+        if names is None:
+            return None
+        targets = []
+        for name in sorted(names, key=int)[:limit]:
+            target = self.readlink('%s/%s' % (base, name), 'fd')
+            if target is not None:
+                targets.append((int(name), target))
+        return targets
+
+    def stat_path(self, path):
+        """os.stat of a path (a file a process holds open), None if gone or denied."""
+        try:
+            return os.stat(path)
+        except OSError as exc:
+            self._note_error(exc, 'stat')
+            return None
+
+    # ------------------------------------------------------------------ users
+
+    def username(self, uid):
+        """Name for a uid, cached per uid (lookups dominate the cost of ps otherwise)."""
+        name = self._usernames.get(uid)
+        if name is None:
+            name = self._lookup_username(uid)
+            self._usernames[uid] = name
+        return name
+
+    def _lookup_username(self, uid):
+        if self.live:
+            import pwd  # deferred: only live hosts use NSS
+            try:
+                return pwd.getpwuid(uid).pw_name
+            except KeyError:
+                return str(uid)
+        if self._passwd is None:
+            self._passwd = {}
+            for line in (self.read_text(self.path('etc', 'passwd'), 'passwd') or '').splitlines():
+                fields = line.split(':')
+                if len(fields) > 2 and fields[2].isdigit():
+                    self._passwd.setdefault(int(fields[2]), fields[0])
+        return self._passwd.get(uid, str(uid))
+
+    # ------------------------------------------------------------------ system-wide
+
+    def system_stat(self):
+        """/proc/stat: aggregate and per-cpu CpuTimes (in ticks), btime and counters."""
+        text = self.read_text(self.proc + '/stat', 'stat')
+        if text is None:
+            return None
+        cpu, per_cpu, values = None, [], {}
+        for line in text.splitlines():
+            name, _, rest = line.partition(' ')
+            if name.startswith('cpu'):
+                numbers = [int(x) for x in rest.split()]
+                times = CpuTimes(*(numbers + [0] * 10)[:10])
+                if name == 'cpu':
+                    cpu = times
+                else:
+                    per_cpu.append(times)
+            elif name in ('btime', 'ctxt', 'processes', 'procs_running', 'procs_blocked'):
+                values[name] = int(rest)
+        return SystemStat(cpu, per_cpu, values.get('btime', 0), values.get('ctxt', 0),
+                          values.get('processes', 0), values.get('procs_running', 0),
+                          values.get('procs_blocked', 0))
+
+    def meminfo(self):
+        """/proc/meminfo as {field: bytes} (kB values converted; HugePages_* are counts)."""
+        text = self.read_text(self.proc + '/meminfo', 'meminfo')
+        if text is None:
+            return None
+        result = {}
+        for line in text.splitlines():
+            key, _, rest = line.partition(':')
+            parts = rest.split()
+            if parts:
+                value = int(parts[0])
+                result[key] = value * 1024 if len(parts) > 1 and parts[1] == 'kB' else value
+        return result
+
+    def loadavg(self):
+        text = self.read_text(self.proc + '/loadavg', 'loadavg')
+        if text is None:
+            return None
+        parts = text.split()
+        runnable, _, entities = parts[3].partition('/')
+        return LoadAvg(float(parts[0]), float(parts[1]), float(parts[2]),
+                       int(runnable), int(entities), int(parts[4]))
+
+    def uptime(self):
+        """Seconds since boot, from /proc/uptime."""
+        text = self.read_text(self.proc + '/uptime', 'uptime')
+        return None if text is None else float(text.split()[0])
+
+    def mountinfo(self, pid='self'):
+        """/proc/<pid>/mountinfo as a list of MountEntry, escapes decoded."""
+        text = self.read_text('%s/%s/mountinfo' % (self.proc, pid), 'mountinfo')
+        if text is None:
+            return None
+        mounts = []
+        for line in text.splitlines():
+            fields = line.split(' ')
+            try:
+                sep = fields.index('-', 6)
+            except ValueError:
+                continue
+            major, _, minor = fields[2].partition(':')
+            mounts.append(MountEntry(
+                int(fields[0]), int(fields[1]), int(major), int(minor),
+                _unescape_mount_field(fields[3]), _unescape_mount_field(fields[4]), fields[5],
+                fields[6:sep], fields[sep + 1], _unescape_mount_field(fields[sep + 2]),
+                fields[sep + 3] if len(fields) > sep + 3 else '',
+            ))
+        return mounts
+
+    def diskstats(self):
+        """/proc/diskstats as DiskStat rows; the 14-, 18- and 20-field layouts all fit (missing = 0)."""
+        text = self.read_text(self.proc + '/diskstats', 'diskstats')
+        if text is None:
+            return None
+        width = len(DiskStat._fields)
+        rows = []
+        for line in text.splitlines():
+            parts = line.split()
+            if len(parts) < 14:
+                continue
+            numbers = [int(x) for x in parts[3:]] + [0] * (width - 3)
+            rows.append(DiskStat(int(parts[0]), int(parts[1]), parts[2], *numbers[:width - 3]))
+        return rows
+
+    # ------------------------------------------------------------------ /sys and udev
+
+    def sys_text(self, *parts):
+        """Stripped text of a file below <root>/sys, or None."""
+        text = self.read_text(os.path.join(self.sys, *parts), 'sys')
+        return None if text is None else text.strip()
+
+    def sys_listdir(self, *parts):
+        return self.listdir(os.path.join(self.sys, *parts), 'sys')
+
+    def sys_readlink(self, *parts):
+        return self.readlink(os.path.join(self.sys, *parts), 'sys')
+
+    def udev_properties(self, major, minor):
+        """The E: lines of /run/udev/data/b<major>:<minor> (ID_FS_UUID, ID_FS_LABEL, ...)."""
+        text = self.read_text(self.path('run', 'udev', 'data', 'b%d:%d' % (major, minor)), 'udev')
+        properties = {}
+        for line in (text or '').splitlines():
+            if line.startswith('E:'):
+                key, _, value = line[2:].partition('=')
+                properties[key] = value
+        return properties
+
+    def disk_links(self, kind):
+        """{link name: target basename} of /dev/disk/by-<kind> (by-uuid, by-label)."""
+        base = self.path('dev', 'disk', 'by-' + kind)
+        links = {}
+        for name in self.listdir(base, 'devlinks') or []:
+            target = self.readlink(os.path.join(base, name), 'devlinks')
+            if target:
+                links[_unescape_udev_name(name)] = os.path.basename(target)
+        return links
+
+    # ------------------------------------------------------------------ statvfs with a deadline
+
+    @staticmethod
+    def statvfs_many(mount_points, timeout):
+        """{mount point: StatvfsResult}, each statvfs bounded by ``timeout`` seconds.
+
+        A hard NFS/CIFS/FUSE mount can block statvfs uninterruptibly and ignore
+        signals (ansible/ansible#25046), so the calls run in a daemon worker
+        thread. When one call misses its deadline, that mount is reported as
+        ``timed_out``, the stuck worker is abandoned, and a fresh worker carries
+        on with the rest: one thread in the common case, one more per hung mount.
+        """
+        results = {}
+        pending = list(mount_points)
+        while pending:
+            state = {'done': 0}
+            finished = threading.Event()
+
+            def work(paths=pending, state=state, finished=finished):
+                for path in paths:
+                    try:
+                        results[path] = StatvfsResult('ok', os.statvfs(path), None)
+                    except OSError as exc:
+                        results[path] = StatvfsResult('error', None, exc.strerror or str(exc))
+                    state['done'] += 1
+                    finished.set()
+
+            worker = threading.Thread(target=work, name='hostfacts-statvfs')
+            worker.daemon = True
+            worker.start()
+            while state['done'] < len(pending):
+                finished.clear()
+                before = state['done']
+                if not finished.wait(timeout) and state['done'] == before:
+                    break
+            stuck = state['done']
+            if stuck >= len(pending):
+                break
+            results[pending[stuck]] = StatvfsResult(
+                'timed_out', None, 'statvfs did not return within %.1f s' % timeout)
+            pending = pending[stuck + 1:]
+        return results
+
+
+def _unescape_udev_name(name):
+    r"""/dev/disk/by-label names escape bytes as \x2f."""
+    if '\\x' not in name:
+        return name
+    out = []
+    i = 0
+    while i < len(name):
+        if name.startswith('\\x', i) and i + 4 <= len(name):
+            try:
+                out.append(chr(int(name[i + 2:i + 4], 16)))
+                i += 4
+                continue
+            except ValueError:
+                pass
+        out.append(name[i])
+        i += 1
+    return ''.join(out)

@@ -1,0 +1,289 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) hostops.fleet contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The containers subset of hostfacts, and who owns a process. Private: may change without notice.
+
+A container is found the way ``runc events`` and ``systemd-cgls`` see it: a
+cgroup whose name carries a runtime's container id. Its memory, CPU and pids
+counters are read from cgroup v2 files, or from the v1 controller hierarchies
+(v1 and hybrid hosts), and it is linked to the namespaces of its lowest pid.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ansible_collections.hostops.fleet.plugins.module_utils._collector import Collector
+from ansible_collections.hostops.fleet.plugins.module_utils._procfs import PF_KTHREAD
+
+# Container cgroup names, innermost match wins: cgroupfs drivers use /<runtime>/<id>, the
+# systemd drivers <runtime>-<id>.scope; Kubernetes with containerd and cgroupfs uses the bare id.
+_ID = r'([0-9a-f]{64})'
+CGROUP_PATTERNS = (
+    ('docker', re.compile(r'(?:^|/)docker[-/]' + _ID)),
+    ('containerd', re.compile(r'cri-containerd-' + _ID)),
+    ('crio', re.compile(r'crio-(?:conmon-)?' + _ID)),
+    ('podman', re.compile(r'libpod-(?:conmon-)?' + _ID)),
+    ('containerd', re.compile(r'/kubepods[^/]*(?:/[^/]+)*/' + _ID + r'$')),
+)
+SYSTEMD_UNIT = re.compile(r'/([^/]+\.(?:service|scope))$')
+
+# Parents that supervise one container each, and the flag that names it.
+SHIM_PREFIX = 'containerd-shim'
+CONMON = 'conmon'
+# Programs that put their children in private namespaces to confine them.
+SANDBOX_COMMANDS = ('chrome', 'chromium', 'chromium-browser', 'msedge', 'brave', 'electron',
+                    'bwrap', 'firejail', 'nsjail', 'minijail0')
+
+MAX_PARENT_DEPTH = 64
+MAX_CGROUP_DEPTH = 8
+MAX_PIDS_LISTED = 100
+V1_UNLIMITED = 0x7FFFFFFFFFFFF000  # memory.limit_in_bytes without a limit (page-rounded LONG_MAX)
+
+
+def owner_from_cgroup_path(path):
+    """(kind, container id) from a cgroup path, or None."""
+    best = None
+    for kind, pattern in CGROUP_PATTERNS:
+        for match in pattern.finditer(path):
+            if best is None or match.end() > best[2]:
+                best = (kind, match.group(1), match.end())
+    return None if best is None else best[:2]
+
+
+def _flag_value(args, *flags):
+    """The value following one of ``flags`` (``-id X`` or ``--cid=X``) in argv."""
+    for i, arg in enumerate(args):
+        for flag in flags:
+            if arg == flag and i + 1 < len(args):
+                return args[i + 1]
+            if arg.startswith(flag + '='):
+                return arg[len(flag) + 1:]
+    return None
+
+
+def owner_from_supervisor(args):
+    """(kind, id) when argv is a containerd shim or conmon supervising one container, else None."""
+    if not args:
+        return None
+    program = args[0].rsplit('/', 1)[-1]
+    if program.startswith(SHIM_PREFIX):
+        container_id = _flag_value(args, '-id', '--id')
+        namespace = _flag_value(args, '-namespace', '--namespace')
+        if container_id:
+            return ('docker' if namespace == 'moby' else 'containerd', container_id)
+    if program == CONMON:
+        container_id = _flag_value(args, '-c', '--cid')
+        if container_id:
+            return ('podman' if any('podman' in arg for arg in args) else 'crio', container_id)
+    return None
+
+
+def _is_sandbox(args):
+    if not args:
+        return None
+    program = args[0].rsplit('/', 1)[-1]
+    if program in SANDBOX_COMMANDS:
+        return program
+    if any(arg.startswith('--type=') for arg in args[1:]) and 'chrom' in args[0]:
+        return program
+    return None
+
+
+class OwnerResolver(object):
+    """Which container, sandbox, unit or kernel owns a process: cgroup path first, then the parent chain.
+
+    PidStat and argv are read at most once per pid (the chain of every container shares its shim).
+    """
+
+    def __init__(self, procfs):
+        self.procfs = procfs
+        self._stats = {}
+        self._args = {}
+
+    def stat(self, pid):
+        if pid not in self._stats:
+            self._stats[pid] = self.procfs.pid_stat(pid)
+        return self._stats[pid]
+
+    def args(self, pid):
+        if pid not in self._args:
+            self._args[pid] = self.procfs.pid_cmdline(pid, 4096) or []
+        return self._args[pid]
+
+    def owner(self, pid):
+        """{kind, id, name} for a process; kind is docker, containerd, crio, podman, sandbox, kernel,
+        systemd or unknown."""
+        stat = self.stat(pid)
+        if stat is not None and stat.flags & PF_KTHREAD:
+            return {'kind': 'kernel', 'id': None, 'name': stat.comm}
+        cgroup_paths = [entry.path for entry in self.procfs.pid_cgroups(pid) or []]
+        for path in cgroup_paths:
+            found = owner_from_cgroup_path(path)
+            if found:
+                return {'kind': found[0], 'id': found[1], 'name': None}
+        chain = self._ancestors(pid)
+        for ancestor in chain:
+            found = owner_from_supervisor(self.args(ancestor))
+            if found:
+                return {'kind': found[0], 'id': found[1], 'name': None}
+        for ancestor in [pid] + chain:
+            program = _is_sandbox(self.args(ancestor))
+            if program:
+                return {'kind': 'sandbox', 'id': None, 'name': program}
+        for path in cgroup_paths:
+            unit = SYSTEMD_UNIT.search(path)
+            if unit:
+                return {'kind': 'systemd', 'id': None, 'name': unit.group(1)}
+        return {'kind': 'unknown', 'id': None, 'name': None}
+
+    def _ancestors(self, pid):
+        chain = []
+        stat = self.stat(pid)
+        while stat is not None and stat.ppid > 0 and len(chain) < MAX_PARENT_DEPTH:
+            chain.append(stat.ppid)
+            stat = self.stat(stat.ppid)
+        return chain
+
+
+def cgroup_mounts(mounts):
+    """(v2 mount point or None, {v1 controller: mount point}) from mountinfo entries."""
+    unified = None
+    controllers = {}
+    for entry in mounts or []:
+        if entry.fstype == 'cgroup2' and unified is None:
+            unified = entry.mount_point
+        elif entry.fstype == 'cgroup':
+            for option in entry.super_options.split(','):
+                if option not in ('rw', 'ro') and not option.startswith('release_agent'):
+                    controllers.setdefault(option, entry.mount_point)
+    return unified, controllers
+
+
+def cgroup_layout(unified, controllers):
+    """v2 (unified only), v1 (legacy only) or hybrid (v1 controllers plus an empty cgroup2)."""
+    if unified and not controllers:
+        return 'v2'
+    if unified:
+        return 'hybrid'
+    return 'v1' if controllers else None
+
+
+class ContainersCollector(Collector):
+    """Container cgroups with their memory, CPU and pids counters, linked to their namespaces."""
+
+    name = 'containers'
+
+    def finish(self, elapsed):
+        unified, controllers = cgroup_mounts(self.procfs.mountinfo('self'))
+        layout = cgroup_layout(unified, controllers)
+        if layout is None:
+            self.report.warn('containers: no cgroup filesystem is mounted, no container can be found')
+            return []
+        walk_root = unified if layout == 'v2' else controllers.get('memory') or controllers.get(
+            'name=systemd') or sorted(controllers.values())[0]
+        containers = []
+        for rel_path, kind, container_id in self._find(walk_root):
+            pids = self._pids(walk_root, rel_path)
+            if not pids:
+                # Another pid namespace's container (a sibling of ours): nothing of it is visible here.
+                continue
+            entry = {'id': container_id, 'runtime': kind, 'cgroup_path': rel_path, 'cgroup_layout': layout,
+                     'nprocs': len(pids), 'pids': pids[:MAX_PIDS_LISTED],
+                     'namespaces': _own_namespaces(self.procfs.pid_namespaces(pids[0]))}
+            if layout == 'v2':
+                entry.update(self._v2_counters(unified, rel_path))
+            else:
+                entry.update(self._v1_counters(controllers, rel_path))
+            containers.append(entry)
+        return containers
+
+    def _find(self, walk_root):
+        """(relative cgroup path, runtime, id) of every container cgroup, bounded in depth."""
+        base = self._sys_parts(walk_root)
+        found = []
+        pending = [('', 0)]
+        while pending:
+            rel, depth = pending.pop()
+            for name in sorted(self.procfs.sys_subdirs(*(base + rel.split('/')[1:]))):
+                child = rel + '/' + name
+                owner = owner_from_cgroup_path(child)
+                # The container's own cgroup, not one nested in it (a systemd container's system.slice).
+                if owner and owner[1] in name:
+                    found.append((child, owner[0], owner[1]))
+                if depth + 1 < MAX_CGROUP_DEPTH:
+                    pending.append((child, depth + 1))
+        return sorted(found)
+
+    @staticmethod
+    def _sys_parts(mount_point):
+        """Path parts below /sys for a cgroup mount point (/sys/fs/cgroup/memory -> fs, cgroup, memory)."""
+        return [part for part in mount_point.split('/') if part][1:]
+
+    def _read(self, mount_point, rel_path, name):
+        return self.procfs.sys_text(*(self._sys_parts(mount_point) + rel_path.split('/')[1:] + [name]))
+
+    def _pids(self, mount_point, rel_path):
+        """Pids of a container cgroup and of the cgroups below it (a systemd container nests its services);
+        pids of other pid namespaces are left out by the kernel."""
+        pids = []
+        pending = [(rel_path, 0)]
+        while pending:
+            rel, depth = pending.pop()
+            text = self._read(mount_point, rel, 'cgroup.procs') or ''
+            pids.extend(int(line) for line in text.split() if line.isdigit() and line != '0')
+            if depth + 1 < MAX_CGROUP_DEPTH:
+                parts = self._sys_parts(mount_point) + rel.split('/')[1:]
+                pending.extend((rel + '/' + name, depth + 1) for name in self.procfs.sys_subdirs(*parts))
+        return sorted(set(pids))
+
+    def _v2_counters(self, unified, rel_path):
+        events = _key_values(self._read(unified, rel_path, 'memory.events'))
+        cpu = _key_values(self._read(unified, rel_path, 'cpu.stat'))
+        limit = self._read(unified, rel_path, 'memory.max')
+        return {
+            'memory_usage_bytes': _int_or_none(self._read(unified, rel_path, 'memory.current')),
+            'memory_limit_bytes': None if limit in (None, 'max') else _int_or_none(limit),
+            'memory_events_max': events.get('max'),
+            'memory_events_oom_kill': events.get('oom_kill'),
+            'cpu_usage_seconds': None if 'usage_usec' not in cpu else cpu['usage_usec'] / 1e6,
+            'pids_current': _int_or_none(self._read(unified, rel_path, 'pids.current')),
+        }
+
+    def _v1_counters(self, controllers, rel_path):
+        def read(controller, name):
+            mount_point = controllers.get(controller)
+            return None if mount_point is None else _int_or_none(self._read(mount_point, rel_path, name))
+
+        limit = read('memory', 'memory.limit_in_bytes')
+        cpu_ns = read('cpuacct', 'cpuacct.usage')
+        return {
+            'memory_usage_bytes': read('memory', 'memory.usage_in_bytes'),
+            'memory_limit_bytes': None if limit is None or limit >= V1_UNLIMITED else limit,
+            'memory_failcnt': read('memory', 'memory.failcnt'),
+            'cpu_usage_seconds': None if cpu_ns is None else cpu_ns / 1e9,
+            'pids_current': read('pids', 'pids.current'),
+        }
+
+
+def _own_namespaces(links):
+    """{type: inode} without the *_for_children links, which are not namespaces of their own."""
+    return dict((kind, inode) for kind, inode in (links or {}).items() if not kind.endswith('_for_children'))
+
+
+def _int_or_none(text):
+    try:
+        return int(text)
+    except (TypeError, ValueError):
+        return None
+
+
+def _key_values(text):
+    """'key value' lines (memory.events, cpu.stat) as {key: int}."""
+    result = {}
+    for line in (text or '').splitlines():
+        key, _, value = line.partition(' ')
+        if value.strip().isdigit():
+            result[key] = int(value)
+    return result

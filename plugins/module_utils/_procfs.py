@@ -29,6 +29,8 @@ from __future__ import annotations
 
 import errno
 import os
+import socket
+import struct
 import threading
 import time
 from collections import namedtuple
@@ -90,6 +92,18 @@ PidIO = namedtuple('PidIO', [
 CgroupEntry = namedtuple('CgroupEntry', ['hierarchy', 'controllers', 'path'])
 
 StatvfsResult = namedtuple('StatvfsResult', ['status', 'value', 'error'])
+
+
+# One socket line of /proc/net/{tcp,tcp6,udp,udp6}; state is the kernel's TCP state name.
+NetSocket = namedtuple('NetSocket', [
+    'proto', 'local_address', 'local_port', 'remote_address', 'remote_port', 'state', 'uid', 'inode',
+])
+
+# include/net/tcp_states.h; UDP sockets use ESTABLISHED (connected) and CLOSE (bound, unconnected).
+TCP_STATES = {
+    1: 'ESTABLISHED', 2: 'SYN_SENT', 3: 'SYN_RECV', 4: 'FIN_WAIT1', 5: 'FIN_WAIT2', 6: 'TIME_WAIT',
+    7: 'CLOSE', 8: 'CLOSE_WAIT', 9: 'LAST_ACK', 10: 'LISTEN', 11: 'CLOSING', 12: 'NEW_SYN_RECV',
+}
 
 
 def _unescape_mount_field(field):
@@ -424,6 +438,30 @@ class ProcFS(object):
             rows.append(DiskStat(int(parts[0]), int(parts[1]), parts[2], *numbers[:width - 3]))
         return rows
 
+    # ------------------------------------------------------------------ sockets (/proc/net)
+
+    def net_sockets(self, proto):
+        """/proc/net/<proto> (tcp, tcp6, udp, udp6) as NetSocket rows, or None when the file is missing.
+
+        The table is that of the reader's network namespace. Addresses are printed by the
+        kernel as 32-bit words in host byte order, so they are decoded with the native order.
+        """
+        text = self.read_text('%s/net/%s' % (self.proc, proto), 'net')
+        if text is None:
+            return None
+        rows = []
+        for line in text.splitlines()[1:]:
+            fields = line.split()
+            if len(fields) < 10 or ':' not in fields[1]:
+                continue
+            local, _, local_port = fields[1].partition(':')
+            remote, _, remote_port = fields[2].partition(':')
+            state = int(fields[3], 16)
+            rows.append(NetSocket(proto, _decode_net_address(local), int(local_port, 16),
+                                  _decode_net_address(remote), int(remote_port, 16),
+                                  TCP_STATES.get(state, str(state)), int(fields[7]), int(fields[9])))
+        return rows
+
     # ------------------------------------------------------------------ /sys and udev
 
     def sys_text(self, *parts):
@@ -500,6 +538,12 @@ class ProcFS(object):
             pending = pending[stuck + 1:]
         return results
 
+
+def _decode_net_address(text):
+    """'0100007F' -> '127.0.0.1'; 32 hex digits -> an IPv6 address (words in host byte order)."""
+    words = [struct.pack('=I', int(text[i:i + 8], 16)) for i in range(0, len(text), 8)]
+    packed = b''.join(words)
+    return socket.inet_ntop(socket.AF_INET if len(packed) == 4 else socket.AF_INET6, packed)
 
 def _unescape_udev_name(name):
     r"""/dev/disk/by-label names escape bytes as \x2f."""

@@ -10,10 +10,23 @@ import time
 
 from ansible_collections.hostops.fleet.plugins.module_utils._collector import HostfactsError, Report
 from ansible_collections.hostops.fleet.plugins.module_utils._procfs import ProcFS
+from ansible_collections.hostops.fleet.plugins.module_utils._processes import ProcessesCollector
+from ansible_collections.hostops.fleet.plugins.module_utils._memory import MemoryCollector
+from ansible_collections.hostops.fleet.plugins.module_utils._filesystems import FilesystemsCollector
+from ansible_collections.hostops.fleet.plugins.module_utils._namespaces import NamespacesCollector
+from ansible_collections.hostops.fleet.plugins.module_utils._io import IOCollector
+from ansible_collections.hostops.fleet.plugins.module_utils._containers import ContainersCollector
 
 # Each collector module adds an import above and its class to this tuple, in report order:
 # processes, memory, filesystems, namespaces, io, containers.
-COLLECTOR_CLASSES = ()
+COLLECTOR_CLASSES = (
+    ProcessesCollector,
+    MemoryCollector,
+    FilesystemsCollector,
+    NamespacesCollector,
+    IOCollector,
+    ContainersCollector,
+)
 
 # The registry: subset name -> collector class.
 COLLECTORS = dict((cls.name, cls) for cls in COLLECTOR_CLASSES)
@@ -53,8 +66,29 @@ def resolve_subsets(requested, valid=None):
     return [n for n in valid if n in selected and n not in excluded]
 
 
+NON_NEGATIVE_OPTIONS = ('interval', 'samples', 'top', 'cmdline_length', 'timeout', 'open_files')
+
+
+def validate_options(options):
+    """Reject bad values before anything is read, naming the option (types are AnsibleModule's job)."""
+    for name in NON_NEGATIVE_OPTIONS:
+        value = options.get(name)
+        if value is not None and value < 0:
+            raise HostfactsError('%s must be 0 or more, got %s' % (name, value))
+    timeout = options.get('timeout')
+    if timeout is not None and timeout == 0:
+        raise HostfactsError('timeout must be more than 0 seconds (it bounds every statvfs and du_paths walk)')
+    for path in options.get('du_paths') or []:
+        if not path.startswith('/'):
+            raise HostfactsError('du_paths: %r is not an absolute path; give paths like /var/log' % path)
+    for name, value in sorted((options.get('thresholds') or {}).items()):
+        if value is not None and not 0 <= value <= 100:
+            raise HostfactsError('thresholds.%s must be a percentage between 0 and 100, got %s' % (name, value))
+
+
 def gather(options, procfs=None, sleep=time.sleep, monotonic=time.monotonic):
     """Run the selected collectors over one sampling window and return the hostfacts dict."""
+    validate_options(options)
     procfs = procfs or ProcFS(options.get('root') or '/')
     report = Report()
     subsets = resolve_subsets(options.get('gather_subset'))

@@ -30,6 +30,7 @@ from __future__ import annotations
 import errno
 import os
 import socket
+import stat
 import struct
 import threading
 import time
@@ -89,9 +90,18 @@ PidIO = namedtuple('PidIO', [
     'rchar', 'wchar', 'syscr', 'syscw', 'read_bytes', 'write_bytes', 'cancelled_write_bytes',
 ])
 
+_PID_IO_KEYS = [name.encode('ascii') + b':' for name in PidIO._fields]
+
 CgroupEntry = namedtuple('CgroupEntry', ['hierarchy', 'controllers', 'path'])
 
 StatvfsResult = namedtuple('StatvfsResult', ['status', 'value', 'error'])
+
+# kind: disk | partition | dm; parent: the disk of a partition; slaves: what a dm/md device sits on.
+BlockDevice = namedtuple('BlockDevice', ['name', 'kind', 'parent', 'partitions', 'dm_name', 'slaves', 'rotational'])
+
+DuResult = namedtuple('DuResult', [
+    'status', 'disk_bytes', 'apparent_bytes', 'files', 'directories', 'denied', 'error',
+])
 
 
 # One socket line of /proc/net/{tcp,tcp6,udp,udp6}; state is the kernel's TCP state name.
@@ -257,6 +267,26 @@ class ProcFS(object):
             return (-1, -1)
         return (numbers[0], numbers[1])
 
+    def pid_euid(self, pid):
+        """Effective uid of a process (the USER of ps), or None if it is gone.
+
+        /proc/PID is owned by the process's euid, except that a non-dumpable
+        process (setuid programs, sshd sessions) shows root there: so a
+        non-root owner is the answer (one stat, no read), and for root the
+        Uid: line of /proc/PID/status decides.
+        """
+        try:
+            owner = os.stat('%s/%d' % (self.proc, pid)).st_uid
+        except OSError as exc:
+            self._note_error(exc, 'stat')
+            return None
+        if owner != 0:
+            return owner
+        data = self.read_bytes('%s/%d/status' % (self.proc, pid), 'status')
+        if not data:
+            return None
+        return self._status_ids(data, b'\nUid:')[1]
+
     def pid_cmdline(self, pid, limit=None):
         """argv of a process as a list of str ([] for kernel threads and zombies), None if gone."""
         data = self.read_bytes('%s/%d/cmdline' % (self.proc, pid), 'cmdline', limit)
@@ -273,6 +303,10 @@ class ProcFS(object):
         data = self.read_bytes('%s/%d/io' % (self.proc, pid), 'io')
         if not data:
             return None
+        parts = data.split()
+        if parts[0::2] == _PID_IO_KEYS:
+            # Every kernel since 2.6.20 writes the seven lines in this order: skip the dict.
+            return PidIO(*map(int, parts[1::2]))
         values = {}
         for line in data.split(b'\n'):
             key, sep, value = line.partition(b':')
@@ -280,10 +314,13 @@ class ProcFS(object):
                 values[key.decode('ascii')] = int(value)
         return PidIO(*(values.get(name, 0) for name in PidIO._fields))
 
-    def pid_namespaces(self, pid):
-        """{type: inode} from the links in /proc/PID/ns ('net:[4026531840]'), or None."""
+    def pid_namespaces(self, pid, types=None):
+        """{type: inode} from the links in /proc/PID/ns ('net:[4026531840]'), or None.
+
+        ``types`` (names learnt from one listdir) saves the listdir of every other process.
+        """
         base = '%s/%d/ns' % (self.proc, pid)
-        names = self.listdir(base, 'ns')
+        names = self.listdir(base, 'ns') if types is None else types
         if names is None:
             return None
         result = {}
@@ -402,6 +439,21 @@ class ProcFS(object):
         text = self.read_text(self.proc + '/uptime', 'uptime')
         return None if text is None else float(text.split()[0])
 
+    def has_proc(self):
+        """True when <root>/proc is a mounted procfs (or a fixture of one): False on non-Linux hosts."""
+        return os.path.isdir(self.proc) and os.path.exists(self.proc + '/meminfo')
+
+    def meminfo_once(self):
+        """meminfo read at most once per ProcFS (one gather): the processes and memory subsets share it."""
+        if getattr(self, '_meminfo_once', None) is None:
+            self._meminfo_once = self.meminfo()
+        return self._meminfo_once
+
+    def count_denied(self, what, count=1):
+        """Count denials that happened outside read_bytes (statvfs, du) into the one warning."""
+        if count:
+            self.denied[what] = self.denied.get(what, 0) + count
+
     def mountinfo(self, pid='self'):
         """/proc/<pid>/mountinfo as a list of MountEntry, escapes decoded."""
         text = self.read_text('%s/%s/mountinfo' % (self.proc, pid), 'mountinfo')
@@ -495,6 +547,39 @@ class ProcFS(object):
                 links[_unescape_udev_name(name)] = os.path.basename(target)
         return links
 
+    # ------------------------------------------------------------------ part 2: block devices, cgroups, fds
+
+    def block_devices(self):
+        """{name: BlockDevice} for /sys/block disks, their partitions and dm devices."""
+        devices = {}
+        for disk in self.sys_listdir('block') or []:
+            entries = self.sys_listdir('block', disk) or []
+            partitions = sorted(name for name in entries
+                                if name.startswith(disk) and 'partition' in (self.sys_listdir('block', disk, name) or ()))
+            dm_name = self.sys_text('block', disk, 'dm', 'name') if 'dm' in entries else None
+            slaves = sorted(self.sys_listdir('block', disk, 'slaves') or []) if 'slaves' in entries else []
+            rotational = self.sys_text('block', disk, 'queue', 'rotational')
+            devices[disk] = BlockDevice(disk, 'dm' if dm_name is not None else 'disk', None, partitions,
+                                        dm_name, slaves, None if rotational is None else rotational == '1')
+            for part in partitions:
+                devices[part] = BlockDevice(part, 'partition', disk, [], None, [], None)
+        return devices
+
+    def sys_subdirs(self, *parts):
+        """Names of the subdirectories of a directory below <root>/sys ([] if gone)."""
+        try:
+            with os.scandir(os.path.join(self.sys, *parts)) as entries:
+                return [entry.name for entry in entries if entry.is_dir(follow_symlinks=False)]
+        except OSError as exc:
+            self._note_error(exc, 'sys')
+            return []
+
+    def pid_fd_stat(self, pid, fd):
+        """os.stat of what /proc/PID/fd/N points to (live hosts only: fixtures hold no real files)."""
+        if not self.live:
+            return None
+        return self.stat_path('%s/%d/fd/%d' % (self.proc, pid, fd))
+
     # ------------------------------------------------------------------ statvfs with a deadline
 
     @staticmethod
@@ -538,6 +623,88 @@ class ProcFS(object):
             pending = pending[stuck + 1:]
         return results
 
+
+    # ------------------------------------------------------------------ du with a deadline
+
+    def disk_usage(self, path, timeout):
+        """Sum the tree at ``path`` (below root) like ``du -s -x``, bounded by ``timeout`` seconds.
+
+        Runs in a daemon thread: a walk into a hung network filesystem cannot hang
+        the module. Stays on the filesystem of ``path`` (descending into /proc or a
+        hung mount below it would be slow or unbounded) and counts hard links once,
+        as du does. On the deadline the walk is told to stop and the partial sums
+        are returned with status ``timed_out``.
+        """
+        top = os.path.join(self.root, path.lstrip('/'))
+        totals = {'disk_bytes': 0, 'apparent_bytes': 0, 'files': 0, 'directories': 0, 'denied': 0, 'error': None}
+        stop = threading.Event()
+        done = threading.Event()
+
+        def walk():
+            try:
+                _walk_tree(top, totals, stop)
+            finally:
+                done.set()
+
+        worker = threading.Thread(target=walk, name='hostfacts-du')
+        worker.daemon = True
+        worker.start()
+        finished = done.wait(timeout)
+        if not finished:
+            stop.set()
+        self.count_denied('du', totals['denied'])
+        status = 'ok' if finished else 'timed_out'
+        if totals['error'] is not None:
+            status = 'error'
+        return DuResult(status, totals['disk_bytes'], totals['apparent_bytes'], totals['files'],
+                        totals['directories'], totals['denied'], totals['error'])
+
+
+def _walk_tree(top, totals, stop):
+    """The body of disk_usage: an explicit stack, lstat only, one filesystem, hard links once."""
+    try:
+        st = os.lstat(top)
+    except OSError as exc:
+        totals['error'] = exc.strerror or str(exc)
+        return
+    device = st.st_dev
+    seen_links = set()
+    _add_usage(totals, st)
+    stack = [top] if stat.S_ISDIR(st.st_mode) else []
+    while stack and not stop.is_set():
+        directory = stack.pop()
+        try:
+            entries = os.scandir(directory)
+        except OSError as exc:
+            if exc.errno not in GONE_ERRNOS:
+                totals['denied'] += 1
+            continue
+        with entries:
+            for entry in entries:
+                try:
+                    st = entry.stat(follow_symlinks=False)
+                except OSError:
+                    continue
+                is_dir = stat.S_ISDIR(st.st_mode)
+                if st.st_dev != device:
+                    continue
+                if not is_dir and st.st_nlink > 1:
+                    key = (st.st_dev, st.st_ino)
+                    if key in seen_links:
+                        continue
+                    seen_links.add(key)
+                _add_usage(totals, st)
+                if is_dir:
+                    stack.append(entry.path)
+
+
+def _add_usage(totals, st):
+    totals['disk_bytes'] += st.st_blocks * 512
+    totals['apparent_bytes'] += st.st_size
+    if stat.S_ISDIR(st.st_mode):
+        totals['directories'] += 1
+    else:
+        totals['files'] += 1
 
 def _decode_net_address(text):
     """'0100007F' -> '127.0.0.1'; 32 hex digits -> an IPv6 address (words in host byte order)."""

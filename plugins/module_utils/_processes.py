@@ -1,0 +1,269 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) hostops.fleet contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The processes subset of hostfacts: what ps aux and top -n 1 show. Private: may change without notice.
+
+Cost model: every process costs one read of /proc/PID/stat per sample. status
+(for the user) and cmdline (for the args) are read only for the processes that
+are reported: the ranked lists by default, every process with process_list=full.
+"""
+
+from __future__ import annotations
+
+import gc
+import heapq
+import time
+
+from ansible_collections.hostops.fleet.plugins.module_utils._collector import Collector
+from ansible_collections.hostops.fleet.plugins.module_utils._fallback import (
+    psutil_cpu_ticks, psutil_processes, require_psutil,
+)
+from ansible_collections.hostops.fleet.plugins.module_utils._procfs import PF_KTHREAD
+
+# top's %Cpu(s) line, in the order of /proc/stat's cpu line.
+CPU_FIELDS = (('us', 'user'), ('sy', 'system'), ('ni', 'nice'), ('id', 'idle'), ('wa', 'iowait'),
+              ('hi', 'irq'), ('si', 'softirq'), ('st', 'steal'))
+
+
+def iso_time(epoch):
+    """Local time with offset, ISO 8601 (the format of collected_at)."""
+    return time.strftime('%Y-%m-%dT%H:%M:%S%z', time.localtime(epoch))
+
+
+def cpu_time_str(seconds):
+    """ps -ef's TIME column: [DD-]HH:MM:SS."""
+    seconds = int(seconds)
+    days, seconds = divmod(seconds, 86400)
+    text = '%02d:%02d:%02d' % (seconds // 3600, seconds // 60 % 60, seconds % 60)
+    return '%d-%s' % (days, text) if days else text
+
+
+def tty_name(tty_nr):
+    """The TTY column of ps from stat's tty_nr: '?' for none, pts/N, ttyN, ttySN or major:minor."""
+    if tty_nr == 0:
+        return '?'
+    major = (tty_nr >> 8) & 0xfff
+    minor = (tty_nr & 0xff) | ((tty_nr >> 12) & 0xfff00)
+    if 136 <= major <= 143:
+        return 'pts/%d' % (minor + (major - 136) * 256)
+    if major == 4:
+        return 'tty%d' % minor if minor < 64 else 'ttyS%d' % (minor - 64)
+    return '%d:%d' % (major, minor)
+
+
+def count_tasks(states):
+    """top's Tasks: line from one state letter per process; sleeping includes D and I, as in top."""
+    counts = {'total': 0, 'running': 0, 'sleeping': 0, 'stopped': 0, 'zombie': 0,
+              'uninterruptible': 0, 'idle': 0}
+    for state in states:
+        counts['total'] += 1
+        if state == 'R':
+            counts['running'] += 1
+        elif state in ('T', 't'):
+            counts['stopped'] += 1
+        elif state == 'Z':
+            counts['zombie'] += 1
+        else:
+            counts['sleeping'] += 1
+            if state == 'D':
+                counts['uninterruptible'] += 1
+            elif state == 'I':
+                counts['idle'] += 1
+    return counts
+
+
+def cpu_breakdown(first, last):
+    """top's %Cpu(s) percentages between two /proc/stat cpu lines (CpuTimes), or None."""
+    if first is None or last is None:
+        return None
+    deltas = dict((short, max(0, getattr(last, name) - getattr(first, name))) for short, name in CPU_FIELDS)
+    total = sum(deltas.values())
+    if total <= 0:
+        return None
+    return dict((short, round(100.0 * value / total, 1)) for short, value in deltas.items())
+
+
+def describe_command(stat, argv, cmdline_length):
+    """(command, args) as ps shows them: [name] for kernel threads, '[name] <defunct>' for zombies."""
+    if stat.flags & PF_KTHREAD:
+        return '[%s]' % stat.comm, '[%s]' % stat.comm
+    if not argv:
+        suffix = ' <defunct>' if stat.state == 'Z' else ''
+        return stat.comm, ('[%s]%s' % (stat.comm, suffix))[:cmdline_length]
+    return stat.comm, ' '.join(argv)[:cmdline_length]
+
+
+def rank(entries, key, count):
+    """The ``count`` largest entries by key, ties broken by the lower pid."""
+    return heapq.nlargest(count, entries, key=lambda e: (key(e), -e.stat.pid))
+
+
+class ProcessSample(object):
+    """One process as read from its stat, with the derived numbers the ranked lists sort on."""
+
+    __slots__ = ('stat', 'ticks', 'cpu_pct', 'cpu_pct_lifetime')
+
+    def __init__(self, stat, ticks, cpu_pct, cpu_pct_lifetime):
+        self.stat = stat
+        self.ticks = ticks
+        self.cpu_pct = cpu_pct
+        self.cpu_pct_lifetime = cpu_pct_lifetime
+
+
+class ProcessesCollector(Collector):
+    """Task counts, load, CPU breakdown, uptime and per-process rows, from /proc (or psutil)."""
+
+    name = 'processes'
+
+    def begin(self):
+        self._psutil = None
+        self._first_ticks = None
+        self._first_cpu = None
+        if not self.procfs.has_proc():
+            self._psutil = require_psutil(self.name)
+            self._first_ticks = psutil_cpu_ticks(self._psutil)
+            return
+        if (self.options.get('interval') or 0) > 0:
+            system = self.procfs.system_stat()
+            self._first_cpu = system.cpu if system else None
+            self._first_ticks = self._ticks_by_key()
+
+    def _ticks_by_key(self):
+        """{(pid, starttime): utime + stime}: a reused pid has a new starttime, so it never matches."""
+        ticks = {}
+        for pid in self.procfs.pids():
+            stat = self.procfs.pid_stat(pid)
+            if stat is not None:
+                ticks[(pid, stat.starttime)] = stat.utime + stat.stime
+        return ticks
+
+    def finish(self, elapsed):
+        if self._psutil is not None:
+            return psutil_processes(self._psutil, self.options, self._first_ticks, elapsed)
+        # Tens of thousands of short-lived tuples and dicts, no cycles: the cyclic GC would only
+        # rescan them over and over (about a tenth of the time at 10,000 processes).
+        gc_enabled = gc.isenabled()
+        gc.disable()
+        try:
+            return self._finish_procfs(elapsed)
+        finally:
+            if gc_enabled:
+                gc.enable()
+
+    def _finish_procfs(self, elapsed):
+        procfs = self.procfs
+        hz = float(procfs.clock_ticks)
+        system = procfs.system_stat()
+        uptime = procfs.uptime() or 0.0
+        boot_time = system.btime if system and system.btime else time.time() - uptime
+        meminfo = procfs.meminfo_once() or {}
+        self._mem_total_kb = (meminfo.get('MemTotal') or 0) / 1024.0
+        self._boot_time = boot_time
+        self._hz = hz
+        self._page_kb = procfs.page_size // 1024
+        self._start_times = {}
+
+        samples = self._sample(elapsed, uptime, hz)
+        load = procfs.loadavg()
+        facts = {
+            'tasks': count_tasks(s.stat.state for s in samples),
+            'threads': sum(s.stat.num_threads for s in samples),
+            'load': None if load is None else {'load1': load.load1, 'load5': load.load5, 'load15': load.load15},
+            'cpu_count': len(system.per_cpu) if system else None,
+            'uptime_seconds': round(uptime, 2),
+            'boot_time': iso_time(boot_time),
+            'vanished': self._vanished,
+        }
+        if elapsed:
+            facts['cpu'] = cpu_breakdown(self._first_cpu, system.cpu if system else None)
+        self._add_process_lists(facts, samples, elapsed)
+        return facts
+
+    def _sample(self, elapsed, uptime, hz):
+        """The last stat sample of every process, with CPU % over the interval and over its lifetime."""
+        procfs = self.procfs
+        first = self._first_ticks
+        samples = []
+        pids = procfs.pids()
+        for pid in pids:
+            stat = procfs.pid_stat(pid)
+            if stat is None:
+                continue
+            ticks = stat.utime + stat.stime
+            cpu_pct = None
+            if elapsed:
+                # A key missing from the first sample started during the interval: all its ticks count.
+                delta = ticks - first.get((pid, stat.starttime), 0) if first is not None else ticks
+                cpu_pct = round(100.0 * delta / hz / elapsed, 1)
+            age = uptime - stat.starttime / hz
+            lifetime = round(100.0 * ticks / hz / age, 1) if age > 0 else 0.0
+            samples.append(ProcessSample(stat, ticks, cpu_pct, lifetime))
+        self._vanished = len(pids) - len(samples)
+        if first is not None:
+            still_there = set((s.stat.pid, s.stat.starttime) for s in samples)
+            self._vanished += sum(1 for key in first if key not in still_there)
+        return samples
+
+    def _add_process_lists(self, facts, samples, elapsed):
+        top = self.options.get('top', 10)
+        if elapsed:
+            by_cpu = rank(samples, lambda s: s.cpu_pct, top)
+        else:
+            by_cpu = rank(samples, lambda s: s.cpu_pct_lifetime, top)
+        by_memory = rank(samples, lambda s: s.stat.rss_pages, top)
+        if self.options.get('process_list') == 'full':
+            rows = dict((s.stat.pid, row) for s, row in ((s, self._row(s)) for s in samples) if row)
+            facts['list'] = [rows[s.stat.pid] for s in samples if s.stat.pid in rows]
+        else:
+            rows = {}
+            for sample in by_cpu + by_memory:
+                if sample.stat.pid not in rows:
+                    rows[sample.stat.pid] = self._row(sample)
+        facts['top_cpu'] = [rows[s.stat.pid] for s in by_cpu if rows.get(s.stat.pid)]
+        facts['top_memory'] = [rows[s.stat.pid] for s in by_memory if rows.get(s.stat.pid)]
+
+    def _row(self, sample):
+        """One ps aux row; the owner and cmdline are read here, so only for reported processes. None if gone."""
+        procfs = self.procfs
+        stat = sample.stat
+        kernel_thread = stat.flags & PF_KTHREAD
+        # Kernel threads are root's and have no cmdline: nothing more to read for them.
+        uid = 0 if kernel_thread else procfs.pid_euid(stat.pid)
+        length = self.options.get('cmdline_length', 256)
+        # Enough bytes for cmdline_length characters of UTF-8; never the whole of a huge cmdline.
+        argv = [] if kernel_thread else procfs.pid_cmdline(stat.pid, limit=length * 4 + 4)
+        if argv is None and uid is None:
+            return None
+        command, args = describe_command(stat, argv, length)
+        rss_kb = stat.rss_pages * self._page_kb
+        cpu_seconds = sample.ticks / self._hz
+        row = {
+            'pid': stat.pid,
+            'ppid': stat.ppid,
+            'user': None if uid is None else procfs.username(uid),
+            'uid': uid,
+            'state': stat.state,
+            'cpu_pct_lifetime': sample.cpu_pct_lifetime,
+            'mem_pct': round(100.0 * rss_kb / self._mem_total_kb, 1) if self._mem_total_kb else 0.0,
+            'rss_kb': rss_kb,
+            'vsz_kb': stat.vsize // 1024,
+            'tty': tty_name(stat.tty_nr),
+            'start_time': self._start_time(stat.starttime),
+            'cpu_time': round(cpu_seconds, 2),
+            'cpu_time_str': cpu_time_str(cpu_seconds),
+            'command': command,
+            'args': args,
+            'threads': stat.num_threads,
+        }
+        if sample.cpu_pct is not None:
+            row['cpu_pct'] = sample.cpu_pct
+        return row
+
+    def _start_time(self, starttime):
+        """ISO 8601 start time, cached per second: processes started together (at boot) share it."""
+        second = int(self._boot_time + starttime / self._hz)
+        text = self._start_times.get(second)
+        if text is None:
+            text = self._start_times[second] = iso_time(second)
+        return text

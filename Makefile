@@ -9,7 +9,8 @@ BIN := $(VENV)/bin
 VERSION := $(shell sed -n 's/^version: *//p' galaxy.yml)
 TARBALL := build/hostops-fleet-$(VERSION).tar.gz
 COLLECTIONS := $(CURDIR)/.collections
-SANITY_ROOT := $(CURDIR)/.cache/sanity
+# Outside the checkout: inside it, ansible-test would ask git and see the copy as ignored.
+SANITY_ROOT := $(or $(TMPDIR),/tmp)/hostops-fleet-sanity
 SCENARIOS ?= $(sort $(notdir $(wildcard molecule/*)))
 
 export PATH := $(BIN):$(PATH)

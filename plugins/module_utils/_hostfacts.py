@@ -101,7 +101,7 @@ def gather(options, procfs=None, sleep=time.sleep, monotonic=time.monotonic):
     elapsed = None
     if interval > 0:
         samples = max(1, options.get('samples') or 1)
-        for _ in range(samples):
+        for _sample in range(samples):
             sleep(interval / samples)
             for collector in collectors:
                 collector.tick()

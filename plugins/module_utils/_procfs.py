@@ -397,7 +397,7 @@ class ProcFS(object):
             return None
         cpu, per_cpu, values = None, [], {}
         for line in text.splitlines():
-            name, _, rest = line.partition(' ')
+            name, _sep, rest = line.partition(' ')
             if name.startswith('cpu'):
                 numbers = [int(x) for x in rest.split()]
                 times = CpuTimes(*(numbers + [0] * 10)[:10])
@@ -418,7 +418,7 @@ class ProcFS(object):
             return None
         result = {}
         for line in text.splitlines():
-            key, _, rest = line.partition(':')
+            key, _sep, rest = line.partition(':')
             parts = rest.split()
             if parts:
                 value = int(parts[0])
@@ -430,7 +430,7 @@ class ProcFS(object):
         if text is None:
             return None
         parts = text.split()
-        runnable, _, entities = parts[3].partition('/')
+        runnable, _sep, entities = parts[3].partition('/')
         return LoadAvg(float(parts[0]), float(parts[1]), float(parts[2]),
                        int(runnable), int(entities), int(parts[4]))
 
@@ -466,7 +466,7 @@ class ProcFS(object):
                 sep = fields.index('-', 6)
             except ValueError:
                 continue
-            major, _, minor = fields[2].partition(':')
+            major, _sep, minor = fields[2].partition(':')
             mounts.append(MountEntry(
                 int(fields[0]), int(fields[1]), int(major), int(minor),
                 _unescape_mount_field(fields[3]), _unescape_mount_field(fields[4]), fields[5],
@@ -506,8 +506,8 @@ class ProcFS(object):
             fields = line.split()
             if len(fields) < 10 or ':' not in fields[1]:
                 continue
-            local, _, local_port = fields[1].partition(':')
-            remote, _, remote_port = fields[2].partition(':')
+            local, _sep, local_port = fields[1].partition(':')
+            remote, _sep, remote_port = fields[2].partition(':')
             state = int(fields[3], 16)
             rows.append(NetSocket(proto, _decode_net_address(local), int(local_port, 16),
                                   _decode_net_address(remote), int(remote_port, 16),
@@ -533,7 +533,7 @@ class ProcFS(object):
         properties = {}
         for line in (text or '').splitlines():
             if line.startswith('E:'):
-                key, _, value = line[2:].partition('=')
+                key, _sep, value = line[2:].partition('=')
                 properties[key] = value
         return properties
 
@@ -595,32 +595,19 @@ class ProcFS(object):
         results = {}
         pending = list(mount_points)
         while pending:
-            state = {'done': 0}
-            finished = threading.Event()
-
-            def work(paths=pending, state=state, finished=finished):
-                for path in paths:
-                    try:
-                        results[path] = StatvfsResult('ok', os.statvfs(path), None)
-                    except OSError as exc:
-                        results[path] = StatvfsResult('error', None, exc.strerror or str(exc))
-                    state['done'] += 1
-                    finished.set()
-
-            worker = threading.Thread(target=work, name='hostfacts-statvfs')
-            worker.daemon = True
+            worker = _StatvfsWorker(pending, results)
             worker.start()
-            while state['done'] < len(pending):
-                finished.clear()
-                before = state['done']
-                if not finished.wait(timeout) and state['done'] == before:
+            while worker.done < len(pending):
+                before = worker.done
+                worker.progress.wait(timeout)
+                worker.progress.clear()
+                if worker.done == before:
                     break
-            stuck = state['done']
-            if stuck >= len(pending):
+            if worker.done >= len(pending):
                 break
-            results[pending[stuck]] = StatvfsResult(
+            results[pending[worker.done]] = StatvfsResult(
                 'timed_out', None, 'statvfs did not return within %.1f s' % timeout)
-            pending = pending[stuck + 1:]
+            pending = pending[worker.done + 1:]
         return results
 
 
@@ -711,6 +698,27 @@ def _decode_net_address(text):
     words = [struct.pack('=I', int(text[i:i + 8], 16)) for i in range(0, len(text), 8)]
     packed = b''.join(words)
     return socket.inet_ntop(socket.AF_INET if len(packed) == 4 else socket.AF_INET6, packed)
+
+class _StatvfsWorker(threading.Thread):
+    """Calls statvfs on each path in turn, signalling progress after each one."""
+
+    def __init__(self, paths, results):
+        super(_StatvfsWorker, self).__init__(name='hostfacts-statvfs')
+        self.daemon = True
+        self.paths = paths
+        self.results = results
+        self.done = 0
+        self.progress = threading.Event()
+
+    def run(self):
+        for path in self.paths:
+            try:
+                self.results[path] = StatvfsResult('ok', os.statvfs(path), None)
+            except OSError as exc:
+                self.results[path] = StatvfsResult('error', None, exc.strerror or str(exc))
+            self.done += 1
+            self.progress.set()
+
 
 def _unescape_udev_name(name):
     r"""/dev/disk/by-label names escape bytes as \x2f."""

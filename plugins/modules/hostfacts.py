@@ -17,7 +17,7 @@ description:
   - Never changes anything; O(interval) seconds are spent sampling so that rates (CPU %, disk and process I/O) can be
     computed from two samples.
 author:
-  - hostops.fleet developers
+  - hostops.fleet developers (@hostops)
 extends_documentation_fragment:
   - hostops.fleet.attributes
   - hostops.fleet.attributes.INFO_MODULE

@@ -1,0 +1,295 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) hostops.fleet contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Fetch and parse Apache mod_status pages. Private: may change without notice.
+
+``?auto`` gives machine-readable ``Key: value`` lines; the HTML page adds the table of
+current requests (ExtendedStatus On only). Both formats are parsed here, nowhere else.
+"""
+
+from __future__ import annotations
+
+import re
+import socket
+
+from html.parser import HTMLParser
+from urllib.error import HTTPError, URLError
+
+from ansible.module_utils.urls import open_url
+
+
+class ApacheStatusError(Exception):
+    """The one error apache_status_info turns into fail_json."""
+
+
+# The scoreboard key as mod_status prints it under the scoreboard.
+SCOREBOARD_KEY = {
+    '_': 'waiting',
+    'S': 'starting',
+    'R': 'reading',
+    'W': 'sending',
+    'K': 'keepalive',
+    'D': 'dns_lookup',
+    'C': 'closing',
+    'L': 'logging',
+    'G': 'graceful',
+    'I': 'idle_cleanup',
+    '.': 'open',
+}
+# A slot is busy while it serves a connection. "_" waits for one, "." has no process,
+# "S" and "I" are a worker being born or reaped: neither serves anyone.
+NOT_BUSY = frozenset('_.SI')
+
+# ?auto field -> (fact name, type). Anything not listed is kept under a derived name.
+AUTO_FIELDS = {
+    'ServerVersion': ('server_version', str),
+    'ServerMPM': ('server_mpm', str),
+    'Server Built': ('server_built', str),
+    'CurrentTime': ('current_time', str),
+    'RestartTime': ('restart_time', str),
+    'ParentServerConfigGeneration': ('parent_server_config_generation', int),
+    'ParentServerMPMGeneration': ('parent_server_mpm_generation', int),
+    'ServerUptimeSeconds': ('server_uptime_seconds', int),
+    'ServerUptime': ('server_uptime', str),
+    'Load1': ('load1', float),
+    'Load5': ('load5', float),
+    'Load15': ('load15', float),
+    'Total Accesses': ('total_accesses', int),
+    'Total kBytes': ('total_kbytes', int),
+    'Total Duration': ('total_duration', int),
+    'CPUUser': ('cpu_user', float),
+    'CPUSystem': ('cpu_system', float),
+    'CPUChildrenUser': ('cpu_children_user', float),
+    'CPUChildrenSystem': ('cpu_children_system', float),
+    'CPULoad': ('cpu_load', float),
+    'Uptime': ('uptime', int),
+    'ReqPerSec': ('req_per_sec', float),
+    'BytesPerSec': ('bytes_per_sec', float),
+    'BytesPerReq': ('bytes_per_req', float),
+    'DurationPerReq': ('duration_per_req', float),
+    'BusyWorkers': ('busy_workers', int),
+    'GracefulWorkers': ('graceful_workers', int),
+    'IdleWorkers': ('idle_workers', int),
+    'Processes': ('processes', int),
+    'Stopping': ('stopping', int),
+    'ConnsTotal': ('conns_total', int),
+    'ConnsAsyncWaitIO': ('conns_async_wait_io', int),
+    'ConnsAsyncWriting': ('conns_async_writing', int),
+    'ConnsAsyncKeepAlive': ('conns_async_keep_alive', int),
+    'ConnsAsyncClosing': ('conns_async_closing', int),
+    'Scoreboard': ('scoreboard', str),
+}
+
+# Columns of the current-requests table whose values have a type other than text.
+REQUEST_COLUMN_TYPES = {
+    'pid': int,
+    'cpu': float,
+    'ss': int,
+    'req': int,
+    'dur': int,
+    'conn': float,
+    'child': float,
+    'slot': float,
+}
+
+# Column headers whose derived name would read badly.
+REQUEST_COLUMN_NAMES = {'VHost': 'vhost'}
+
+_CAMEL_BOUNDARY = re.compile(r'(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])')
+_NON_WORD = re.compile(r'[^a-z0-9]+')
+
+
+def fact_name(field):
+    """Derive a snake_case fact name for a field this module does not know yet."""
+    name = _CAMEL_BOUNDARY.sub('_', field.strip()).lower()
+    return _NON_WORD.sub('_', name).strip('_')
+
+
+def guess_value(text):
+    """Type an unknown field's value: int, then float, else the text itself."""
+    for kind in (int, float):
+        try:
+            return kind(text)
+        except ValueError:
+            pass
+    return text
+
+
+def typed_value(kind, text, field):
+    if kind is str:
+        return text
+    if text == '':
+        return None
+    try:
+        return kind(text)
+    except ValueError:
+        raise ApacheStatusError('mod_status field %r has value %r, which is not a number' % (field, text))
+
+
+def parse_auto(text):
+    """Parse a ``?auto`` page into typed facts; unknown fields are kept, not dropped."""
+    facts = {}
+    for number, line in enumerate(text.splitlines()):
+        line = line.strip()
+        if not line:
+            continue
+        field, sep, value = line.partition(':')
+        if not sep:
+            # Apache 2.4 starts the page with the server name, alone on its line.
+            if number == 0:
+                facts['server_name'] = line
+                continue
+            raise ApacheStatusError('line %d of the ?auto page is not "Key: value": %r' % (number + 1, line))
+        value = value.strip()
+        if field in AUTO_FIELDS:
+            name, kind = AUTO_FIELDS[field]
+            facts[name] = typed_value(kind, value, field)
+        else:
+            facts[fact_name(field)] = guess_value(value)
+    if 'server_version' not in facts and 'scoreboard' not in facts:
+        raise ApacheStatusError('the page is not a mod_status ?auto page (no ServerVersion and no Scoreboard line)')
+    return facts
+
+
+def decode_scoreboard(scoreboard):
+    """Count scoreboard slots per state, with the busy share of all slots and of live ones."""
+    counts = dict((name, 0) for name in SCOREBOARD_KEY.values())
+    unknown = 0
+    busy = 0
+    for char in scoreboard:
+        name = SCOREBOARD_KEY.get(char)
+        if name is None:
+            unknown += 1
+        else:
+            counts[name] += 1
+        if char not in NOT_BUSY:
+            busy += 1
+    slots = len(scoreboard)
+    live = slots - counts['open']
+    return {
+        'slots': slots,
+        'states': counts,
+        'unknown': unknown,
+        'busy': busy,
+        'idle': counts['waiting'],
+        'live': live,
+        'busy_share': round(float(busy) / slots, 4) if slots else 0.0,
+        'busy_share_of_live': round(float(busy) / live, 4) if live else 0.0,
+    }
+
+
+class _TableCollector(HTMLParser):
+    """Collect every table of a page as rows of cell texts (th and td alike)."""
+
+    def __init__(self):
+        HTMLParser.__init__(self, convert_charrefs=True)
+        self.tables = []
+        self._row = None
+        self._cell = None
+
+    def handle_starttag(self, tag, attrs):
+        if tag == 'table':
+            self.tables.append([])
+        elif tag == 'tr' and self.tables:
+            self._row = []
+            self.tables[-1].append(self._row)
+        elif tag in ('td', 'th') and self._row is not None:
+            self._cell = []
+
+    def handle_endtag(self, tag):
+        if tag in ('td', 'th') and self._cell is not None:
+            self._row.append(' '.join(''.join(self._cell).split()))
+            self._cell = None
+        elif tag == 'tr':
+            self._row = None
+
+    def handle_data(self, data):
+        if self._cell is not None:
+            self._cell.append(data)
+
+
+def _request_row(header, cells):
+    row = {}
+    for column, text in zip(header, cells):
+        key = REQUEST_COLUMN_NAMES.get(column) or fact_name(column)
+        kind = REQUEST_COLUMN_TYPES.get(key)
+        if kind is not None:
+            try:
+                row[key] = kind(text)
+            except ValueError:
+                row[key] = text
+        elif key == 'acc':
+            parts = text.split('/')
+            if len(parts) == 3 and all(p.isdigit() for p in parts):
+                row['acc_connection'], row['acc_child'], row['acc_slot'] = [int(p) for p in parts]
+            row[key] = text
+        else:
+            row[key] = text
+    if 'm' in row:
+        row['mode'] = SCOREBOARD_KEY.get(row['m'], 'unknown')
+    return row
+
+
+def parse_requests(html):
+    """Rows of the current-requests table (the one headed Srv, PID, Acc, M ...); [] without ExtendedStatus."""
+    collector = _TableCollector()
+    collector.feed(html)
+    collector.close()
+    for table in collector.tables:
+        if table and table[0][:2] == ['Srv', 'PID']:
+            header = table[0]
+            return [_request_row(header, cells) for cells in table[1:] if len(cells) == len(header)]
+    return []
+
+
+def status_url(url, auto):
+    base = url.split('?', 1)[0]
+    return base + '?auto' if auto else base
+
+
+def fetch(url, timeout=10, validate_certs=True, url_username=None, url_password=None):
+    """GET url and return the body as text; every failure becomes an ApacheStatusError."""
+    try:
+        response = open_url(url, timeout=timeout, validate_certs=validate_certs,
+                            url_username=url_username, url_password=url_password,
+                            force_basic_auth=url_username is not None)
+        return response.read().decode('iso-8859-1')
+    except HTTPError as err:
+        if err.code == 403:
+            raise ApacheStatusError(
+                '%s answered 403 Forbidden: this client is not allowed by the Require lines of the status '
+                'location. Add its address to apache_status_allow (role hostops.fleet.apache_status), or run '
+                'this module on the web server itself, which Require local always admits.' % url)
+        if err.code == 404:
+            raise ApacheStatusError(
+                '%s answered 404 Not Found: mod_status is not enabled or no <Location> with '
+                'SetHandler server-status matches this path (role hostops.fleet.apache_status, '
+                'apache_status_path).' % url)
+        raise ApacheStatusError('%s answered HTTP %s %s' % (url, err.code, err.reason))
+    except URLError as err:
+        reason = err.reason
+        if isinstance(reason, ConnectionRefusedError):
+            raise ApacheStatusError('connection to %s refused: is Apache running and listening there?' % url)
+        if isinstance(reason, socket.timeout):
+            raise ApacheStatusError('no answer from %s within %s seconds (timeout)' % (url, timeout))
+        raise ApacheStatusError('cannot reach %s: %s' % (url, reason))
+    except socket.timeout:
+        raise ApacheStatusError('no answer from %s within %s seconds (timeout)' % (url, timeout))
+    except ConnectionError as err:
+        raise ApacheStatusError('connection to %s failed: %s' % (url, err))
+
+
+def gather(url, full=False, **fetch_args):
+    """Everything the module returns: typed ?auto facts, the decoded scoreboard and, if full, requests."""
+    auto_url = status_url(url, auto=True)
+    facts = parse_auto(fetch(auto_url, **fetch_args))
+    result = {
+        'url': auto_url,
+        'status': facts,
+        'scoreboard': decode_scoreboard(facts.get('scoreboard', '')),
+        'extended_status': 'total_accesses' in facts,
+    }
+    if full:
+        result['requests'] = parse_requests(fetch(status_url(url, auto=False), **fetch_args))
+    return result

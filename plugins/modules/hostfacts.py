@@ -102,6 +102,33 @@ options:
         description: Disk utilisation (%util of C(iostat -x)) at or above this percentage raises an alert.
         type: float
         default: 90.0
+  query:
+    description:
+      - A JMESPath expression evaluated against the facts (the content of C(ansible_facts.hostfacts), so paths start
+        with a subset name, for example V(memory.available_pct)).
+      - Only its result is returned, under C(ansible_facts.hostfacts_query), instead of C(ansible_facts.hostfacts).
+      - Called as M(hostops.fleet.hostfacts), the action plugin evaluates the query on the controller, where
+        C(jmespath) is always installed, and checks the expression before the module runs; an invalid expression
+        fails with JMESPath's message and the position of the error.
+      - Called by a short name from a C(library) path (C(ansible localhost -m hostfacts)), the action plugin is
+        bypassed and the query is evaluated on the target, which then needs C(jmespath); without it the module
+        fails with a message that names C(jmespath).
+    type: str
+  output:
+    description:
+      - V(facts) only returns the facts.
+      - V(prometheus) also writes the key figures in the Prometheus text exposition format to O(prometheus_path),
+        atomically, for node_exporter's textfile collector. The facts are returned as well. In check mode the
+        file is not written.
+    type: str
+    choices: [facts, prometheus]
+    default: facts
+  prometheus_path:
+    description:
+      - The C(.prom) file written when O(output=prometheus), in the directory node_exporter reads with
+        C(--collector.textfile.directory) (C(/var/lib/prometheus/node-exporter) on Debian).
+      - Required when O(output=prometheus).
+    type: path
 notes:
   - Run unprivileged, the module returns what it can read and one warning counting what it could not; use
     C(become) for complete facts (other users' C(/proc/PID/io), C(/proc/PID/fd) and namespaces).
@@ -173,6 +200,7 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.hostops.fleet.plugins.module_utils._collector import HostfactsError
 from ansible_collections.hostops.fleet.plugins.module_utils._hostfacts import gather
+from ansible_collections.hostops.fleet.plugins.module_utils._publish import Publisher
 
 THRESHOLD_SPEC = dict(
     memory_available_pct=dict(type='float', default=20.0),
@@ -194,18 +222,24 @@ ARGUMENT_SPEC = dict(
     timeout=dict(type='float', default=5.0),
     open_files=dict(type='int', default=5),
     thresholds=dict(type='dict', default={}, options=THRESHOLD_SPEC, apply_defaults=True),
+    query=dict(type='str'),
+    output=dict(type='str', choices=['facts', 'prometheus'], default='facts'),
+    prometheus_path=dict(type='path'),
 )
 
 
 def main():
-    module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
+    module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True,
+                           required_if=[('output', 'prometheus', ['prometheus_path'])])
     try:
+        publisher = Publisher(module.params, module.check_mode)
         facts = gather(module.params)
+        result = publisher.publish(facts)
     except HostfactsError as exc:
         module.fail_json(msg=str(exc))
     for warning in facts['warnings']:
         module.warn(warning)
-    module.exit_json(changed=False, ansible_facts={'hostfacts': facts})
+    module.exit_json(**result)
 
 
 if __name__ == '__main__':

@@ -1,0 +1,89 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) hostops.fleet contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Shared helpers of the hostfacts part 1 tests: fixture trees captured by tests/unit/fixtures/capture_proc.py."""
+
+from __future__ import annotations
+
+import json
+import os
+import posix
+import shutil
+
+from ansible_collections.hostops.fleet.plugins.module_utils._procfs import ProcFS, StatvfsResult
+
+FIXTURES = os.path.join(os.path.dirname(__file__), '..', '..', 'fixtures', 'hostfacts')
+TREES = ('debian12-host', 'bookworm-container')
+
+DEFAULT_OPTIONS = dict(
+    gather_subset=['processes', 'memory', 'filesystems'], interval=0.0, samples=1, top=10, process_list='full',
+    cmdline_length=256, include_pseudo=False, du_paths=[], timeout=5.0, open_files=5,
+    thresholds=dict(memory_available_pct=20.0, filesystem_use_pct=90.0, inode_use_pct=90.0,
+                    iowait_pct=20.0, disk_util_pct=90.0),
+)
+
+
+def options(**overrides):
+    result = json.loads(json.dumps(DEFAULT_OPTIONS))
+    result.update(overrides)
+    return result
+
+
+def load_json(tree, name):
+    with open(os.path.join(FIXTURES, tree, name)) as handle:
+        return json.load(handle)
+
+
+class FixtureProcFS(ProcFS):
+    """ProcFS on a copied fixture tree, with the captured host's constants and statvfs results."""
+
+    def __init__(self, root, tree):
+        super(FixtureProcFS, self).__init__(root)
+        tools = load_json(tree, 'tools.json')
+        self.clock_ticks = tools['clock_ticks']
+        self.page_size = tools['page_size']
+        self.captured_statvfs = load_json(tree, 'statvfs.json')
+        self.statvfs_calls = []
+
+    def statvfs_many(self, mount_points, timeout):
+        results = {}
+        for path in mount_points:
+            mount_point = '/' + os.path.relpath(path, self.root).lstrip('.')
+            mount_point = '/' if mount_point in ('/', '//') else mount_point.rstrip('/')
+            self.statvfs_calls.append(mount_point)
+            values = self.captured_statvfs.get(mount_point)
+            if values is None:
+                results[path] = StatvfsResult('error', None, 'No such file or directory')
+            else:
+                results[path] = StatvfsResult('ok', posix.statvfs_result(values), None)
+        return results
+
+
+def copy_tree(tree, tmp_path):
+    """A private copy of a fixture tree (tests delete and rewrite files in it)."""
+    root = str(tmp_path / tree)
+    shutil.copytree(os.path.join(FIXTURES, tree), root)
+    return root
+
+
+def fixture_procfs(tree, tmp_path):
+    root = copy_tree(tree, tmp_path)
+    return FixtureProcFS(root, tree)
+
+
+def ps_rows(tree):
+    """{pid: {ppid, user, stat, rss, vsz, tty, comm}} from the ps output captured with the tree."""
+    tools = load_json(tree, 'tools.json')
+    rows = {}
+    for line in tools['ps'].splitlines():
+        parts = line.split(None, 7)
+        if len(parts) == 8:
+            rows[int(parts[0])] = dict(ppid=int(parts[1]), user=parts[2], stat=parts[3], rss=int(parts[4]),
+                                       vsz=int(parts[5]), tty=parts[6], comm=parts[7])
+    args = {}
+    for line in tools['ps_args'].splitlines():
+        pid, _, text = line.strip().partition(' ')
+        if pid.isdigit():
+            args[int(pid)] = text.strip()
+    return rows, args

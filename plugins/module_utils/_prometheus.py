@@ -13,15 +13,15 @@ moment and must never see half of one.
 from __future__ import annotations
 
 import os
-import tempfile
 
+from ansible_collections.hostops.fleet.plugins.module_utils._atomic import write_atomic
 from ansible_collections.hostops.fleet.plugins.module_utils._collector import HostfactsError
 
 SEVERITIES = ('critical', 'warning', 'info')
 
 
 class PrometheusError(HostfactsError):
-    """prometheus_path unusable: wrong name, missing directory, write failure."""
+    """prometheus_path unusable: not absolute, not *.prom, or its directory is missing."""
 
 
 class MetricFamily(object):
@@ -171,56 +171,6 @@ def check_path(path):
                               'the directory given to --collector.textfile.directory' % directory)
 
 
-def write_atomic(path, text, mode=0o644):
-    """Replace ``path`` with ``text``: temp file in the same directory, fsync, rename, fsync the directory.
-
-    A reader sees the old complete file or the new complete file, never a part. A writer killed
-    mid-write leaves at most a hidden ``.<name>.*.tmp`` file, which node_exporter ignores.
-    """
-    directory, name = os.path.split(path)
-    try:
-        fd, tmp_path = tempfile.mkstemp(prefix='.%s.' % name, suffix='.tmp', dir=directory)
-    except OSError as exc:
-        raise PrometheusError('prometheus_path: cannot create a temporary file in %s: %s' % (directory, exc.strerror))
-    try:
-        try:
-            data = text.encode('utf-8')
-            view = memoryview(data)
-            while view:
-                written = os.write(fd, view)
-                view = view[written:]
-            os.fchmod(fd, mode)
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        os.rename(tmp_path, path)
-    except OSError as exc:
-        try:
-            os.unlink(tmp_path)
-        except OSError:
-            pass
-        raise PrometheusError('prometheus_path: cannot write %s: %s' % (path, exc.strerror or exc))
-    _fsync_directory(directory)
-
-
-def _fsync_directory(directory):
-    """Make the rename durable; some filesystems refuse fsync on a directory, which is harmless here."""
-    try:
-        fd = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-
-
-def read_current(path):
-    """The current content of the file, or None when there is none."""
-    try:
-        with open(path, 'rb') as handle:
-            return handle.read().decode('utf-8', 'replace')
-    except (IOError, OSError):
-        return None
+def write(path, text):
+    """Replace the .prom file atomically (see _atomic.write_atomic)."""
+    write_atomic(path, text, option='prometheus_path')

@@ -37,7 +37,7 @@ class Publisher(object):
             # The timestamp sample always differs, so a written file is always a change.
             result['changed'] = True
             if not self.check_mode:
-                _prometheus.write_atomic(self.prometheus_path, text)
+                _prometheus.write(self.prometheus_path, text)
         if self.compiled is not None:
             result['ansible_facts'] = {'hostfacts_query': search(self.compiled, facts)}
         else:

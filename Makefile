@@ -40,7 +40,7 @@ install: build
 	$(BIN)/ansible-galaxy collection install --offline --force -p $(COLLECTIONS) $(TARBALL)
 
 demo: install
-	$(BIN)/ansible-playbook playbooks/demo.yml
+	$(BIN)/ansible-playbook playbooks/fleet_report.yml -e fleet_report_dir=$(CURDIR)/build/fleet-report
 
 test: units lint sanity molecule
 	@echo "make test: all suites passed"

@@ -1,0 +1,118 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) hostops.fleet contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Action plugin of hostops.fleet.fleet_report: renders the fleet report on the controller.
+
+An action plugin, not a module: the hostvars of thousands of hosts never get serialised into
+module arguments and shipped to a Python subprocess; each host's facts are read from the
+controller's variable manager one host at a time and reduced to a small record.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import time
+from collections.abc import Mapping
+
+from ansible.errors import AnsibleActionFail
+from ansible.plugins.action import ActionBase
+
+from ansible_collections.hostops.fleet.plugins.module_utils._fleet_report import (
+    DEFAULT_LIMITS, FleetReportError, build_report, render_csv, render_html, render_json, summarize_host,
+    validate_limits,
+)
+
+FORMATS = ('html', 'json', 'csv')
+
+ARGUMENT_SPEC = dict(
+    dest=dict(type='path', required=True),
+    basename=dict(type='str', default='fleet-report'),
+    hosts=dict(type='list', elements='str'),
+    outcome_var=dict(type='str', default='hostops_fleet_outcome'),
+    title=dict(type='str', default='Fleet report'),
+    page_size=dict(type='int', default=50),
+    formats=dict(type='list', elements='str', choices=list(FORMATS), default=list(FORMATS)),
+    limits=dict(type='dict', default={}, options=dict(
+        (name, dict(type='float', default=value)) for name, value in DEFAULT_LIMITS.items())),
+)
+
+
+def write_atomically(path, text):
+    """Write next to the target and rename over it: a reader never sees half a report."""
+    directory = os.path.dirname(path) or '.'
+    handle, tmp_path = tempfile.mkstemp(prefix='.fleet-report-', dir=directory)
+    try:
+        with os.fdopen(handle, 'w', encoding='utf-8') as stream:
+            stream.write(text)
+        os.chmod(tmp_path, 0o644)
+        os.replace(tmp_path, path)
+    except BaseException:
+        if os.path.exists(tmp_path):
+            os.unlink(tmp_path)
+        raise
+
+
+class ActionModule(ActionBase):
+
+    TRANSFERS_FILES = False
+    _requires_connection = False
+
+    def run(self, tmp=None, task_vars=None):
+        result = super(ActionModule, self).run(tmp, task_vars)
+        task_vars = task_vars or {}
+        args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)[1]
+        try:
+            limits = validate_limits(args['limits'])
+            if args['page_size'] < 1:
+                raise FleetReportError('page_size must be 1 or more, got %d' % args['page_size'])
+        except FleetReportError as exc:
+            raise AnsibleActionFail(str(exc))
+        if '/' in args['basename'] or not args['basename']:
+            raise AnsibleActionFail('basename must be a file name without a directory, got %r' % args['basename'])
+        dest = args['dest']
+        if not self._task.check_mode:
+            try:
+                os.makedirs(dest, exist_ok=True)
+            except OSError as exc:
+                raise AnsibleActionFail('dest %s cannot be created as a directory: %s' % (dest, exc.strerror))
+
+        hostvars = task_vars.get('hostvars')
+        names = args['hosts']
+        if names is None:
+            names = list((task_vars.get('groups') or {}).get('all') or [])
+        started = time.monotonic()
+        records = []
+        for name in dict.fromkeys(names):
+            host_vars = hostvars.raw_get(name) if hostvars is not None else None
+            if not isinstance(host_vars, Mapping):
+                records.append(summarize_host(name, None, {'state': 'no_facts', 'msg': 'not in the inventory'},
+                                              limits))
+                continue
+            facts = (host_vars.get('ansible_facts') or {}).get('hostfacts')
+            records.append(summarize_host(name, facts, host_vars.get(args['outcome_var']), limits))
+        report = build_report(records, title=args['title'], limits=limits)
+
+        renderers = {'html': lambda: render_html(report, args['page_size']),
+                     'json': lambda: render_json(report), 'csv': lambda: render_csv(report)}
+        files = {}
+        for fmt in args['formats']:
+            path = os.path.join(dest, '%s.%s' % (args['basename'], fmt))
+            files[fmt] = path
+            if not self._task.check_mode:
+                write_atomically(path, renderers[fmt]())
+
+        summary = report['summary']
+        result.update(
+            changed=True,
+            files=files,
+            hosts=summary['hosts'],
+            by_state=summary['by_state'],
+            by_severity=summary['by_severity'],
+            ranking=[{'host': r['name'], 'severity': r['severity'], 'state': r['state'],
+                      'alerts': [a['message'] for a in r['alerts'] if a['severity'] != 'info']}
+                     for r in report['hosts'][:20]],
+            render_seconds=round(time.monotonic() - started, 3),
+        )
+        return result

@@ -108,7 +108,8 @@ class IOCollector(Collector):
             system = procfs.system_stat()
             cpu = system.cpu if system else None
             disks = dict((row.name, row) for row in procfs.diskstats() or [])
-        taken = time.monotonic()
+        # /proc/uptime is iostat's clock too; fixture trees carry theirs.
+        taken = procfs.uptime() or time.monotonic()
         stats, ios = {}, {}
         before = procfs.denied.get('io', 0)
         for pid in procfs.pids():
@@ -247,8 +248,12 @@ class IOCollector(Collector):
             st = self.procfs.pid_fd_stat(pid, fd)
             if st is not None and not stat_module.S_ISREG(st.st_mode):
                 continue
-            files[path] = {'path': target, 'size': st.st_size if st is not None else None}
-        chosen = sorted(files.items(), key=lambda item: (-(item[1]['size'] or 0), item[0]))[:limit]
+            offset, mode = self.procfs.pid_fdinfo(pid, fd) or (None, None)
+            files[path] = {'path': target, 'size': st.st_size if st is not None else None,
+                           'offset': offset, 'mode': mode}
+        # Largest first, like the operator reading lsof's SIZE/OFF column.
+        chosen = sorted(files.items(), key=lambda item: (-max(item[1]['size'] or 0, item[1]['offset'] or 0),
+                                                         item[0]))[:limit]
         mounts = self.procfs.mountinfo(pid) if chosen else None
         for path, entry in chosen:
             entry.update(self._where(path, mounts or self.mounts))
@@ -304,9 +309,12 @@ class IOCollector(Collector):
                       key=lambda p: -(p['write_bytes_s'] + p['read_bytes_s']))
         hogs = [p for p in hogs if p['write_bytes_s'] + p['read_bytes_s'] > 0]
         for process in hogs:
-            for item in process['open_files']:
-                if disk['name'] in (item['device'], item['disk']):
-                    return head + ': ' + _blame(process, item, facts['d_state'])
+            writes = process['write_bytes_s'] >= process['read_bytes_s']
+            on_disk = [item for item in process['open_files'] if disk['name'] in (item['device'], item['disk'])]
+            # A writer's file is one open for writing, a reader's one open for reading.
+            fitting = [item for item in on_disk if (item['mode'] or 'rw') in (('w', 'rw') if writes else ('r', 'rw'))]
+            if fitting or on_disk:
+                return head + ': ' + _blame(process, (fitting or on_disk)[0], facts['d_state'])
         if hogs:
             return head + ': ' + _blame(hogs[0], None, facts['d_state'])
         return head + ': no process with a readable /proc/PID/io accounts for it'

@@ -39,8 +39,9 @@ def namespace_types(procfs):
 
 
 def self_pid(procfs):
-    target = procfs.readlink(procfs.proc + '/self', 'self')
-    return int(target) if target and target.isdigit() else None
+    """The module's own pid (the first field of /proc/self/stat, which fixture trees also hold)."""
+    data = procfs.read_bytes(procfs.proc + '/self/stat', 'stat')
+    return int(data.split()[0]) if data else None
 
 
 def forget_denials(procfs, what, before):

@@ -574,6 +574,18 @@ class ProcFS(object):
             self._note_error(exc, 'sys')
             return []
 
+    def pid_fdinfo(self, pid, fd):
+        """(offset, access mode 'r'/'w'/'rw') of an open descriptor from /proc/PID/fdinfo/N, or None."""
+        data = self.read_bytes('%s/%d/fdinfo/%d' % (self.proc, pid, fd), 'fd')
+        if not data:
+            return None
+        values = {}
+        for line in data.split(b'\n')[:3]:
+            key, _, value = line.partition(b':')
+            values[key] = value.strip()
+        flags = int(values.get(b'flags', b'0'), 8)
+        return (int(values.get(b'pos', b'0')), ('r', 'w', 'rw', 'rw')[flags & 3])
+
     def pid_fd_stat(self, pid, fd):
         """os.stat of what /proc/PID/fd/N points to (live hosts only: fixtures hold no real files)."""
         if not self.live:

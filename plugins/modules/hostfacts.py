@@ -194,6 +194,164 @@ ansible_facts:
           type: list
           elements: str
           returned: always
+        processes:
+          description:
+            - What C(ps aux) and C(top -n 1) show. Rates (C(cpu), C(cpu_pct)) need O(interval) > 0 and are left out
+              with O(interval=0).
+          returned: when the processes subset is selected
+          type: dict
+          contains:
+            tasks:
+              description:
+                - Processes by state, as the C(Tasks:) line of top (C(sleeping) counts states S, D and I like top;
+                  C(uninterruptible) (D) and C(idle) (I) are broken out of it).
+              type: dict
+              returned: always
+              sample: {total: 115, running: 1, sleeping: 114, stopped: 0, zombie: 0, uninterruptible: 0, idle: 40}
+            threads:
+              description: Threads of all processes together.
+              type: int
+              returned: always
+            load:
+              description: Load averages over 1, 5 and 15 minutes.
+              type: dict
+              returned: always
+              sample: {load1: 0.15, load5: 0.2, load15: 0.1}
+            cpu_count:
+              description: Online CPUs.
+              type: int
+              returned: always
+            cpu:
+              description:
+                - The C(%Cpu(s)) line of top over O(interval), in percent of all CPU time
+                  (us, sy, ni, id, wa, hi, si, st). None when the counters did not move.
+              type: dict
+              returned: when O(interval) > 0
+              sample: {us: 1.5, sy: 0.5, ni: 0.0, id: 97.9, wa: 0.1, hi: 0.0, si: 0.0, st: 0.0}
+            uptime_seconds:
+              description: Seconds since boot.
+              type: float
+              returned: always
+            boot_time:
+              description: Boot time, ISO 8601 local time.
+              type: str
+              returned: always
+            vanished:
+              description: Processes that exited while they were being sampled (left out of the lists).
+              type: int
+              returned: always
+            top_cpu:
+              description:
+                - The O(top) processes using most CPU, as process dicts (see RV(ansible_facts.hostfacts.processes.list)),
+                  ranked by C(cpu_pct) over the interval, or by C(cpu_pct_lifetime) with O(interval=0).
+              type: list
+              elements: dict
+              returned: always
+            top_memory:
+              description: The O(top) processes with the largest resident set (C(rss_kb)).
+              type: list
+              elements: dict
+              returned: always
+            list:
+              description:
+                - Every process, like C(ps aux). Each process is a dict with C(pid), C(ppid), C(user) (effective),
+                  C(uid), C(state) (one letter, as C(ps -o s)), C(cpu_pct) (top's %CPU over O(interval), 100 = one
+                  CPU; only when O(interval) > 0), C(cpu_pct_lifetime) (ps's %CPU, CPU time over the process
+                  lifetime), C(mem_pct), C(rss_kb), C(vsz_kb), C(tty) (V(?) for none), C(start_time) (ISO 8601),
+                  C(cpu_time) (seconds), C(cpu_time_str) (ps TIME, [DD-]HH:MM:SS), C(command) (the name, V([name])
+                  for kernel threads), C(args) (the command line cut to O(cmdline_length) characters; V([name])
+                  for kernel threads, V([name] <defunct>) for zombies) and C(threads).
+              type: list
+              elements: dict
+              returned: when O(process_list=full)
+        memory:
+          description:
+            - What C(free -b) shows, in bytes, with the formulas of procps-ng 4 (C(used) = C(total) - C(available);
+              C(buff_cache) = Buffers + Cached + SReclaimable).
+          returned: when the memory subset is selected
+          type: dict
+          contains:
+            total:
+              description: MemTotal.
+              type: int
+              returned: always
+            used:
+              description: C(total) - C(available).
+              type: int
+              returned: always
+            free:
+              description: MemFree.
+              type: int
+              returned: always
+            shared:
+              description: Shmem.
+              type: int
+              returned: always
+            buffers:
+              description: Buffers.
+              type: int
+              returned: always
+            cache:
+              description: Cached + SReclaimable.
+              type: int
+              returned: always
+            buff_cache:
+              description: C(buffers) + C(cache), the buff/cache column.
+              type: int
+              returned: always
+            available:
+              description: MemAvailable (MemFree on kernels without it).
+              type: int
+              returned: always
+            available_pct:
+              description: C(available) in percent of C(total).
+              type: float
+              returned: always
+            status:
+              description: V(low) when C(available_pct) is below O(thresholds.memory_available_pct), else V(ok).
+              type: str
+              returned: always
+              sample: ok
+            swap_total:
+              description: SwapTotal.
+              type: int
+              returned: always
+            swap_used:
+              description: SwapTotal - SwapFree.
+              type: int
+              returned: always
+            swap_free:
+              description: SwapFree.
+              type: int
+              returned: always
+        filesystems:
+          description: What C(df), C(findmnt), C(lsblk -f) and C(du -s) show.
+          returned: when the filesystems subset is selected
+          type: dict
+          contains:
+            mounts:
+              description:
+                - One dict per filesystem as C(df) lists them (pseudo filesystems only with O(include_pseudo); a
+                  filesystem mounted twice, such as a bind mount, once, with its other mount points in
+                  C(also_mounted_at)).
+                - Keys C(device), C(mount_point), C(fstype), C(options) (as findmnt), C(readonly), C(root) (the
+                  mounted directory of the filesystem), C(also_mounted_at), C(uuid), C(label) and C(status)
+                  (V(ok), V(timed_out), V(error), or V(skipped) for autofs, which is never touched).
+                - With C(status=ok) also, in bytes and percent as C(df -B1) and C(df -i) compute them, C(size),
+                  C(used), C(available), C(use_pct), C(inodes_total), C(inodes_used), C(inodes_free) and
+                  C(inodes_use_pct).
+              type: list
+              elements: dict
+              returned: always
+            du:
+              description:
+                - One dict per O(du_paths) entry, like C(du -s -x) (one filesystem, hard links once) - C(path),
+                  C(status) (V(ok), V(timed_out) with lower-bound sizes, V(error) with C(error)), C(bytes) (disk
+                  usage), C(apparent_bytes) (C(du -sb)), C(files), C(directories) and C(unreadable_directories)
+                  when some could not be read.
+              type: list
+              elements: dict
+              returned: always
 """
 
 from ansible.module_utils.basic import AnsibleModule

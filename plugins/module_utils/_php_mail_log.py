@@ -88,23 +88,58 @@ class _Zones(object):
         return zone
 
 
-def _php_time(text, zone):
-    # 28-Nov-2026 23:28:38 -- sliced by hand: strptime would dominate the cost of a 2 GB scan.
-    return datetime.datetime(int(text[7:11]), MONTHS[text[3:6]], int(text[0:2]),
-                             int(text[12:14]), int(text[15:17]), int(text[18:20]), tzinfo=zone).astimezone(UTC)
+class _Clock(object):
+    """Turn logged timestamps into UTC epoch seconds, cheaply: a busy log repeats the same second and day."""
+
+    def __init__(self):
+        self.zones = _Zones()
+        self._last_key = None
+        self._last_epoch = None
+        self._days = {}
+
+    def epoch(self, php_time, zone, iso_time):
+        key = (php_time, zone, iso_time)
+        if key != self._last_key:
+            self._last_key = key
+            self._last_epoch = self._compute(php_time, zone, iso_time)
+        return self._last_epoch
+
+    def _compute(self, php_time, zone, iso_time):
+        try:
+            if iso_time:
+                return _iso_time(iso_time).timestamp()
+            tzinfo = self.zones.get(zone)
+            if tzinfo is UTC:
+                # 28-Nov-2026 23:28:38: the day's epoch once, then plain arithmetic.
+                day = self._days.get(php_time[:11])
+                if day is None:
+                    day = self._days[php_time[:11]] = datetime.datetime(
+                        int(php_time[7:11]), MONTHS[php_time[3:6]], int(php_time[0:2]), tzinfo=UTC).timestamp()
+                return day + int(php_time[12:14]) * 3600 + int(php_time[15:17]) * 60 + int(php_time[18:20])
+            return datetime.datetime(int(php_time[7:11]), MONTHS[php_time[3:6]], int(php_time[0:2]),
+                                     int(php_time[12:14]), int(php_time[15:17]), int(php_time[18:20]),
+                                     tzinfo=tzinfo).timestamp()
+        except (ValueError, KeyError):
+            return None
 
 
 def _iso_time(text):
     for fmt in ISO_FORMATS:
         try:
-            return datetime.datetime.strptime(text, fmt).astimezone(UTC)
+            return datetime.datetime.strptime(text, fmt)
         except ValueError:
             continue
     raise ValueError(text)
 
 
+def _iso(epoch):
+    if epoch is None:
+        return None
+    return datetime.datetime.fromtimestamp(epoch, UTC).strftime('%Y-%m-%dT%H:%M:%SZ')
+
+
 def split_rest(rest):
-    """Split 'To: <to> -- Headers: <headers> -- Subject: <subject>' after 'To: '.
+    """Split '<to> -- Headers: <headers> -- Subject: <subject>' (the text after 'To: ').
 
     PHP does not escape the separators, so a recipient list, header or subject that contains them
     is ambiguous; the first ' -- Headers:' and the first ' -- Subject:' after it win.
@@ -118,59 +153,25 @@ def split_rest(rest):
     return to, headers[1:] if headers.startswith(' ') else headers, subject[1:] if subject.startswith(' ') else subject
 
 
-def parse_line(line, zones):
-    """One log line -> entry dict, or None if it is not a mail() line."""
-    if MARKER not in line:
-        return None
-    match = LINE_RE.match(line)
-    if not match:
-        return None
-    parts = split_rest(match.group('rest'))
-    if parts is None:
-        return None
-    try:
-        if match.group('php_time'):
-            zone = match.group('zone')
-            moment = _php_time(match.group('php_time'), zones.get(zone))
-            logged = '%s %s' % (match.group('php_time'), zone)
-        else:
-            logged = match.group('iso_time')
-            moment = _iso_time(logged)
-    except (ValueError, KeyError):
-        return None
-    to, headers, subject = parts
+def count_recipients(to):
+    return len([address for address in to.split(',') if address.strip()])
+
+
+def entry_from_line(text, epoch):
+    """The full entry for a line scan() accepted; only built for the entries returned."""
+    match = LINE_RE.match(text)
+    to, headers, subject = split_rest(match.group('rest'))
+    php_time = match.group('php_time')
     return {
-        'time': moment,
-        'logged_time': logged,
+        'time': _iso(epoch),
+        'logged_time': '%s %s' % (php_time, match.group('zone')) if php_time else match.group('iso_time'),
         'script': match.group('script'),
         'line': int(match.group('line')),
         'to': to,
-        'recipients': len([r for r in to.split(',') if r.strip()]),
+        'recipients': count_recipients(to),
         'headers': headers,
         'subject': subject,
     }
-
-
-class _ScriptTally(object):
-    __slots__ = ('calls', 'recipients', 'first_seen', 'last_seen', 'lines')
-
-    def __init__(self, moment):
-        self.calls = 0
-        self.recipients = 0
-        self.first_seen = moment
-        self.last_seen = moment
-        self.lines = set()
-
-    def add(self, entry):
-        self.calls += 1
-        self.recipients += entry['recipients']
-        moment = entry['time']
-        if moment < self.first_seen:
-            self.first_seen = moment
-        if moment > self.last_seen:
-            self.last_seen = moment
-        if len(self.lines) < MAX_LINES_PER_SCRIPT:
-            self.lines.add(entry['line'])
 
 
 def _iter_lines(stream, max_line_bytes):
@@ -190,67 +191,80 @@ def _iter_lines(stream, max_line_bytes):
         yield chunk.decode('utf-8', 'replace').rstrip('\r\n'), False
 
 
-def _iso(moment):
-    return moment.strftime('%Y-%m-%dT%H:%M:%SZ') if moment else None
-
-
 def scan(stream, since=None, max_entries=100, top=10, max_line_bytes=MAX_LINE_BYTES):
-    """Read a mail.log stream once and return counts, the last max_entries entries and the top scripts."""
-    zones = _Zones()
+    """Read a mail.log stream once and return counts, the last max_entries entries and the top scripts.
+
+    Per line the loop does the least it can: one regex match, the timestamp from a cache and the
+    recipient count for the tally. Headers and subject are split only for the entries returned.
+    """
+    clock = _Clock()
+    since_epoch = since.timestamp() if since is not None else None
     recent = collections.deque(maxlen=max_entries) if max_entries > 0 else None
-    tallies = {}
-    counts = {'lines': 0, 'matched': 0, 'before_since': 0, 'malformed': 0, 'untracked_calls': 0}
+    tallies = {}  # script -> [calls, recipients, first_seen, last_seen, line numbers]
+    lines = matched = before_since = malformed = untracked = 0
     first_malformed = []
     first_seen = last_seen = None
+    match_line = LINE_RE.match
     for text, too_long in _iter_lines(stream, max_line_bytes):
-        counts['lines'] += 1
-        entry = None if too_long else parse_line(text, zones)
-        if entry is None:
+        lines += 1
+        match = None if too_long or MARKER not in text else match_line(text)
+        epoch = None
+        if match is not None:
+            php_time, zone, iso_time, script, line_number, rest = match.groups()
+            to, sep, remainder = rest.partition(HEADERS_SEP)
+            if sep and SUBJECT_SEP in remainder:
+                epoch = clock.epoch(php_time, zone, iso_time)
+        if epoch is None:
             if too_long or text.strip():
-                counts['malformed'] += 1
+                malformed += 1
                 if len(first_malformed) < 5:
-                    first_malformed.append(counts['lines'])
+                    first_malformed.append(lines)
             continue
-        moment = entry['time']
-        if since is not None and moment < since:
-            counts['before_since'] += 1
+        if since_epoch is not None and epoch < since_epoch:
+            before_since += 1
             continue
-        counts['matched'] += 1
-        if first_seen is None or moment < first_seen:
-            first_seen = moment
-        if last_seen is None or moment > last_seen:
-            last_seen = moment
-        tally = tallies.get(entry['script'])
+        matched += 1
+        if first_seen is None or epoch < first_seen:
+            first_seen = epoch
+        if last_seen is None or epoch > last_seen:
+            last_seen = epoch
+        tally = tallies.get(script)
         if tally is None:
             if len(tallies) >= MAX_TRACKED_SCRIPTS:
-                counts['untracked_calls'] += 1
-                tally = None
+                untracked += 1
             else:
-                tally = tallies[entry['script']] = _ScriptTally(moment)
-        if tally is not None:
-            tally.add(entry)
+                tallies[script] = [1, count_recipients(to), epoch, epoch, set([int(line_number)])]
+        else:
+            tally[0] += 1
+            tally[1] += count_recipients(to)
+            if epoch < tally[2]:
+                tally[2] = epoch
+            if epoch > tally[3]:
+                tally[3] = epoch
+            if len(tally[4]) < MAX_LINES_PER_SCRIPT:
+                tally[4].add(int(line_number))
         if recent is not None:
-            recent.append(entry)
-    ranked = sorted(tallies.items(), key=lambda item: (-item[1].calls, -item[1].last_seen.timestamp(), item[0]))
+            recent.append((text, epoch))
+    ranked = sorted(tallies.items(), key=lambda item: (-item[1][0], -item[1][3], item[0]))
     return {
-        'lines_read': counts['lines'],
-        'entries_matched': counts['matched'],
-        'entries_before_since': counts['before_since'],
-        'malformed_lines': counts['malformed'],
+        'lines_read': lines,
+        'entries_matched': matched,
+        'entries_before_since': before_since,
+        'malformed_lines': malformed,
         'first_malformed_line_numbers': first_malformed,
-        'untracked_calls': counts['untracked_calls'],
-        'unresolved_timezones': sorted(zones.unresolved),
+        'untracked_calls': untracked,
+        'unresolved_timezones': sorted(clock.zones.unresolved),
         'first_seen': _iso(first_seen),
         'last_seen': _iso(last_seen),
-        'since': _iso(since),
-        'entries': [dict(entry, time=_iso(entry['time'])) for entry in (recent or [])],
+        'since': _iso(since_epoch),
+        'entries': [entry_from_line(text, epoch) for text, epoch in (recent or [])],
         'top_scripts': [{
             'script': script,
-            'calls': tally.calls,
-            'recipients': tally.recipients,
-            'first_seen': _iso(tally.first_seen),
-            'last_seen': _iso(tally.last_seen),
-            'lines': sorted(tally.lines),
+            'calls': tally[0],
+            'recipients': tally[1],
+            'first_seen': _iso(tally[2]),
+            'last_seen': _iso(tally[3]),
+            'lines': sorted(tally[4]),
         } for script, tally in ranked[:top]],
     }
 

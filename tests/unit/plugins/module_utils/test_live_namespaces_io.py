@@ -1,0 +1,171 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) hostops.fleet contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Part 2 against the real tools, on this machine, at the same moment.
+
+Creates namespaces for real (unshare, ip netns add, one held only by an open fd) and compares
+with ``lsns -J``; runs a real dd writer and reader and compares with ``iostat -x`` (sysstat)
+over the same interval; runs unprivileged with setpriv. Needs root on Linux; each test says
+why it skips otherwise.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+import pytest
+
+from ansible_collections.hostops.fleet.plugins.module_utils._hostfacts import gather
+
+from .part2_fixtures import options
+
+pytestmark = pytest.mark.skipif(not sys.platform.startswith('linux') or os.geteuid() != 0,
+                                reason='creates namespaces and reads every /proc/PID/io: needs root on Linux')
+
+# iostat and hostfacts sample the same steady load a few milliseconds apart.
+RATE_TOLERANCE = 0.15     # relative, for r/s, w/s, rkB/s, wkB/s
+UTIL_TOLERANCE = 10.0     # percentage points, for %util
+INTERVAL = 2.0
+TAG = 'p2live%d' % os.getpid()
+CHECKOUT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))))
+
+
+def need(*tools):
+    missing = [tool for tool in tools if shutil.which(tool) is None]
+    if missing:
+        pytest.skip('%s not installed (apt-get install %s)' % (
+            ', '.join(missing), ' '.join({'lsns': 'util-linux', 'unshare': 'util-linux', 'ip': 'iproute2',
+                                          'iostat': 'sysstat', 'setpriv': 'util-linux'}[t] for t in missing)))
+
+
+def lsns_keys():
+    def flatten(entries):
+        for entry in entries:
+            yield entry
+            for child in flatten(entry.get('children', [])):
+                yield child
+    data = json.loads(subprocess.run(['lsns', '-J'], check=True, stdout=subprocess.PIPE).stdout)
+    return dict(((e['type'], int(e['ns'])), e) for e in flatten(data['namespaces']))
+
+
+@pytest.fixture
+def namespaces_made():
+    need('lsns', 'unshare', 'ip')
+    made = {'netns': TAG}
+    subprocess.run(['ip', 'netns', 'add', TAG], check=True)
+    sleeper = subprocess.Popen(['unshare', '--net', '--uts', '--ipc', 'sleep', '300'])
+    victim = subprocess.Popen(['unshare', '--net', 'sleep', '300'])
+    holder = None
+    try:
+        time.sleep(0.3)
+        holder = subprocess.Popen([sys.executable, '-c', 'import os, sys, time\n'
+                                   'fd = os.open("/proc/%s/ns/net" % sys.argv[1], os.O_RDONLY)\n'
+                                   'print(os.fstat(fd).st_ino, flush=True)\ntime.sleep(300)\n', str(victim.pid)],
+                                  stdout=subprocess.PIPE)
+        made['held_inode'] = int(holder.stdout.readline())
+        victim.kill()
+        victim.wait()
+        made['holder'] = holder.pid
+        made['sleeper'] = sleeper.pid
+        made['netns_inode'] = os.stat('/run/netns/' + TAG).st_ino
+        yield made
+    finally:
+        for process in (sleeper, victim, holder):
+            if process is not None:
+                process.kill()
+                process.wait()
+        subprocess.run(['ip', 'netns', 'del', TAG], check=False)
+
+
+def test_every_namespace_lsns_lists_appears_and_the_ones_it_misses_too(namespaces_made):
+    before = lsns_keys()
+    facts = gather(dict(options(), gather_subset=['namespaces'], interval=0.0))['namespaces']
+    after = lsns_keys()
+    ours = dict(((e['type'], e['inode']), e) for e in facts['namespaces'])
+    stable = set(before) & set(after)  # listed by lsns before and after us: alive the whole time
+    assert stable and not stable - set(ours)
+    made = [key for key in stable if after[key]['pid'] == namespaces_made['sleeper']]
+    assert sorted(kind for kind, _ in made) == ['ipc', 'net', 'uts']
+    for key in made:
+        assert (ours[key]['nprocs'], ours[key]['pid'], ours[key]['default']) == (
+            after[key]['nprocs'], after[key]['pid'], False)
+    bound = ('net', namespaces_made['netns_inode'])
+    held = ('net', namespaces_made['held_inode'])
+    assert bound not in after and held not in after  # what lsns misses (util-linux #1881, #1884) ...
+    assert ours[bound]['pinned_by'][0] == {'kind': 'netns_name', 'path': '/run/netns/' + TAG, 'name': TAG}
+    assert [p for p in ours[held]['pinned_by'] if p['kind'] == 'fd' and p['pid'] == namespaces_made['holder']]
+
+
+@pytest.fixture
+def disk_load():
+    need('iostat', 'dd')
+    workdir = '/var/tmp'
+    reading = os.path.join(workdir, TAG + '-read.bin')
+    writing = os.path.join(workdir, TAG + '-write.bin')
+    subprocess.run(['dd', 'if=/dev/zero', 'of=' + reading, 'bs=1M', 'count=512', 'oflag=direct', 'status=none'],
+                   check=True)
+    writer = subprocess.Popen(['dd', 'if=/dev/zero', 'of=' + writing, 'bs=16k', 'count=400000',
+                               'oflag=direct,dsync', 'status=none'])
+    reader = subprocess.Popen(['dd', 'if=' + reading, 'of=/dev/null', 'bs=4k', 'iflag=direct', 'status=none'])
+    try:
+        time.sleep(0.5)
+        yield {'writer': writer.pid, 'reader': reader.pid, 'writing': writing, 'reading': reading}
+    finally:
+        for process in (writer, reader):
+            process.kill()
+            process.wait()
+        for path in (reading, writing):
+            os.remove(path)
+
+
+def test_writer_and_reader_ranked_first_and_disk_rates_agree_with_iostat(disk_load):
+    iostat = subprocess.Popen(['iostat', '-o', 'JSON', '-d', '-x', '-y', str(int(INTERVAL)), '1'],
+                              stdout=subprocess.PIPE)
+    facts = gather(dict(options(open_files=5), gather_subset=['io'], interval=INTERVAL, samples=5))['io']
+    report = json.loads(iostat.communicate()[0])
+    assert disk_load['writer'] in [p['pid'] for p in facts['top_writers'][:1]], facts['top_writers'][:3]
+    assert disk_load['reader'] in [p['pid'] for p in facts['top_readers'][:1]], facts['top_readers'][:3]
+    writer, reader = facts['top_writers'][0], facts['top_readers'][0]
+    assert writer['open_files'][0]['path'] == disk_load['writing'] and writer['open_files'][0]['size'] > 0
+    assert reader['open_files'][0]['path'] == disk_load['reading']
+    disk = writer['open_files'][0]['disk']
+    theirs = [d for d in report['sysstat']['hosts'][0]['statistics'][0]['disk'] if d['disk_device'] == disk][0]
+    ours = [d for d in facts['disks'] if d['name'] == disk][0]
+    for our_key, their_key in (('r_s', 'r/s'), ('w_s', 'w/s'), ('rkb_s', 'rkB/s'), ('wkb_s', 'wkB/s')):
+        assert ours[our_key] == pytest.approx(theirs[their_key], rel=RATE_TOLERANCE), our_key
+    assert abs(ours['util_pct'] - theirs['util']) <= UTIL_TOLERANCE
+    assert ours['w_s'] > 100  # the writer's load is there, the comparison is not of two idle disks
+
+
+def test_unprivileged_run_gives_partial_facts_and_one_warning_to_use_become():
+    need('setpriv')
+    # nobody cannot enter pytest's or conftest's private temporary directories: a world-readable one.
+    root = tempfile.mkdtemp(prefix=TAG)
+    os.chmod(root, 0o755)
+    os.makedirs(os.path.join(root, 'ansible_collections', 'hostops'))
+    os.symlink(CHECKOUT, os.path.join(root, 'ansible_collections', 'hostops', 'fleet'))
+    script = ('import json, sys\n'
+              'from ansible_collections.hostops.fleet.plugins.module_utils._hostfacts import gather\n'
+              'facts = gather({"gather_subset": ["namespaces", "io", "containers"], "interval": 0.5, "samples": 2,'
+              ' "top": 5, "open_files": 2, "cmdline_length": 256, "thresholds": {}})\n'
+              'print(json.dumps(facts))\n')
+    try:
+        done = subprocess.run(['setpriv', '--reuid=nobody', '--regid=nogroup', '--clear-groups',
+                               sys.executable, '-c', script], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              env=dict(os.environ, PYTHONPATH=root, HOME=root), cwd=root)
+    finally:
+        shutil.rmtree(root)
+    assert done.returncode == 0, done.stderr.decode()
+    facts = json.loads(done.stdout)
+    become = [w for w in facts['warnings'] if 'become' in w]
+    assert len(become) == 1, facts['warnings']
+    assert facts['namespaces']['namespaces'] and facts['namespaces']['unreadable_processes'] > 0
+    assert facts['io']['io_unreadable_processes'] > 0 and facts['io']['io_readable_processes'] > 0
+    assert 'Traceback' not in done.stderr.decode()

@@ -352,6 +352,101 @@ ansible_facts:
               type: list
               elements: dict
               returned: always
+        namespaces:
+          description: What C(lsns) lists, plus namespaces pinned without a process, with their owners.
+          returned: when the namespaces subset is selected
+          type: dict
+          contains:
+            default:
+              description: The host's default namespaces, namespace type to inode.
+              type: dict
+              returned: always
+            default_source:
+              description:
+                - Where the defaults come from - V(pid1), V(kthreadd) when PID 1 cannot be read (kernel threads
+                  always live in the initial namespaces), or V(self) (the module's own process) as a last resort,
+                  each with a warning.
+              type: str
+              returned: always
+            namespaces:
+              description:
+                - One dict per namespace of a type the kernel exposes - C(type), C(inode), C(nprocs), C(pid) (the
+                  lowest), C(user), C(command), C(default), C(owner) (C(kind) V(host), V(docker), V(containerd),
+                  V(crio), V(podman), V(sandbox), V(kernel), V(systemd) or V(unknown), with C(id) and C(name))
+                  and C(pinned_by) (C(kind) V(netns_name), V(bind_mount) or V(fd), with C(path), C(name), C(pid)).
+                - Namespaces with C(nprocs=0) are held only by a bind mount or an open descriptor.
+              type: list
+              elements: dict
+              returned: always
+            non_default:
+              description: One readable line per non-default namespace, like the listns script's table.
+              type: list
+              elements: str
+              returned: always
+            counts:
+              description: Number of namespaces per type.
+              type: dict
+              returned: always
+            unreadable_processes:
+              description: Processes whose namespaces could not be read (permission denied, or gone).
+              type: int
+              returned: always
+        io:
+          description: What top's wa, C(iostat -x), C(iotop), C(ps) state D and C(lsof -p) show, over O(interval).
+          returned: when the io subset is selected
+          type: dict
+          contains:
+            iowait_pct:
+              description: CPU time spent in iowait over the interval, percent (left out when O(interval=0)).
+              type: float
+              returned: when interval > 0
+            disks:
+              description:
+                - One dict per used block device - C(name), C(kind) (V(disk), V(partition), V(dm)), C(parent),
+                  C(partitions), C(dm_name), C(slaves), C(rotational), C(mounts), totals C(reads), C(writes),
+                  C(read_bytes), C(write_bytes), and with an interval iostat's C(r_s), C(w_s), C(rkb_s), C(wkb_s),
+                  C(rrqm_s), C(wrqm_s), C(r_await), C(w_await), C(aqu_sz), C(util_pct), C(d_s), C(f_s).
+                - Partitions and dm devices repeat their disk's I/O - never add them up.
+              type: list
+              elements: dict
+              returned: always
+            top_readers:
+              description:
+                - Processes ranked by bytes read from storage per second (by total bytes when O(interval=0)) -
+                  C(pid), C(comm), C(command), C(user), C(read_bytes), C(write_bytes) (write_bytes minus
+                  cancelled_write_bytes), C(read_bytes_s), C(write_bytes_s), and C(open_files) (at most
+                  O(open_files) regular files, largest first, with C(size), C(offset), C(mode), C(mount_point),
+                  C(device), C(disk)).
+              type: list
+              elements: dict
+              returned: always
+            top_writers:
+              description: Like RV(ansible_facts.hostfacts.io.top_readers), ranked by bytes written.
+              type: list
+              elements: dict
+              returned: always
+            d_state:
+              description: Processes seen in state D - C(pid), C(command), C(samples_in_d), C(of_samples).
+              type: list
+              elements: dict
+              returned: always
+            findings:
+              description:
+                - Sentences naming the busy disk, the process, its file and filesystem, when a threshold is crossed.
+              type: list
+              elements: str
+              returned: always
+              sample: ["vda 78 % util, iowait 24 %: pid 15487 (dd) writes 36.1 MB/s to /var/tmp/big.bin on / (vda)"]
+        containers:
+          description:
+            - One dict per container cgroup with a visible process - C(id), C(runtime), C(cgroup_path),
+              C(cgroup_layout) (V(v1), V(v2), V(hybrid)), C(nprocs), C(pids), C(namespaces) (type to inode, the
+              same inodes as in RV(ansible_facts.hostfacts.namespaces.namespaces)), C(memory_usage_bytes),
+              C(memory_limit_bytes) (null when unlimited), C(memory_failcnt) (v1) or C(memory_events_max) and
+              C(memory_events_oom_kill) (v2), C(cpu_usage_seconds) and C(pids_current).
+          returned: when the containers subset is selected
+          type: list
+          elements: dict
 """
 
 from ansible.module_utils.basic import AnsibleModule

@@ -1,0 +1,185 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) hostops.fleet contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""JMESPath queries over hostfacts: on facts from the fixture trees, and end to end through real `ansible`.
+
+The end-to-end tests run the action plugin (FQCN), the module alone (short name from
+ansible.cfg's library path), and the module on a Python that has no jmespath
+(/usr/bin/python3 of Debian 12 without python3-jmespath).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+
+import pytest
+
+from ansible_collections.hostops.fleet.plugins.module_utils._hostfacts import gather
+from ansible_collections.hostops.fleet.plugins.module_utils._procfs import ProcFS
+from ansible_collections.hostops.fleet.plugins.module_utils._query import (
+    QueryError, compile_query, is_match, search, to_plain,
+)
+
+from ..adhoc import run_adhoc
+from ..module_utils.hostfacts_fixtures import fixture_procfs, options
+from ..module_utils.part2_fixtures import HYBRID_A, capture_pids, read
+
+BARE_PYTHON = '/usr/bin/python3'
+
+
+def meminfo_kb(root, field):
+    for line in read(root, 'proc', 'meminfo').splitlines():
+        if line.startswith(field + ':'):
+            return int(line.split()[1])
+    raise AssertionError('%s not in meminfo' % field)
+
+
+# ---------------------------------------------------------------- invalid expressions
+
+
+# The position is where jmespath stops: the bad token, or the end of an incomplete expression.
+@pytest.mark.parametrize('expression, bad_token, fragment', [
+    ('memory.[available_pct', None, 'Incomplete expression'),
+    ('processes.top_cpu[?cpu_pct ~ `50`]', '~', 'Unknown token ~'),
+    ('memory.available_pct <', None, 'Incomplete expression'),
+    ("namespaces.namespaces[?type == 'net'", None, None),
+])
+def test_invalid_expression_names_message_and_position(expression, bad_token, fragment):
+    position = expression.index(bad_token) if bad_token else len(expression)
+    with pytest.raises(QueryError) as info:
+        compile_query(expression)
+    message = str(info.value)
+    assert message.startswith('query: invalid JMESPath expression at position %d' % position)
+    assert expression in message
+    if fragment:
+        assert fragment in message
+    # jmespath draws a caret under the position.
+    assert message.splitlines()[-1].index('^') >= position
+
+
+@pytest.mark.parametrize('expression', ['', '   ', None, 42])
+def test_empty_or_non_string_query_is_rejected(expression):
+    with pytest.raises(QueryError, match='query must be a non-empty JMESPath expression'):
+        compile_query(expression)
+
+
+def test_runtime_type_error_is_a_query_error():
+    compiled = compile_query('length(memory.total)')
+    with pytest.raises(QueryError, match='failed on the facts'):
+        search(compiled, {'memory': {'total': 5}})
+
+
+@pytest.mark.parametrize('value, expected', [
+    (None, False), (False, False), ([], False), ({}, False), ('', False),
+    (0, True), (True, True), ([0], True), ({'a': None}, True), ('x', True), (0.0, True),
+])
+def test_jmespath_truthiness(value, expected):
+    assert is_match(value) is expected
+
+
+def test_to_plain_turns_builtin_subclasses_into_builtins():
+    class Tagged(str):
+        pass
+
+    data = to_plain({Tagged('k'): [Tagged('v'), (1, True)]})
+    assert type(list(data)[0]) is str
+    assert type(data['k'][0]) is str and data['k'][1] == [1, True]
+    assert search(compile_query("length(k[0])"), {Tagged('k'): [Tagged('abc')]}) == 3
+
+
+# ---------------------------------------------------------------- real facts from the fixture trees
+
+
+def test_query_on_debian12_fixture_facts(tmp_path):
+    procfs = fixture_procfs('debian12-host', tmp_path)
+    facts = gather(options(), procfs=procfs)
+    root = procfs.root
+    assert search(compile_query('memory.total'), facts) == meminfo_kb(root, 'MemTotal') * 1024
+    # Zombies, read independently from the stat files of the tree.
+    zombies = sorted(int(pid) for pid in os.listdir(os.path.join(root, 'proc')) if pid.isdigit()
+                     and read(root, 'proc', pid, 'stat').rsplit(')', 1)[1].split()[0] == 'Z')
+    assert zombies
+    assert sorted(search(compile_query("processes.list[?state == 'Z'].pid"), facts)) == zombies
+    projected = search(compile_query('processes.list[?pid == `1`].{pid: pid, cmd: command}'), facts)
+    assert projected == [{'pid': 1, 'cmd': read(root, 'proc', '1', 'comm').strip()}]
+
+
+def test_query_finds_the_fd_held_netns_of_the_part2_fixture():
+    facts = gather(dict(options(), gather_subset=['namespaces']), procfs=ProcFS(HYBRID_A))
+    holder = capture_pids()['HOLDER']
+    held = read(HYBRID_A, 'proc', str(holder), 'fd', '3').strip()
+    assert held.startswith('net:[')
+    inode = int(held[5:-1])
+    expression = "namespaces.namespaces[?type == 'net' && nprocs == `0` && pinned_by[?kind == 'fd']].inode"
+    assert search(compile_query(expression), facts) == [inode]
+
+
+# ---------------------------------------------------------------- live host, end to end
+
+
+def test_fqcn_query_is_evaluated_on_the_controller_and_returns_only_the_answer():
+    result, proc = run_adhoc(
+        'hostops.fleet.hostfacts',
+        "gather_subset=memory,processes interval=0 query='{total: memory.total, pids: processes.top_memory[].pid}'")
+    assert proc.returncode == 0, proc.stderr
+    assert list(result['ansible_facts']) == ['hostfacts_query']
+    answer = result['ansible_facts']['hostfacts_query']
+    assert answer['total'] == meminfo_kb('/', 'MemTotal') * 1024
+    assert answer['pids'] and all(isinstance(pid, int) for pid in answer['pids'])
+    # The module itself was not asked to evaluate anything: the plugin took query out.
+    assert result['invocation']['module_args']['query'] is None
+
+
+def test_fqcn_invalid_query_fails_before_the_module_runs():
+    result, proc = run_adhoc('hostops.fleet.hostfacts', "query='memory.[available_pct'", '-vvv')
+    assert result['failed']
+    assert 'invalid JMESPath expression at position 21' in result['msg']
+    assert 'Incomplete expression' in result['msg']
+    # With -vvv, every module execution shows its AnsiballZ payload; none may appear.
+    assert 'AnsiballZ_hostfacts' not in proc.stdout + proc.stderr
+    assert 'invocation' not in result
+
+
+def test_short_name_bypasses_the_action_plugin_and_evaluates_on_the_target():
+    result, proc = run_adhoc('hostfacts', 'gather_subset=memory interval=0 query=memory.total')
+    assert proc.returncode == 0, proc.stderr
+    assert result['ansible_facts'] == {'hostfacts_query': meminfo_kb('/', 'MemTotal') * 1024}
+    # The module received the query: proof that it, not the action plugin, evaluated it.
+    assert result['invocation']['module_args']['query'] == 'memory.total'
+
+
+def _bare_python_lacks_jmespath():
+    if not os.access(BARE_PYTHON, os.X_OK):
+        return False
+    return subprocess.call([BARE_PYTHON, '-c', 'import jmespath'], stderr=subprocess.DEVNULL) != 0
+
+
+needs_bare_python = pytest.mark.skipif(not _bare_python_lacks_jmespath(),
+                                       reason='needs a %s without jmespath' % BARE_PYTHON)
+
+
+@needs_bare_python
+def test_missing_jmespath_on_the_target_fails_naming_jmespath():
+    result, proc = run_adhoc('hostfacts', 'gather_subset=memory interval=0 query=memory.total',
+                             '-e', 'ansible_python_interpreter=%s' % BARE_PYTHON)
+    assert result['failed'], proc.stdout
+    assert 'jmespath Python library is not installed on the target' in result['msg']
+    assert 'hostops.fleet.hostfacts' in result['msg']
+    assert 'Traceback' not in result.get('module_stderr', '') + result['msg']
+
+
+@needs_bare_python
+def test_fqcn_query_works_when_the_target_has_no_jmespath():
+    result, proc = run_adhoc('hostops.fleet.hostfacts', 'gather_subset=memory interval=0 query=memory.total',
+                             '-e', 'ansible_python_interpreter=%s' % BARE_PYTHON)
+    assert proc.returncode == 0, proc.stdout
+    assert result['ansible_facts'] == {'hostfacts_query': meminfo_kb('/', 'MemTotal') * 1024}
+
+
+def test_fqcn_without_query_returns_the_full_facts():
+    result, proc = run_adhoc('hostops.fleet.hostfacts', 'gather_subset=memory interval=0')
+    assert proc.returncode == 0, proc.stderr
+    assert list(result['ansible_facts']) == ['hostfacts']
+    assert result['ansible_facts']['hostfacts']['memory']['total'] == meminfo_kb('/', 'MemTotal') * 1024

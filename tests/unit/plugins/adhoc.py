@@ -1,0 +1,68 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) hostops.fleet contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Run real `ansible` / `ansible-playbook` against localhost with the checkout as hostops.fleet.
+
+The collection path is the conftest's symlink root, so the code under test is this checkout,
+not an installed copy; the working directory is the checkout, so ansible.cfg applies
+(library = ./plugins/modules makes the short module names resolve).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+CHECKOUT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+BIN = os.path.dirname(sys.executable)
+
+
+def _collection_root():
+    """The sys.path entry (set up by tests/unit/conftest.py) whose ansible_collections/hostops/fleet is CHECKOUT."""
+    for entry in sys.path:
+        if os.path.realpath(os.path.join(entry, 'ansible_collections', 'hostops', 'fleet')) == CHECKOUT:
+            return entry
+    raise AssertionError('tests/unit/conftest.py did not put the checkout on sys.path')
+
+
+def environment(**extra):
+    env = dict(os.environ)
+    env.update(
+        ANSIBLE_CONFIG=os.path.join(CHECKOUT, 'ansible.cfg'),
+        ANSIBLE_COLLECTIONS_PATH=_collection_root(),
+        ANSIBLE_LOAD_CALLBACK_PLUGINS='1',
+        ANSIBLE_STDOUT_CALLBACK='ansible.posix.json',
+        ANSIBLE_NOCOLOR='1',
+        PATH=BIN + os.pathsep + env.get('PATH', ''),
+    )
+    env.update(extra)
+    return env
+
+
+def run_adhoc(module, args, *extra, **env):
+    """(host result dict, completed process) of `ansible localhost -m module -a args`."""
+    command = [os.path.join(BIN, 'ansible'), 'localhost', '-m', module, '-a', args] + list(extra)
+    proc = subprocess.run(command, cwd=CHECKOUT, env=environment(**env), stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, universal_newlines=True, timeout=300)
+    try:
+        start = proc.stdout.index('{')
+        report = json.loads(proc.stdout[start:])
+    except ValueError:
+        raise AssertionError('no JSON from ansible (rc %d):\n%s\n%s' % (proc.returncode, proc.stdout, proc.stderr))
+    return report['plays'][0]['tasks'][0]['hosts']['localhost'], proc
+
+
+def run_playbook(path, *extra, **env):
+    """(json callback report, completed process) of `ansible-playbook path`."""
+    command = [os.path.join(BIN, 'ansible-playbook'), path] + list(extra)
+    proc = subprocess.run(command, cwd=CHECKOUT, env=environment(**env), stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, universal_newlines=True, timeout=300)
+    try:
+        report = json.loads(proc.stdout[proc.stdout.index('{'):])
+    except ValueError:
+        raise AssertionError('no JSON from ansible-playbook (rc %d):\n%s\n%s'
+                             % (proc.returncode, proc.stdout, proc.stderr))
+    return report, proc

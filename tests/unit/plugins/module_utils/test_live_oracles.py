@@ -1,0 +1,125 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) hostops.fleet contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The collectors on this live host against the real tools, run right after them.
+
+Tolerances, because the host keeps moving between the two readings (other jobs start and stop):
+- task count: within 5 processes or 3 %;
+- memory: total exact, the other free columns within 2 % of total;
+- filesystems: the same mount points as df (docker overlay and netns mounts may come and go in
+  between), size and inode totals exact, used within 256 MiB, options equal to findmnt's;
+- per process: ppid and user exact, rss within 5 % or 512 kB, vsz within 5 % or 4 MiB;
+- psutil: the same memory total and, for processes both saw, the same ppid, user and start time (1 s).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from ansible_collections.hostops.fleet.plugins.module_utils._hostfacts import gather
+
+from .hostfacts_fixtures import options
+
+pytestmark = pytest.mark.skipif(not sys.platform.startswith('linux') or not shutil.which('ps'),
+                                reason='live oracles need Linux and procps')
+VOLATILE_PREFIXES = ('/var/lib/docker/', '/run/docker/', '/run/netns/')
+
+
+def tool(*argv):
+    return subprocess.run(argv, stdout=subprocess.PIPE, universal_newlines=True, check=True).stdout
+
+
+def live(**overrides):
+    return gather(options(**overrides))
+
+
+def test_task_count_matches_ps_e():
+    facts = live(gather_subset=['processes'])['processes']
+    count = len(tool('ps', '-e', '--no-headers', '-o', 'pid').split())
+    assert abs(facts['tasks']['total'] - count) <= max(5, count * 3 // 100)
+    assert facts['tasks']['total'] == sum(facts['tasks'][k] for k in ('running', 'sleeping', 'stopped', 'zombie'))
+
+
+def test_memory_matches_free_b():
+    facts = live(gather_subset=['memory'])['memory']
+    lines = tool('free', '-b').splitlines()
+    mem = dict(zip(('total', 'used', 'free', 'shared', 'buff_cache', 'available'),
+                   (int(x) for x in lines[1].split()[1:])))
+    swap = dict(zip(('swap_total', 'swap_used', 'swap_free'), (int(x) for x in lines[2].split()[1:])))
+    assert facts['total'] == mem['total']
+    for column, value in list(mem.items()) + list(swap.items()):
+        assert abs(facts[column] - value) <= mem['total'] // 50, column
+
+
+def _stable(mount_point):
+    return not mount_point.startswith(VOLATILE_PREFIXES)
+
+
+def test_filesystems_match_df_and_findmnt():
+    facts = live(gather_subset=['filesystems'])['filesystems']
+    df = {}
+    for line in tool('df', '-B1', '--output=source,fstype,size,used,itotal,target').splitlines()[1:]:
+        source, fstype, size, used, itotal, target = line.split(None, 5)
+        df[target] = (source, fstype, int(size), int(used), int(itotal))
+    mounts = dict((m['mount_point'], m) for m in facts['mounts'])
+    assert set(p for p in mounts if _stable(p)) == set(p for p in df if _stable(p))
+    findmnt = {}
+
+    def walk(nodes):
+        for node in nodes:
+            findmnt[node['target']] = node['options']
+            walk(node.get('children', []))
+
+    walk(json.loads(tool('findmnt', '-J', '-o', 'TARGET,OPTIONS'))['filesystems'])
+    for target, (source, fstype, size, used, itotal) in df.items():
+        if target not in mounts:
+            continue
+        mount = mounts[target]
+        assert (mount['device'], mount['fstype'], mount['size'], mount['inodes_total']) == (source, fstype, size, itotal)
+        assert abs(mount['used'] - used) <= 256 * 2 ** 20
+        assert mount['options'] == findmnt[target], target
+
+
+def test_process_rows_match_ps():
+    facts = live(gather_subset=['processes'], top=15)['processes']
+    rows = dict((row['pid'], row) for row in facts['top_memory'] + facts['top_cpu'])
+    output = tool('ps', '-o', 'pid=,ppid=,euser=,rss=,vsz=', '-p', ','.join(str(pid) for pid in rows))
+    seen = 0
+    for line in output.splitlines():
+        pid, ppid, user, rss, vsz = line.split()
+        row = rows[int(pid)]
+        seen += 1
+        assert row['ppid'] == int(ppid)
+        assert row['user'].startswith(user.rstrip('+'))
+        assert abs(row['rss_kb'] - int(rss)) <= max(512, int(rss) // 20), pid
+        assert abs(row['vsz_kb'] - int(vsz)) <= max(4096, int(vsz) // 20), pid
+    assert seen >= len(rows) // 2  # a few may have exited in between
+
+
+def test_psutil_second_oracle():
+    psutil = pytest.importorskip('psutil')
+    facts = live(process_list='full')
+    assert facts['memory']['total'] == psutil.virtual_memory().total
+    assert abs(facts['memory']['available'] - psutil.virtual_memory().available) <= facts['memory']['total'] // 50
+    ours = dict((row['pid'], row) for row in facts['processes']['list'])
+    compared = 0
+    for proc in psutil.process_iter(['pid', 'ppid', 'username', 'create_time']):
+        row = ours.get(proc.info['pid'])
+        if row is None or proc.info['username'] is None:
+            continue
+        compared += 1
+        assert row['ppid'] == proc.info['ppid']
+        assert row['user'] == proc.info['username']
+        started = subprocess.run(['date', '-d', row['start_time'], '+%s'], stdout=subprocess.PIPE,
+                                 universal_newlines=True).stdout.strip() if compared <= 5 else None
+        if started:
+            assert abs(int(started) - proc.info['create_time']) <= 1.5
+    assert compared >= len(ours) // 2
+    assert os.getpid() in ours

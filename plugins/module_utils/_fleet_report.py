@@ -37,9 +37,11 @@ DEFAULT_LIMITS = {
 
 # How much of each host the report keeps: enough to answer "what is wrong and who does it".
 TOP_PROCESSES = 5
-TOP_FILESYSTEMS = 8
-TOP_NAMESPACES = 8
-TOP_CONTAINERS = 8
+TOP_FILESYSTEMS = 6
+TOP_NAMESPACES = 5
+TOP_CONTAINERS = 5
+# Process arguments are cut to this many characters in the report (hostfacts keeps up to cmdline_length).
+ARGS_LENGTH = 120
 
 NA = 'n/a'
 MIB = 1024.0 * 1024.0
@@ -73,6 +75,8 @@ def _get(mapping, *keys):
 
 def _num(value):
     """A float, or None for anything that is not a number (missing facts render as n/a)."""
+    if type(value) is int:  # the common case first; bool is not int here, as type() is exact
+        return float(value)
     if value is None or isinstance(value, bool):
         return None
     try:
@@ -136,7 +140,7 @@ def _process(row, extra=()):
         'pid': row.get('pid'),
         'user': _text(row.get('user')),
         'command': _text(row.get('command') or row.get('comm')),
-        'args': _text(row.get('args') or row.get('command')),
+        'args': (_text(row.get('args') or row.get('command')) or '')[:ARGS_LENGTH] or None,
         'cpu_pct': _num(row.get('cpu_pct')),
         'mem_pct': _num(row.get('mem_pct')),
         'rss_kb': _num(row.get('rss_kb')),
@@ -153,7 +157,7 @@ def _io_process(row):
         'pid': row.get('pid'),
         'user': _text(row.get('user')),
         'command': _text(row.get('comm')),
-        'args': _text(row.get('command')),
+        'args': (_text(row.get('command')) or '')[:ARGS_LENGTH] or None,
         'read_bytes_s': _num(row.get('read_bytes_s')),
         'write_bytes_s': _num(row.get('write_bytes_s')),
         'file': _text(files[0].get('path')) if files else None,
@@ -231,7 +235,7 @@ def _namespaces(facts):
             'inode': entry.get('inode'),
             'nprocs': entry.get('nprocs'),
             'pid': entry.get('pid'),
-            'command': _text(entry.get('command')),
+            'command': (_text(entry.get('command')) or '')[:ARGS_LENGTH] or None,
             'owner': _owner_text(entry.get('owner')),
             'pinned_by': ', '.join(_text(p.get('name') or p.get('path')) or '?' for p in pins) or None,
         }
@@ -512,7 +516,8 @@ def build_report(records, title='Fleet report', generated_at=None, limits=None):
 # ---------------------------------------------------------------- JSON and CSV
 
 def render_json(report):
-    return json.dumps(report, indent=1, sort_keys=False, default=str) + '\n'
+    # Compact separators keep the C encoder (indent falls back to the slow pure-Python one).
+    return json.dumps(report, separators=(',', ':'), default=str) + '\n'
 
 
 def csv_row(record):
@@ -561,8 +566,15 @@ def render_csv(report):
 ESC = html.escape
 
 
+_SPECIAL = frozenset('&<>"\'')
+
+
 def _e(value):
-    return NA if value is None else ESC(str(value), quote=True)
+    """HTML-escaped text of a value; n/a for None. Most values need no escaping: skip the five replaces then."""
+    if value is None:
+        return NA
+    text = value if isinstance(value, str) else str(value)
+    return ESC(text, quote=True) if not _SPECIAL.isdisjoint(text) else text
 
 
 def _level(pct, warn, crit):
@@ -574,8 +586,8 @@ def _level(pct, warn, crit):
 def _bar(pct, level, label):
     """A CSS meter: width from the percentage, colour from the level."""
     width = 0.0 if pct is None else max(0.0, min(100.0, pct))
-    return ('<span class="bar" role="img" aria-label="%s"><span class="fill %s" style="width:%.1f%%"></span></span>'
-            % (_e(label), level, width))
+    return ('<span class="bar" title="%s"><span class="fill %s" style="width:%.1f%%"></span></span>'
+            % (label, level, width))
 
 
 def _donut(parts, size=120, label=''):
@@ -646,38 +658,66 @@ def _hist_chart(title, hist, labels, classes):
 SEV_LABEL = {'critical': 'CRITICAL', 'warning': 'WARNING', 'info': 'INFO', 'ok': 'OK'}
 
 
-def _process_table(title, rows, columns):
+WIDE_COLUMNS = ('COMMAND', 'FILE', 'MOUNT', 'PINNED BY')
+
+
+def _table(title, rows, labels, cells):
+    """A compact table; ``cells(row)`` returns one value per label, escaped here. One template per table."""
     if not rows:
         return '<section class="tbl"><h4>%s</h4><p class="muted">n/a</p></section>' % _e(title)
-    head = ''.join('<th>%s</th>' % _e(label) for label, _ in columns)
-    body = []
-    for row in rows:
-        body.append('<tr>' + ''.join('<td class="%s">%s</td>' % ('args' if label in ('COMMAND', 'FILE') else 'n',
-                                                                   _e(render(row)))
-                                     for label, render in columns) + '</tr>')
-    return '<section class="tbl"><h4>%s</h4><table><tr>%s</tr>%s</table></section>' % (_e(title), head, ''.join(body))
+    head = ''.join('<th>%s</th>' % label for label in labels)
+    template = '<tr>%s</tr>' % ''.join('<td class="args">%s</td>' if label in WIDE_COLUMNS else '<td>%s</td>'
+                                       for label in labels)
+    body = ''.join(template % tuple(_e(value) for value in cells(row)) for row in rows)
+    return '<section class="tbl"><h4>%s</h4><table><tr>%s</tr>%s</table></section>' % (_e(title), head, body)
 
 
-CPU_COLUMNS = (('PID', lambda r: r['pid']), ('USER', lambda r: r['user']),
-               ('%CPU', lambda r: fmt_num(r['cpu_pct'])), ('%MEM', lambda r: fmt_num(r['mem_pct'])),
-               ('RSS', lambda r: human_bytes(None if r['rss_kb'] is None else r['rss_kb'] * 1024.0)),
-               ('COMMAND', lambda r: r['args']))
-IO_COLUMNS = (('PID', lambda r: r['pid']), ('USER', lambda r: r['user']),
-              ('READ/s', lambda r: human_bytes(r['read_bytes_s'])), ('WRITE/s', lambda r: human_bytes(r['write_bytes_s'])),
-              ('COMMAND', lambda r: r['args']), ('FILE', lambda r: r['file']))
+CPU_LABELS = ('PID', 'USER', '%CPU', '%MEM', 'RSS', 'COMMAND')
+IO_LABELS = ('PID', 'USER', 'READ/s', 'WRITE/s', 'COMMAND', 'FILE')
+FS_LABELS = ('MOUNT', 'TYPE', 'SIZE', 'USED', 'USE%', 'IUSE%')
+NS_LABELS = ('TYPE', 'NS', 'PROCS', 'OWNER', 'PINNED BY', 'COMMAND')
+CONTAINER_LABELS = ('ID', 'RUNTIME', 'MEM', 'LIMIT', 'CPU s', 'PIDS')
 
 
-def _host_card(record, hidden):
+def _cpu_cells(r):
+    return (r['pid'], r['user'], fmt_num(r['cpu_pct']), fmt_num(r['mem_pct']),
+            human_bytes(None if r['rss_kb'] is None else r['rss_kb'] * 1024.0), r['args'])
+
+
+def _io_cells(r):
+    return (r['pid'], r['user'], human_bytes(r['read_bytes_s']), human_bytes(r['write_bytes_s']), r['args'], r['file'])
+
+
+def _fs_cells(m):
+    return (m['mount_point'], m['fstype'], human_bytes(m['size']), human_bytes(m['used']), fmt_pct(m['use_pct']),
+            fmt_pct(m['inodes_use_pct']))
+
+
+def _ns_cells(n):
+    return (n.get('type'), n.get('inode'), n.get('nprocs'), n.get('owner'), n.get('pinned_by'),
+            n.get('command') or n.get('row'))
+
+
+def _container_cells(c):
+    return (c['id'], c['runtime'], human_bytes(c['memory_usage_bytes']),
+            human_bytes(c['memory_limit_bytes']) if c['memory_limit_bytes'] else 'none',
+            fmt_num(c['cpu_usage_seconds']), fmt_num(c['pids_current'], 0))
+
+
+def search_text(record):
+    """What the page's filter box matches: name, state, severity, alerts and the hottest processes."""
+    return ' '.join([record['name'], record['state'], record['severity']] + [a['message'] for a in record['alerts']]
+                    + [p['command'] or '' for p in record['top_cpu'][:1] + record['top_memory'][:1]
+                       + record['top_io'][:1]]).lower()
+
+
+def host_card(record):
+    """One host as an <article>: header, alerts, gauges, hottest processes, filesystems, and a details fold."""
     counts = alert_counts(record)
     sev = record['severity']
     name = record['name']
-    search = ' '.join([name, record['state'], sev] + [a['message'] for a in record['alerts']] +
-                      [p['command'] or '' for p in record['top_cpu'][:1] + record['top_memory'][:1]
-                       + record['top_io'][:1]]).lower()
-    out = ['<article class="host sev-%s state-%s" data-rank="%d" data-sev="%s" data-state="%s" data-name="%s" '
-           'data-search="%s"%s>'
-           % (sev, record['state'], record['rank'], sev, record['state'], _e(name), _e(search),
-              ' hidden' if hidden else '')]
+    out = ['<article class="host sev-%s state-%s" data-rank="%d" data-sev="%s" data-state="%s" data-name="%s">'
+           % (sev, record['state'], record['rank'], sev, record['state'], _e(name))]
     out.append('<header><span class="badge %s">%s</span><h3>%s</h3>' % (sev, SEV_LABEL.get(sev, sev), _e(name)))
     if record['state'] != 'ok':
         out.append('<span class="state">%s</span>' % _e(record['state'].replace('_', ' ').upper()))
@@ -742,9 +782,9 @@ def _host_card(record, hidden):
     if record['filesystems']:
         out.append('<div class="fs">')
         for mount in record['filesystems'][:4]:
-            out.append('<div class="fsrow"><span class="mp" title="%s %s">%s</span>%s<span class="pct">%s</span>'
+            out.append('<div class="fsrow"><span class="mp" title="%s on %s (%s)">%s</span>%s<span class="pct">%s</span>'
                        '<span class="sz">%s / %s</span></div>'
-                       % (_e(mount['device']), _e(mount['fstype']), _e(mount['mount_point']),
+                       % (_e(mount['mount_point']), _e(mount['device']), _e(mount['fstype']), _e(mount['mount_point']),
                           _bar(mount['use_pct'], _level(mount['use_pct'], 80, 90), 'use'),
                           fmt_pct(mount['use_pct']), human_bytes(mount['used']), human_bytes(mount['size'])))
         out.append('</div>')
@@ -754,26 +794,17 @@ def _host_card(record, hidden):
     out.append('<details><summary>details: processes, filesystems, I/O, %s namespace(s), %s container(s)</summary>'
                % (_e(namespaces['count']) if namespaces else NA, _e(containers['count']) if containers else NA))
     out.append('<div class="tables">')
-    out.append(_process_table('top CPU', record['top_cpu'], CPU_COLUMNS))
-    out.append(_process_table('top memory', record['top_memory'], CPU_COLUMNS))
-    out.append(_process_table('top I/O', record['top_io'], IO_COLUMNS))
-    out.append(_process_table('filesystems', record['filesystems'], (
-        ('MOUNT', lambda m: m['mount_point']), ('TYPE', lambda m: m['fstype']), ('SIZE', lambda m: human_bytes(m['size'])),
-        ('USED', lambda m: human_bytes(m['used'])), ('USE%', lambda m: fmt_pct(m['use_pct'])),
-        ('IUSE%', lambda m: fmt_pct(m['inodes_use_pct'])))))
+    out.append(_table('top CPU', record['top_cpu'], CPU_LABELS, _cpu_cells))
+    out.append(_table('top memory', record['top_memory'], CPU_LABELS, _cpu_cells))
+    out.append(_table('top I/O', record['top_io'][:3], IO_LABELS, _io_cells))
+    out.append(_table('filesystems', record['filesystems'], FS_LABELS, _fs_cells))
     if namespaces is not None:
-        out.append(_process_table('non-default namespaces (%d; %s)' % (
+        out.append(_table('non-default namespaces (%d; %s)' % (
             namespaces['count'], ', '.join('%s %d' % item for item in sorted(namespaces['by_type'].items())) or 'none'),
-            namespaces['entries'], (
-                ('TYPE', lambda n: n.get('type')), ('NS', lambda n: n.get('inode')), ('PROCS', lambda n: n.get('nprocs')),
-                ('OWNER', lambda n: n.get('owner')), ('PINNED BY', lambda n: n.get('pinned_by')),
-                ('COMMAND', lambda n: n.get('command') or n.get('row')))))
+            namespaces['entries'], NS_LABELS, _ns_cells))
     if containers is not None:
-        out.append(_process_table('containers (%d)' % containers['count'], containers['entries'], (
-            ('ID', lambda c: c['id']), ('RUNTIME', lambda c: c['runtime']),
-            ('MEM', lambda c: human_bytes(c['memory_usage_bytes'])),
-            ('LIMIT', lambda c: human_bytes(c['memory_limit_bytes']) if c['memory_limit_bytes'] else 'none'),
-            ('CPU s', lambda c: fmt_num(c['cpu_usage_seconds'])), ('PIDS', lambda c: fmt_num(c['pids_current'], 0)))))
+        out.append(_table('containers (%d)' % containers['count'], containers['entries'], CONTAINER_LABELS,
+                          _container_cells))
     if record['findings']:
         out.append('<section class="tbl"><h4>I/O findings</h4><ul>%s</ul></section>'
                    % ''.join('<li>%s</li>' % _e(f) for f in record['findings']))
@@ -814,9 +845,8 @@ svg .bar-good{fill:var(--good)}svg .bar-warn{fill:var(--warn)}svg .bar-crit{fill
 .toolbar input[type=search]{padding:6px 10px;border:1px solid var(--line);border-radius:6px;min-width:280px}
 .toolbar select,.toolbar button{padding:5px 10px;border:1px solid var(--line);border-radius:6px;background:#fff}
 .hosts{display:grid;grid-template-columns:repeat(auto-fill,minmax(460px,1fr));gap:12px}
-.host{background:var(--card);border:1px solid var(--line);border-left:6px solid var(--good);border-radius:8px;
-padding:10px 12px;content-visibility:auto;contain-intrinsic-size:auto 330px}
-.host[hidden]{display:none}
+.host{min-width:0;background:var(--card);border:1px solid var(--line);border-left:6px solid var(--good);border-radius:8px;
+padding:10px 12px}
 .host.sev-critical{border-left-color:var(--crit)}.host.sev-warning{border-left-color:var(--warn)}
 .host.sev-info{border-left-color:var(--info)}
 .host.state-unreachable,.host.state-failed,.host.state-no_facts{background:#fff6f6}
@@ -826,7 +856,7 @@ padding:10px 12px;content-visibility:auto;contain-intrinsic-size:auto 330px}
 .state{font-weight:700;color:var(--crit);font-size:12px}
 .counts b{display:inline-block;min-width:20px;text-align:center;border-radius:10px;font-size:11px;color:#fff;padding:1px 5px}
 .c-critical{background:var(--crit)}.c-warning{background:var(--warn)}.c-info{background:var(--info)}
-ul.alerts{margin:6px 0;padding-left:18px}ul.alerts li{margin:1px 0}ul.alerts li.critical{color:var(--crit)}
+ul.alerts{margin:6px 0;padding-left:18px}ul.alerts li{margin:1px 0;overflow-wrap:anywhere}ul.alerts li.critical{color:var(--crit)}
 ul.alerts li.warning{color:#9a6200}ul.alerts li.info{color:var(--info)}
 ul.alerts i{font-style:normal;font-size:11px;background:#eef0f3;color:var(--mute);padding:0 4px;border-radius:3px}
 .metrics{display:grid;grid-template-columns:1fr 1fr;gap:6px 14px;margin:8px 0}
@@ -852,39 +882,54 @@ nav.pager button:disabled{opacity:.4;cursor:default}
 footer{color:var(--mute);font-size:12px;padding:12px 24px 24px;text-align:center}
 """
 
-# Pagination and filtering: plain JavaScript over the server-rendered cards (no data is fetched).
+# Pagination and filtering in plain JavaScript. The server renders every card; the first page is in the
+# document, all cards also travel as strings in an inert JSON block, and only one page is ever in the DOM,
+# so 5,000 hosts stay as quick to use as 50.
 JS = """
 (function(){
 'use strict';
-var cards=Array.prototype.slice.call(document.querySelectorAll('article.host'));
-var q=document.getElementById('q'),sev=document.getElementById('sev'),size=document.getElementById('pagesize');
-var info=document.getElementById('pageinfo'),prev=document.getElementById('prev'),next=document.getElementById('next');
-var page=0,matching=cards;
-function filter(){
-  var text=q.value.trim().toLowerCase(),want=sev.value;
-  matching=cards.filter(function(c){
-    if(want&&want!==c.dataset.sev&&want!==c.dataset.state)return false;
-    return !text||c.dataset.search.indexOf(text)>=0;
-  });
-  page=0;show();
+var data=null,box=document.getElementById('hosts'),q=document.getElementById('q'),sev=document.getElementById('sev');
+var size=document.getElementById('pagesize'),info=document.getElementById('pageinfo');
+var prev=document.getElementById('prev'),next=document.getElementById('next'),page=0,matching=null;
+function load(){
+  if(!data){data=JSON.parse(document.getElementById('fleet-data').textContent);}
+  if(!matching){matching=data.index.map(function(_,i){return i;});}
 }
-function show(){
-  var per=parseInt(size.value,10)||50,pages=Math.max(1,Math.ceil(matching.length/per));
+function filter(){
+  load();
+  var text=q.value.trim().toLowerCase(),want=sev.value;
+  matching=[];
+  for(var i=0;i<data.index.length;i++){
+    var e=data.index[i];
+    if(want&&want!==e[0]&&want!==e[1])continue;
+    if(text&&e[2].indexOf(text)<0)continue;
+    matching.push(i);
+  }
+  page=0;show(true);
+}
+function show(redraw){
+  var total=matching?matching.length:parseInt(box.dataset.total,10);
+  var per=parseInt(size.value,10)||50,pages=Math.max(1,Math.ceil(total/per));
   if(page>=pages)page=pages-1;
-  var first=page*per,last=first+per,visible=new Set(matching.slice(first,last));
-  for(var i=0;i<cards.length;i++){cards[i].hidden=!visible.has(cards[i]);}
-  info.textContent=matching.length?('hosts '+(first+1)+'-'+Math.min(last,matching.length)+' of '+matching.length+
-    ' (page '+(page+1)+' of '+pages+')'):'no host matches';
+  var first=page*per,last=Math.min(first+per,total);
+  if(redraw){
+    load();
+    var html=[];
+    for(var i=first;i<last;i++){html.push(data.cards[matching[i]]);}
+    box.innerHTML=html.join('');
+  }
+  info.textContent=total?('hosts '+(first+1)+'-'+last+' of '+total+' (page '+(page+1)+' of '+pages+')'):'no host matches';
   prev.disabled=page===0;next.disabled=page>=pages-1;
 }
-q.addEventListener('input',filter);sev.addEventListener('change',filter);size.addEventListener('change',show);
-prev.addEventListener('click',function(){page--;show();window.scrollTo(0,document.getElementById('hosts').offsetTop);});
-next.addEventListener('click',function(){page++;show();window.scrollTo(0,document.getElementById('hosts').offsetTop);});
+function go(delta){page+=delta;show(true);box.scrollIntoView();}
+q.addEventListener('input',filter);sev.addEventListener('change',filter);
+size.addEventListener('change',function(){page=0;show(true);});
+prev.addEventListener('click',function(){go(-1);});next.addEventListener('click',function(){go(1);});
 document.getElementById('expand').addEventListener('click',function(){
   var open=this.dataset.open!=='1';this.dataset.open=open?'1':'0';this.textContent=open?'collapse all':'expand all';
-  cards.forEach(function(c){if(!c.hidden){var d=c.querySelector('details');if(d)d.open=open;}});
+  box.querySelectorAll('details').forEach(function(d){d.open=open;});
 });
-show();
+show(false);
 document.body.dataset.ready='1';
 })();
 """
@@ -943,8 +988,8 @@ def render_html(report, page_size=50):
            '<meta name="viewport" content="width=device-width,initial-scale=1">'
            '<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; style-src \'unsafe-inline\'; '
            'script-src \'unsafe-inline\'; img-src data:">'
-           '<title>%s</title><style>%s</style><noscript><style>.host[hidden]{display:block}nav.pager,.toolbar'
-           '{display:none}</style></noscript></head><body>' % (_e(report['title']), CSS)]
+           '<title>%s</title><style>%s</style><noscript><style>nav.pager,.toolbar{display:none}</style></noscript>'
+           '</head><body>' % (_e(report['title']), CSS)]
     out.append('<header class="top"><h1>%s</h1><span class="muted">%d hosts · generated %s · hostops.fleet</span></header>'
                % (_e(report['title']), report['summary']['hosts'], _e(report['generated_at'])))
     out.append('<main>')
@@ -958,11 +1003,18 @@ def render_html(report, page_size=50):
                '<button id="expand" type="button">expand all</button><span id="pageinfo" class="muted"></span></div>'
                % ''.join('<option value="%d"%s>%d per page</option>' % (s, ' selected' if s == page_size else '', s)
                          for s in sizes))
-    out.append('<section class="hosts" id="hosts">')
-    for index, record in enumerate(report['hosts']):
-        out.append(_host_card(record, index >= page_size))
-    out.append('</section><nav class="pager"><button id="prev" type="button">&larr; previous</button>'
+    cards = [host_card(record) for record in report['hosts']]
+    out.append('<section class="hosts" id="hosts" data-total="%d">%s</section>'
+               % (len(cards), ''.join(cards[:page_size])))
+    if len(cards) > page_size:
+        out.append('<noscript><p class="muted">%d more hosts: see the JSON and CSV files next to this page.</p>'
+                   '</noscript>' % (len(cards) - page_size))
+    out.append('<nav class="pager"><button id="prev" type="button">&larr; previous</button>'
                '<button id="next" type="button">next &rarr;</button></nav></main>')
+    # Inert data for the pager: '</' is written '<\\/' so that no card can end the script element.
+    payload = json.dumps({'cards': cards, 'index': [[r['severity'], r['state'], search_text(r)]
+                                                    for r in report['hosts']]}, separators=(',', ':'))
+    out.append('<script type="application/json" id="fleet-data">%s</script>' % payload.replace('</', '<\\/'))
     out.append('<footer>limits: %s · thresholds of the hostfacts module apply to its own alerts</footer>'
                % _e(', '.join('%s %g' % item for item in sorted(report['limits'].items()))))
     out.append('<script>%s</script></body></html>\n' % JS)

@@ -19,7 +19,7 @@ description:
     non-default namespaces and containers. The summary shows counts and charts for the whole fleet.
   - Hosts that were unreachable or whose gathering failed appear as such, from the outcome variable the
     gathering play sets (O(outcome_var)); hosts with neither facts nor an outcome appear as C(no_facts).
-  - Runs entirely on the controller as an action plugin: facts are read host by host and reduced to a small
+  - Runs entirely on the controller as an action plugin. Facts are read host by host and reduced to a small
     record, so 5,000 hosts render in seconds (see C(docs/performance.md)).
 author:
   - hostops.fleet developers
@@ -42,7 +42,7 @@ options:
     elements: str
   outcome_var:
     description:
-      - Name of the host variable in which the gathering play stored C({state, msg}) for each host, where
+      - Name of the host variable in which the gathering play stored a dict with keys C(state) and C(msg) for each host, where
         C(state) is V(ok), V(failed) or V(unreachable). The playbook C(hostops.fleet.fleet_report) sets it.
     type: str
     default: hostops_fleet_outcome

@@ -73,6 +73,11 @@ def _get(mapping, *keys):
     return mapping
 
 
+def _mapping(value):
+    """The value if it is a mapping, else an empty dict: facts of an unexpected shape render as n/a."""
+    return value if hasattr(value, 'get') else {}
+
+
 def _num(value):
     """A float, or None for anything that is not a number (missing facts render as n/a)."""
     if type(value) is int:  # the common case first; bool is not int here, as type() is exact
@@ -220,7 +225,7 @@ def _owner_text(owner):
 
 def _namespaces(facts):
     subset = _get(facts, 'namespaces')
-    if subset is None:
+    if not hasattr(subset, 'get'):
         return None
     entries = [e for e in _list(subset.get('namespaces')) if hasattr(e, 'get') and not e.get('default')]
     by_type = {}
@@ -372,7 +377,7 @@ def summarize_host(name, facts=None, outcome=None, limits=None):
         record['severity'] = record['alerts'][0]['severity']
         return record
 
-    processes = _get(facts, 'processes') or {}
+    processes = _mapping(facts.get('processes'))
     record['collected_at'] = _text(facts.get('collected_at'))
     record['interval'] = _num(facts.get('interval'))
     record['uptime_seconds'] = _num(processes.get('uptime_seconds'))
@@ -422,7 +427,9 @@ def summarize_host(name, facts=None, outcome=None, limits=None):
     record['containers'] = _containers(facts)
     record['warnings'] = [str(w) for w in _list(facts.get('warnings'))]
 
-    alerts = [_alert(_text(a.get('severity')) or 'warning', _text(a.get('subset')) or '?', _text(a.get('message')))
+    alerts = [_alert(a.get('severity') if a.get('severity') in ('critical', 'warning', 'info') else 'warning',
+                     _text(a.get('subset')) or '?',
+                     _text(a.get('message')) or '(no message)')
               for a in _list(facts.get('alerts')) if hasattr(a, 'get')]
     alerts.extend(_derived_alerts(record, limits))
     alerts.sort(key=lambda a: SEVERITY_RANK.get(a['severity'], 1))

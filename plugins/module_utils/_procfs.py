@@ -42,6 +42,8 @@ DENIED_ERRNOS = (errno.EACCES, errno.EPERM)
 # Large enough for every file read here in one read() call, except cmdline and
 # mountinfo, which are read in a loop.
 READ_CHUNK = 65536
+# Files shorter than this come whole from one read(); /proc/PID/stat, io and status always are.
+SEQ_FILE_SINGLE_READ = 2048
 
 # /proc/PID/stat fields after the parenthesised comm, by index (field N of proc(5) is N - 3).
 _STAT_STATE, _STAT_PPID, _STAT_PGRP, _STAT_SESSION, _STAT_TTY = 0, 1, 2, 3, 4
@@ -170,7 +172,9 @@ class ProcFS(object):
             return None
         try:
             data = os.read(fd, READ_CHUNK if limit is None else min(limit, READ_CHUNK))
-            if len(data) == READ_CHUNK and (limit is None or limit > READ_CHUNK):
+            # seq_file (/proc/PID/mountinfo, /proc/stat, /proc/diskstats) hands out about a page per
+            # read(): a longer first read may be partial, so read on until EOF (small files: one read).
+            if len(data) > SEQ_FILE_SINGLE_READ and (limit is None or limit > len(data)):
                 chunks = [data]
                 total = len(data)
                 while limit is None or total < limit:

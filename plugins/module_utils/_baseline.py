@@ -313,7 +313,7 @@ class BaselineManager(object):
         result = {'path': path, 'warnings': warnings, 'hidden_network_namespaces': hidden}
         if baseline is None:
             _store(path, current, self.check_mode)
-            result.update(changed=True, action='recorded', drift={}, drift_count=0, findings=[],
+            result.update(changed=True, baseline_action='recorded', drift={}, drift_count=0, findings=[],
                           recorded_at=recorded_at,
                           diff={'before': '', 'after': render_lines(current),
                                 'before_header': '%s (none)' % path, 'after_header': path})
@@ -324,12 +324,12 @@ class BaselineManager(object):
                             % (', '.join(missing), path))
         drift = compare(baseline, current, running)
         count = drift_count(drift)
-        action = 'compared'
+        baseline_action = 'compared'
         if count and self.options.get('update'):
             _store(path, current, self.check_mode)
-            action = 'updated'
-        result.update(changed=bool(count), action=action, drift=drift, drift_count=count, findings=findings(drift),
-                      recorded_at=baseline.get('recorded_at'))
+            baseline_action = 'updated'
+        result.update(changed=bool(count), baseline_action=baseline_action, drift=drift, drift_count=count,
+                      findings=findings(drift), recorded_at=baseline.get('recorded_at'))
         if count:
             sections = [name for name in current['sections'] if name in baseline.get('sections', [])]
             result['diff'] = {'before': render_lines(dict(baseline, sections=sections)),
@@ -339,10 +339,10 @@ class BaselineManager(object):
         return result
 
     def _remove(self, path, baseline):
-        result = {'path': path, 'action': 'absent', 'changed': baseline is not None, 'drift': {}, 'drift_count': 0,
-                  'findings': [], 'warnings': [], 'hidden_network_namespaces': []}
+        result = {'path': path, 'baseline_action': 'absent', 'changed': baseline is not None, 'drift': {},
+                  'drift_count': 0, 'findings': [], 'warnings': [], 'hidden_network_namespaces': []}
         if baseline is not None:
-            result['action'] = 'removed'
+            result['baseline_action'] = 'removed'
             result['diff'] = {'before': render_lines(baseline), 'after': '', 'before_header': path,
                               'after_header': '%s (removed)' % path}
             if not self.check_mode:

@@ -113,7 +113,7 @@ path:
   returned: always
   type: str
   sample: /var/lib/hostops/baseline.json
-action:
+baseline_action:
   description:
     - What happened to the baseline file. V(recorded) (there was none), V(compared), V(updated) (drift accepted with
       O(update=true)), V(removed) or V(absent) (there was none to remove). In check mode, what would have happened.

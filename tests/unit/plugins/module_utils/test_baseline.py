@@ -172,10 +172,10 @@ def test_long_running_commands_leave_out_kernel_threads_and_zombies(trees):
 def test_unchanged_host_reports_no_drift_twice(tmp_path, trees):
     now = latest_start(trees['full'])
     first = manager(tmp_path, trees['full'], now).run()
-    assert first['action'] == 'recorded' and first['changed']
+    assert first['baseline_action'] == 'recorded' and first['changed']
     for _ in range(2):
         again = manager(tmp_path, trees['full'], now).run()
-        assert again['action'] == 'compared'
+        assert again['baseline_action'] == 'compared'
         assert again['changed'] is False and again['drift_count'] == 0 and again['findings'] == []
         assert set(again['drift']) == set(SECTIONS)
         assert 'diff' not in again
@@ -233,7 +233,7 @@ def test_update_accepts_the_drift(tmp_path, trees):
     now = latest_start(trees['full'])
     manager(tmp_path, trees['no_holder'], now).run()
     updated = manager(tmp_path, trees['full'], now, update=True).run()
-    assert updated['action'] == 'updated' and updated['changed'] and updated['drift_count'] >= 1
+    assert updated['baseline_action'] == 'updated' and updated['changed'] and updated['drift_count'] >= 1
     after = manager(tmp_path, trees['full'], now).run()
     assert after['changed'] is False and after['drift_count'] == 0
 
@@ -242,14 +242,14 @@ def test_check_mode_writes_nothing(tmp_path, trees):
     now = latest_start(trees['full'])
     path = tmp_path / 'state' / 'baseline.json'
     result = manager(tmp_path, trees['full'], now, check_mode=True).run()
-    assert result['action'] == 'recorded' and result['changed'] and not path.exists()
+    assert result['baseline_action'] == 'recorded' and result['changed'] and not path.exists()
     manager(tmp_path, trees['no_holder'], now).run()
     before = path.read_text()
     checked = manager(tmp_path, trees['full'], now, update=True, check_mode=True).run()
-    assert checked['action'] == 'updated' and checked['drift_count'] >= 1
+    assert checked['baseline_action'] == 'updated' and checked['drift_count'] >= 1
     assert path.read_text() == before
     absent = manager(tmp_path, trees['full'], now, state='absent', check_mode=True).run()
-    assert absent['action'] == 'removed' and absent['changed'] and path.read_text() == before
+    assert absent['baseline_action'] == 'removed' and absent['changed'] and path.read_text() == before
 
 
 def test_state_absent_removes_once(tmp_path, trees):
@@ -258,10 +258,10 @@ def test_state_absent_removes_once(tmp_path, trees):
     manager(tmp_path, trees['full'], now).run()
     assert path.exists() and oct(path.stat().st_mode & 0o777) == '0o600'
     removed = manager(tmp_path, trees['full'], now, state='absent').run()
-    assert removed['action'] == 'removed' and removed['changed'] and not path.exists()
+    assert removed['baseline_action'] == 'removed' and removed['changed'] and not path.exists()
     assert removed['diff']['after'] == '' and removed['diff']['before']
     again = manager(tmp_path, trees['full'], now, state='absent').run()
-    assert again['action'] == 'absent' and again['changed'] is False
+    assert again['baseline_action'] == 'absent' and again['changed'] is False
 
 
 def test_baseline_file_is_json_with_the_sections(tmp_path, trees):

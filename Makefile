@@ -19,7 +19,7 @@ export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
 export ANSIBLE_NOCOLOR := 1
 export PY_COLORS := 0
 
-.PHONY: help venv build install demo test units sanity lint fleet molecule bench clean
+.PHONY: help venv build install demo test units sanity lint fleet molecule bench clean docs docs-check browser
 
 help:
 	@echo "make demo   - set up .venv, build and install the collection, run the fleet job on localhost"
@@ -42,7 +42,7 @@ install: build
 demo: install
 	$(BIN)/ansible-playbook playbooks/fleet_report.yml -e fleet_report_dir=$(CURDIR)/build/fleet-report
 
-test: units lint sanity molecule
+test: docs-check units lint sanity molecule
 	@echo "make test: all suites passed"
 
 units: venv
@@ -72,6 +72,18 @@ molecule: install fleet
 
 bench: install
 	$(BIN)/python bench/run.py
+
+# docs/modules, docs/plugins and docs/roles are generated from DOCUMENTATION and argument_specs.yml.
+docs: venv
+	$(BIN)/python docs/build_docs.py
+
+docs-check: venv
+	$(BIN)/python docs/build_docs.py --check
+
+# The fleet report in headless Debian chromium (installed here if missing; no browser download).
+browser: venv
+	bash tests/browser/ensure-chromium.sh
+	$(BIN)/python -m pytest -q tests/browser
 
 clean:
 	rm -rf build .cache .collections tests/output

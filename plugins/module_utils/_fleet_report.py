@@ -853,7 +853,7 @@ svg .bar-good{fill:var(--good)}svg .bar-warn{fill:var(--warn)}svg .bar-crit{fill
 .toolbar select,.toolbar button{padding:5px 10px;border:1px solid var(--line);border-radius:6px;background:#fff}
 .hosts{display:grid;grid-template-columns:repeat(auto-fill,minmax(460px,1fr));gap:12px}
 .host{min-width:0;background:var(--card);border:1px solid var(--line);border-left:6px solid var(--good);border-radius:8px;
-padding:10px 12px}
+padding:10px 12px;content-visibility:auto;contain-intrinsic-size:auto 420px}
 .host.sev-critical{border-left-color:var(--crit)}.host.sev-warning{border-left-color:var(--warn)}
 .host.sev-info{border-left-color:var(--info)}
 .host.state-unreachable,.host.state-failed,.host.state-no_facts{background:#fff6f6}
@@ -937,7 +937,8 @@ document.getElementById('expand').addEventListener('click',function(){
   box.querySelectorAll('details').forEach(function(d){d.open=open;});
 });
 show(false);
-document.body.dataset.ready='1';
+// Parse the cards once the first page is on screen, so the first click does not wait for it.
+setTimeout(function(){load();document.body.dataset.ready='1';},0);
 })();
 """
 

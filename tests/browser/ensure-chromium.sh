@@ -1,0 +1,10 @@
+#!/bin/bash
+# Install Debian's chromium for the browser test if it is missing (no browser download from anywhere else).
+set -euo pipefail
+if command -v chromium >/dev/null 2>&1; then
+    exit 0
+fi
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends chromium
+command -v chromium

@@ -37,6 +37,7 @@ SECTIONS = ('namespaces', 'processes', 'mounts', 'listening')
 CMDLINE_LENGTH = 256
 LISTEN_STATES = {'tcp': 'LISTEN', 'tcp6': 'LISTEN', 'udp': 'CLOSE', 'udp6': 'CLOSE'}
 ISO_FORMAT = '%Y-%m-%dT%H:%M:%S%z'
+ITEM_NAMES = {'namespaces': 'namespace', 'processes': 'process', 'mounts': 'mount', 'listening': 'listening socket'}
 
 
 class BaselineError(HostfactsError):
@@ -215,8 +216,7 @@ def findings(drift):
                     text = 'long-running command %s' % item['key']
                 else:
                     text = item['key']
-                sentences.append('%s %s: %s' % (verb, section.rstrip('s') if section != 'processes' else 'process',
-                                                text))
+                sentences.append('%s %s: %s' % (verb, ITEM_NAMES[section], text))
     return sentences
 
 

@@ -1,0 +1,219 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) hostops.fleet contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The Kubernetes API stand-in, driven as a separate process through the real kubernetes client.
+
+These pin down the API behaviour the storageos role and kubernetes.core rely on, so that a
+change in the stand-in cannot silently make the Molecule scenario easier than a real cluster.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+import yaml
+from kubernetes import config, dynamic
+from kubernetes.dynamic.exceptions import ApiException, NotFoundError, ResourceNotFoundError
+
+CHECKOUT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+SERVER = os.path.join(CHECKOUT, 'tests', 'standins', 'kube_apiserver', 'server.py')
+OPERATOR_MANIFEST = os.path.join(CHECKOUT, 'molecule', 'storageos', 'files', 'storageos-operator.yaml')
+
+
+@pytest.fixture(scope='module')
+def standin(tmp_path_factory):
+    state = tmp_path_factory.mktemp('kube-standin')
+    subprocess.run([sys.executable, SERVER, '--state-dir', str(state), '--nodes', '2',
+                    '--ready-delay', '0.3', '--background'], check=True, timeout=60)
+    pid = int((state / 'pid').read_text())
+    try:
+        yield state
+    finally:
+        os.kill(pid, signal.SIGTERM)
+        for _ in range(50):
+            if not (state / 'pid').exists():
+                break
+            time.sleep(0.1)
+
+
+@pytest.fixture(scope='module')
+def client(standin):
+    return dynamic.DynamicClient(config.new_client_from_config(str(standin / 'kubeconfig'), context='standin'))
+
+
+def api(client, api_version, kind):
+    return client.resources.get(api_version=api_version, kind=kind)
+
+
+def status_of(instance):
+    return instance.to_dict().get('status') or {}
+
+
+def wait_for(predicate, timeout=10):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        result = predicate()
+        if result:
+            return result
+        time.sleep(0.1)
+    raise AssertionError('condition not reached within {0} s'.format(timeout))
+
+
+def test_version_and_seeded_nodes(client):
+    assert client.version['kubernetes']['gitVersion'] == 'v1.29.4'
+    nodes = api(client, 'v1', 'Node').get()
+    assert [n.metadata.name for n in nodes.items] == ['standin-node-1', 'standin-node-2']
+
+
+def test_requests_without_the_token_are_unauthorized(standin):
+    kubeconfig = yaml.safe_load((standin / 'kubeconfig').read_text())
+    kubeconfig['users'][0]['user']['token'] = 'wrong'
+    bad = dynamic.DynamicClient(config.new_client_from_config_dict(kubeconfig))
+    with pytest.raises(ApiException) as caught:
+        bad.resources.get(api_version='v1', kind='Namespace').get()
+    assert caught.value.status == 401
+
+
+def test_namespaced_object_needs_an_existing_namespace(client):
+    with pytest.raises(NotFoundError) as caught:
+        api(client, 'v1', 'ConfigMap').create(body={'metadata': {'name': 'x', 'namespace': 'nope'}})
+    assert json.loads(caught.value.body)['message'] == 'namespaces "nope" not found'
+
+
+def test_secret_string_data_is_folded_and_noop_patch_keeps_resource_version(client):
+    secrets = api(client, 'v1', 'Secret')
+    body = {'metadata': {'name': 'creds', 'namespace': 'default'}, 'type': 'kubernetes.io/storageos',
+            'stringData': {'username': 'admin'}}
+    created = secrets.create(body=body)
+    assert created.data.username == 'YWRtaW4='
+    assert created.stringData is None
+    patched = secrets.patch(body=body, namespace='default', content_type='application/merge-patch+json')
+    assert patched.metadata.resourceVersion == created.metadata.resourceVersion
+    changed = secrets.patch(body={'metadata': {'name': 'creds'}, 'stringData': {'username': 'root'}},
+                            namespace='default', content_type='application/strategic-merge-patch+json')
+    assert int(changed.metadata.resourceVersion) > int(created.metadata.resourceVersion)
+    assert changed.data.username == 'cm9vdA=='
+
+
+def test_create_twice_conflicts_and_invalid_names_are_rejected(client):
+    namespaces = api(client, 'v1', 'Namespace')
+    namespaces.create(body={'metadata': {'name': 'twice'}})
+    with pytest.raises(ApiException) as caught:
+        namespaces.create(body={'metadata': {'name': 'twice'}})
+    assert caught.value.status == 409
+    with pytest.raises(ApiException) as caught:
+        namespaces.create(body={'metadata': {'name': 'Not_Valid'}})
+    assert caught.value.status == 422
+
+
+def test_label_selector_and_merge_patch_null_removes_an_annotation(client):
+    classes = api(client, 'storage.k8s.io/v1', 'StorageClass')
+    classes.create(body={'metadata': {'name': 'a', 'labels': {'tier': 'fast'},
+                                      'annotations': {'storageclass.kubernetes.io/is-default-class': 'true'}},
+                         'provisioner': 'x.example.com'})
+    classes.create(body={'metadata': {'name': 'b', 'labels': {'tier': 'slow'}}, 'provisioner': 'x.example.com'})
+    assert [c.metadata.name for c in classes.get(label_selector='tier=fast').items] == ['a']
+    assert [c.metadata.name for c in classes.get(label_selector='tier in (fast,slow),tier!=fast').items] == ['b']
+    patched = classes.patch(name='a', body={'metadata': {'annotations': {
+        'storageclass.kubernetes.io/is-default-class': None}}}, content_type='application/merge-patch+json')
+    assert patched.metadata.annotations is None
+
+
+def test_json_patch(client):
+    maps = api(client, 'v1', 'ConfigMap')
+    maps.create(body={'metadata': {'name': 'jp', 'namespace': 'default'}, 'data': {'a': '1'}})
+    patched = maps.patch(name='jp', namespace='default', body=[{'op': 'add', 'path': '/data/b', 'value': '2'}],
+                         content_type='application/json-patch+json')
+    assert dict(patched.data) == {'a': '1', 'b': '2'}
+
+
+def test_deployment_is_defaulted_and_becomes_available(client):
+    deployments = api(client, 'apps/v1', 'Deployment')
+    created = deployments.create(body={
+        'metadata': {'name': 'web', 'namespace': 'default'},
+        'spec': {'selector': {'matchLabels': {'app': 'web'}},
+                 'template': {'metadata': {'labels': {'app': 'web'}},
+                              'spec': {'containers': [{'name': 'web', 'image': 'nginx'}]}}}})
+    assert created.spec.replicas == 1
+    assert created.metadata.generation == 1
+    ready = wait_for(lambda: status_of(deployments.get(name='web', namespace='default')).get('availableReplicas'))
+    assert ready == 1
+
+
+def test_deployment_whose_selector_does_not_match_is_invalid(client):
+    with pytest.raises(ApiException) as caught:
+        api(client, 'apps/v1', 'Deployment').create(body={
+            'metadata': {'name': 'bad', 'namespace': 'default'},
+            'spec': {'selector': {'matchLabels': {'app': 'a'}},
+                     'template': {'metadata': {'labels': {'app': 'b'}},
+                                  'spec': {'containers': [{'name': 'c', 'image': 'i'}]}}}})
+    assert caught.value.status == 422
+
+
+def test_operator_manifest_registers_the_crd_and_the_cluster_gets_ready(client):
+    with open(OPERATOR_MANIFEST) as handle:
+        documents = [d for d in yaml.safe_load_all(handle) if d]
+    with pytest.raises(ResourceNotFoundError):
+        client.resources.get(api_version='storageos.com/v1', kind='StorageOSCluster')
+    for document in documents:
+        api(client, document['apiVersion'], document['kind']).create(body=document)
+    client.resources.invalidate_cache()
+    clusters = api(client, 'storageos.com/v1', 'StorageOSCluster')
+    api(client, 'v1', 'Secret').create(body={
+        'metadata': {'name': 'storageos-api', 'namespace': 'storageos'},
+        'stringData': {'username': 'admin', 'password': 'long-enough'}})
+    # strategic merge is not supported for custom resources, exactly as on a real API server
+    created = clusters.create(body={
+        'metadata': {'name': 'storageos', 'namespace': 'storageos'},
+        'spec': {'secretRefName': 'storageos-api', 'kvBackend': {'address': 'etcd:2379'},
+                 'storageClassName': 'storageos', 'notInTheSchema': True},
+        'status': {'phase': 'Running'}})
+    assert 'notInTheSchema' not in created.spec  # pruned
+    assert created.status is None  # status only through /status
+    with pytest.raises(ApiException) as caught:
+        clusters.patch(name='storageos', namespace='storageos', body={'spec': {'debug': True}},
+                       content_type='application/strategic-merge-patch+json')
+    assert caught.value.status == 415
+    running = wait_for(lambda: status_of(clusters.get(name='storageos', namespace='storageos')).get('phase') == 'Running')
+    assert running
+    storage_class = api(client, 'storage.k8s.io/v1', 'StorageClass').get(name='storageos')
+    assert storage_class.provisioner == 'csi.storageos.com'
+    clusters.delete(name='storageos', namespace='storageos')
+    with pytest.raises(NotFoundError):
+        api(client, 'storage.k8s.io/v1', 'StorageClass').get(name='storageos')
+
+
+def test_custom_resource_is_validated_against_the_crd_schema(client):
+    client.resources.invalidate_cache()
+    clusters = api(client, 'storageos.com/v1', 'StorageOSCluster')
+    with pytest.raises(ApiException) as caught:
+        clusters.create(body={'metadata': {'name': 'nokv', 'namespace': 'storageos'},
+                              'spec': {'secretRefName': 'storageos-api'}})
+    assert caught.value.status == 422
+    assert 'kvBackend' in caught.value.body
+
+
+def test_cluster_with_missing_secret_stays_pending(client):
+    clusters = api(client, 'storageos.com/v1', 'StorageOSCluster')
+    clusters.create(body={'metadata': {'name': 'orphan', 'namespace': 'storageos'},
+                          'spec': {'secretRefName': 'missing', 'kvBackend': {'address': 'etcd:2379'}}})
+    status = wait_for(lambda: status_of(clusters.get(name='orphan', namespace='storageos')))
+    assert status['phase'] == 'Pending'
+    assert status['conditions'][0]['reason'] == 'SecretMissing'
+
+
+def test_deleting_a_namespace_deletes_its_objects_and_a_crd_its_api(client):
+    api(client, 'v1', 'Namespace').delete(name='storageos')
+    with pytest.raises(NotFoundError):
+        api(client, 'v1', 'Secret').get(name='storageos-api', namespace='storageos')
+    api(client, 'apiextensions.k8s.io/v1', 'CustomResourceDefinition').delete(name='storageosclusters.storageos.com')
+    client.resources.invalidate_cache()
+    with pytest.raises(ResourceNotFoundError):
+        client.resources.get(api_version='storageos.com/v1', kind='StorageOSCluster')

@@ -81,7 +81,7 @@ options:
 notes:
   - Namespaces and mounts are those visible from the module's mount and network namespace; run it with C(become)
     for complete facts. Listening sockets are those of the module's network namespace.
-  - Container namespaces get new inodes when a container restarts: that shows as one vanished and one new namespace
+  - Container namespaces get new inodes when a container restarts, which shows as one vanished and one new namespace
     with the same owner.
 seealso:
   - module: hostops.fleet.hostfacts

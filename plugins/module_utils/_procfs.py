@@ -709,11 +709,13 @@ def _add_usage(totals, st):
     else:
         totals['files'] += 1
 
+
 def _decode_net_address(text):
     """'0100007F' -> '127.0.0.1'; 32 hex digits -> an IPv6 address (words in host byte order)."""
     words = [struct.pack('=I', int(text[i:i + 8], 16)) for i in range(0, len(text), 8)]
     packed = b''.join(words)
     return socket.inet_ntop(socket.AF_INET if len(packed) == 4 else socket.AF_INET6, packed)
+
 
 class _StatvfsWorker(threading.Thread):
     """Calls statvfs on each path in turn, signalling progress after each one."""

@@ -748,7 +748,7 @@ def host_card(record):
     disk = record['busiest_disk'] or {}
     out.append('<div class="metrics">')
     out.append('<div class="metric"><span class="k">memory available</span><span class="v">%s</span>%s'
-               '<span class="sub">%s of %s, swap used %s</span></div>'
+               '<span class="sub">%s of %s available, swap used %s</span></div>'
                % (fmt_pct(avail), _bar(used_pct, _level(used_pct, 80, 90), 'memory used'),
                   human_bytes(memory.get('available')), human_bytes(memory.get('total')),
                   human_bytes(memory.get('swap_used'))))

@@ -12,8 +12,9 @@ import posix
 import shutil
 
 from ansible_collections.hostops.fleet.plugins.module_utils._procfs import ProcFS, StatvfsResult
+from fixture_archives import extracted
 
-FIXTURES = os.path.join(os.path.dirname(__file__), '..', '..', 'fixtures', 'hostfacts')
+FIXTURES = extracted('hostfacts')
 TREES = ('debian12-host', 'bookworm-container')
 
 DEFAULT_OPTIONS = dict(

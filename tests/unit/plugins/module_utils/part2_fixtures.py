@@ -17,8 +17,9 @@ from __future__ import annotations
 import os
 import shutil
 
-FIXTURES = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
-                        'fixtures', 'part2')
+from fixture_archives import extracted
+
+FIXTURES = extracted('part2')
 HYBRID_A = os.path.join(FIXTURES, 'hybrid-a')
 HYBRID_B = os.path.join(FIXTURES, 'hybrid-b')
 

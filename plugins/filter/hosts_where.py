@@ -17,7 +17,7 @@ description:
   - Hosts without the facts (never gathered, unreachable) are left out, never matched.
   - Runs on the controller; needs the C(jmespath) Python library there.
 author:
-  - hostops.fleet developers
+  - hostops.fleet developers (@hostops)
 positional: expression
 options:
   _input:

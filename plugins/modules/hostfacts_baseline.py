@@ -23,7 +23,7 @@ description:
     mode (C(--diff)), the diff shows the drift.
   - To keep a copy on the controller, fetch O(path) with M(ansible.builtin.fetch) (see C(playbooks/drift_report.yml)).
 author:
-  - hostops.fleet developers
+  - hostops.fleet developers (@hostops)
 extends_documentation_fragment:
   - hostops.fleet.attributes
 attributes:
@@ -56,7 +56,7 @@ options:
     default: present
   update:
     description:
-      - Accept the drift found: rewrite the baseline with the current state after reporting the drift.
+      - Accept the drift found, by rewriting the baseline with the current state after reporting the drift.
     type: bool
     default: false
   sections:

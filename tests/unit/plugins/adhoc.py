@@ -46,7 +46,7 @@ def run_adhoc(module, args, *extra, **env):
     """(host result dict, completed process) of `ansible localhost -m module -a args`."""
     command = [os.path.join(BIN, 'ansible'), 'localhost', '-m', module, '-a', args] + list(extra)
     proc = subprocess.run(command, cwd=CHECKOUT, env=environment(**env), stdout=subprocess.PIPE,
-                          stderr=subprocess.PIPE, universal_newlines=True, timeout=300)
+                          stderr=subprocess.PIPE, universal_newlines=True, timeout=300, check=False)
     try:
         start = proc.stdout.index('{')
         report = json.loads(proc.stdout[start:])
@@ -59,7 +59,7 @@ def run_playbook(path, *extra, **env):
     """(json callback report, completed process) of `ansible-playbook path`."""
     command = [os.path.join(BIN, 'ansible-playbook'), path] + list(extra)
     proc = subprocess.run(command, cwd=CHECKOUT, env=environment(**env), stdout=subprocess.PIPE,
-                          stderr=subprocess.PIPE, universal_newlines=True, timeout=300)
+                          stderr=subprocess.PIPE, universal_newlines=True, timeout=300, check=False)
     try:
         report = json.loads(proc.stdout[proc.stdout.index('{'):])
     except ValueError:

@@ -114,13 +114,13 @@ def test_non_default_network_namespaces(fleet):
 
 
 def test_hosts_limits_and_orders_the_answer_and_skips_unknown_hosts(fleet):
-    hostvars, _ = fleet
+    hostvars = fleet[0]
     assert hosts_where(hostvars, 'processes', hosts=['hybrid-b', 'not-in-inventory', 'hybrid-a']) == [
         'hybrid-b', 'hybrid-a']
 
 
 def test_hosts_without_hostfacts_never_match(fleet):
-    hostvars, _ = fleet
+    hostvars = fleet[0]
     # `!memory` is true for a host without memory facts: only hosts that have hostfacts at all can match.
     assert 'never-gathered' not in hosts_where(hostvars, '!memory')
     assert sorted(hosts_where(hostvars, '!memory')) == ['hybrid-a', 'hybrid-b']
@@ -128,19 +128,19 @@ def test_hosts_without_hostfacts_never_match(fleet):
 
 
 def test_root_hostvars_sees_every_variable(fleet):
-    hostvars, _ = fleet
+    hostvars = fleet[0]
     assert hosts_where(hostvars, "starts_with(inventory_hostname, 'hybrid')", root='hostvars') == [
         'hybrid-a', 'hybrid-b']
 
 
 def test_invalid_expression_fails_with_message_and_position(fleet):
-    hostvars, _ = fleet
+    hostvars = fleet[0]
     with pytest.raises(AnsibleFilterError, match='invalid JMESPath expression at position 22'):
         hosts_where(hostvars, 'memory.available_pct <')
 
 
 def test_expression_failing_on_a_host_names_the_host(fleet):
-    hostvars, _ = fleet
+    hostvars = fleet[0]
     with pytest.raises(AnsibleFilterError, match=r'\(host debian12-host\)'):
         hosts_where(hostvars, 'length(memory.total)', hosts=['debian12-host'])
 

@@ -76,9 +76,9 @@ def make_tree(tmp_path, name, without_holder=False, extra_mount=None, net=True):
 def latest_start(root):
     """A 'now' one second after the youngest process of the tree started (all are then >= 1 s old)."""
     facts_now = datetime.datetime(2000, 1, 1, tzinfo=datetime.timezone.utc)
-    state, _, _ = snapshot(ProcFS(root), ['processes'], 0, now=facts_now)
+    state = snapshot(ProcFS(root), ['processes'], 0, now=facts_now)[0]
     assert state['processes'] == []  # nothing is older than 0 s in the year 2000: ages are real
-    state, _, _ = snapshot(ProcFS(root), ['processes'], -1e12, now=facts_now)
+    state = snapshot(ProcFS(root), ['processes'], -1e12, now=facts_now)[0]
     starts = [datetime.datetime.strptime(r['start_time'], '%Y-%m-%dT%H:%M:%S%z') for r in state['processes']]
     return max(starts) + datetime.timedelta(seconds=1)
 
@@ -117,7 +117,7 @@ def test_proc_net_addresses_are_decoded_in_host_order(text, address):
 
 
 def test_listening_sockets_from_proc_net(trees):
-    state, _, warnings = snapshot(ProcFS(trees['full']), ['listening'], 0)
+    state, unused_running, warnings = snapshot(ProcFS(trees['full']), ['listening'], 0)
     keys = [record['key'] for record in state['listening']]
     assert keys == ['tcp 0.0.0.0:22', 'tcp 127.0.0.1:631', 'tcp6 [::1]:8080', 'udp 0.0.0.0:53']
     assert state['listening'][2]['uid'] == 1000
@@ -126,7 +126,7 @@ def test_listening_sockets_from_proc_net(trees):
 
 def test_missing_proc_net_leaves_listening_out_with_a_warning(tmp_path):
     root = make_tree(tmp_path, 'nonet', net=False)
-    state, _, warnings = snapshot(ProcFS(root), ['listening', 'mounts'], 0)
+    state, unused_running, warnings = snapshot(ProcFS(root), ['listening', 'mounts'], 0)
     assert state['sections'] == ['mounts'] and 'listening' not in state
     assert any('/proc/net/tcp, tcp6, udp and udp6 are missing' in w for w in warnings)
 
@@ -135,7 +135,7 @@ def test_missing_proc_net_leaves_listening_out_with_a_warning(tmp_path):
 
 
 def test_snapshot_records_the_fd_held_netns_as_hidden_with_its_inode(trees):
-    state, _, _ = snapshot(ProcFS(trees['full']), ['namespaces'], 0)
+    state = snapshot(ProcFS(trees['full']), ['namespaces'], 0)[0]
     by_key = dict((record['key'], record) for record in state['namespaces'])
     inode = holder_netns_inode()
     hidden = by_key['net:[%d]' % inode]
@@ -148,7 +148,7 @@ def test_snapshot_records_the_fd_held_netns_as_hidden_with_its_inode(trees):
 
 
 def test_snapshot_mounts_are_every_mountinfo_entry(trees):
-    state, _, _ = snapshot(ProcFS(trees['full']), ['mounts'], 0)
+    state = snapshot(ProcFS(trees['full']), ['mounts'], 0)[0]
     lines = read(trees['full'], 'proc', 'self', 'mountinfo').splitlines()
     points = set(line.split(' ')[4] for line in lines)
     assert set(record['mount_point'] for record in state['mounts']) == points
@@ -157,12 +157,12 @@ def test_snapshot_mounts_are_every_mountinfo_entry(trees):
 def test_long_running_commands_leave_out_kernel_threads_and_zombies(trees):
     root = trees['full']
     now = latest_start(root)
-    state, running, _ = snapshot(ProcFS(root), ['processes'], 0, now=now)
+    state, running = snapshot(ProcFS(root), ['processes'], 0, now=now)[:2]
     commands = [record['command'] for record in state['processes']]
     assert commands and not [c for c in commands if c.startswith('[')]
     assert set(record['key'] for record in state['processes']) <= running
     # With an age limit beyond the oldest process, none is long-running, but all still run.
-    state_old, running_old, _ = snapshot(ProcFS(root), ['processes'], 1e9, now=now)
+    state_old, running_old = snapshot(ProcFS(root), ['processes'], 1e9, now=now)[:2]
     assert state_old['processes'] == [] and running_old == running
 
 
@@ -173,12 +173,12 @@ def test_unchanged_host_reports_no_drift_twice(tmp_path, trees):
     now = latest_start(trees['full'])
     first = manager(tmp_path, trees['full'], now).run()
     assert first['baseline_action'] == 'recorded' and first['changed']
-    for _ in range(2):
+    for attempt in range(2):
         again = manager(tmp_path, trees['full'], now).run()
         assert again['baseline_action'] == 'compared'
         assert again['changed'] is False and again['drift_count'] == 0 and again['findings'] == []
         assert set(again['drift']) == set(SECTIONS)
-        assert 'diff' not in again
+        assert 'diff' not in again, 'attempt %d' % attempt
 
 
 def test_new_hidden_netns_is_drift_with_its_inode(tmp_path, trees):

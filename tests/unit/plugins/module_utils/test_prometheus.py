@@ -233,8 +233,8 @@ def test_module_writes_the_file_and_check_mode_does_not(tmp_path):
 
 
 def test_module_requires_prometheus_path_and_a_prom_name(tmp_path):
-    result, _ = run_adhoc('hostops.fleet.hostfacts', 'gather_subset=memory interval=0 output=prometheus')
+    result = run_adhoc('hostops.fleet.hostfacts', 'gather_subset=memory interval=0 output=prometheus')[0]
     assert result['failed'] and 'prometheus_path' in result['msg']
-    result, _ = run_adhoc('hostops.fleet.hostfacts', 'gather_subset=memory interval=0 output=prometheus '
-                          'prometheus_path=%s' % (tmp_path / 'x.txt'))
+    result = run_adhoc('hostops.fleet.hostfacts', 'gather_subset=memory interval=0 output=prometheus '
+                       'prometheus_path=%s' % (tmp_path / 'x.txt'))[0]
     assert result['failed'] and 'must end in .prom' in result['msg']

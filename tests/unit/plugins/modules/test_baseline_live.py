@@ -60,7 +60,7 @@ class BindMountedNetns(object):
             self.mounted = True
         finally:
             subprocess.run(['ip', 'netns', 'delete', self.name], check=True)
-        assert self.name not in subprocess.run(['ip', 'netns', 'list'], stdout=subprocess.PIPE,
+        assert self.name not in subprocess.run(['ip', 'netns', 'list'], stdout=subprocess.PIPE, check=True,
                                                universal_newlines=True).stdout
         return os.stat(self.pin).st_ino
 
@@ -138,13 +138,13 @@ def test_hidden_netns_is_drift_and_its_removal_too(tmp_path, kind):
 def test_unchanged_host_reports_no_drift_twice_in_a_row(tmp_path):
     path = str(tmp_path / 'baseline.json')
     attempts = []
-    for _ in range(4):
+    for attempt in range(4):
         baseline(path, 'update=true')
-        runs = [baseline(path) for _ in range(2)]
+        runs = [baseline(path), baseline(path)]
         attempts.append([(run['drift_count'], run['findings']) for run in runs])
         if all(run['drift_count'] == 0 and not run['changed'] and run['findings'] == [] for run in runs):
             return
-        time.sleep(2)
+        time.sleep(2 * (attempt + 1))
     pytest.fail('every attempt saw drift (another job changing the host?): %r' % attempts)
 
 

@@ -637,7 +637,7 @@ class Store:
                 custom=True,
             ))
         status = {
-            "acceptedNames": {k: v for k, v in names.items()},
+            "acceptedNames": dict(names),
             "conditions": [
                 {"type": "NamesAccepted", "status": "True", "reason": "NoConflicts",
                  "message": "no conflicts found", "lastTransitionTime": now_rfc3339()},

@@ -37,7 +37,7 @@ def standin(tmp_path_factory):
         yield state
     finally:
         os.kill(pid, signal.SIGTERM)
-        for _ in range(50):
+        for _attempt in range(50):
             if not (state / 'pid').exists():
                 break
             time.sleep(0.1)

@@ -11,7 +11,11 @@ Two runs, each in its own process so that peak memory (ru_maxrss) is its own:
   held    all hosts' facts are in memory first, as hostvars are on a controller after the gathering play;
           then the renderer runs. Peak memory includes the facts themselves.
   stream  facts are made one host at a time and dropped after summarising: the renderer's own footprint.
-Render time counts summarize_host + build_report + the three renderers, not the making of the facts.
+  ansible the controller path: an InventoryManager with every host, the facts stored with
+          VariableManager.set_host_facts and the outcome with set_nonpersistent_facts, as the playbook
+          leaves them; the action plugin's collect_records reads them through HostVars.raw_get.
+Render time counts summarize_host (and, for ansible, the hostvars reads) + build_report + the three
+renderers, not the making of the facts.
 Bars (issue 8): render < 20 s, peak memory < 1 GiB.
 """
 
@@ -41,13 +45,40 @@ def import_renderer():
     return _fleet_report
 
 
+def ansible_hostvars(fleet):
+    """HostVars over an in-memory inventory holding the fleet's facts, as after the gathering play."""
+    from ansible.inventory.manager import InventoryManager
+    from ansible.parsing.dataloader import DataLoader
+    from ansible.vars.hostvars import HostVars
+    from ansible.vars.manager import VariableManager
+    loader = DataLoader()
+    inventory = InventoryManager(loader=loader, sources=[])
+    variables = VariableManager(loader=loader, inventory=inventory)
+    names = []
+    for name, facts, outcome in fleet:
+        inventory.add_host(name, group='all')
+        if facts is not None:
+            variables.set_host_facts(name, {'hostfacts': facts})
+        variables.set_nonpersistent_facts(name, {'hostops_fleet_outcome': outcome})
+        names.append(name)
+    return HostVars(inventory=inventory, variable_manager=variables, loader=loader), names
+
+
 def run_one(mode, hosts, out):
     import fleet_facts
     fr = import_renderer()
     text = fleet_facts.load_fixture()
     render_seconds = cpu_seconds = 0.0
     records = []
-    if mode == 'held':
+    if mode == 'ansible':
+        hostvars, names = ansible_hostvars(fleet_facts.fleet(hosts, text=text))
+        from ansible_collections.hostops.fleet.plugins.action.fleet_report import collect_records
+        started, cpu = time.perf_counter(), time.process_time()
+        records = collect_records(hostvars, names, 'hostops_fleet_outcome', fr.DEFAULT_LIMITS)
+        render_seconds += time.perf_counter() - started
+        cpu_seconds += time.process_time() - cpu
+        assert len(records) == hosts
+    elif mode == 'held':
         held = list(fleet_facts.fleet(hosts, text=text))
         started, cpu = time.perf_counter(), time.process_time()
         records = [fr.summarize_host(name, facts, outcome) for name, facts, outcome in held]
@@ -78,7 +109,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument('--hosts', type=int, default=5000)
     parser.add_argument('--out', default=os.path.join(CHECKOUT, 'build', 'bench-fleet-report'))
-    parser.add_argument('--mode', choices=('held', 'stream'))
+    parser.add_argument('--mode', choices=('held', 'stream', 'ansible'))
     args = parser.parse_args()
     os.makedirs(args.out, exist_ok=True)
     if args.mode:
@@ -87,7 +118,7 @@ def main():
     failed = False
     print('| run | hosts | render wall time | render CPU time | peak memory | HTML | JSON | CSV | load avg |')
     print('|---|---|---|---|---|---|---|---|---|')
-    for mode in ('stream', 'held'):
+    for mode in ('stream', 'held', 'ansible'):
         line = subprocess.run([sys.executable, __file__, '--mode', mode, '--hosts', str(args.hosts),
                                '--out', args.out], check=True, capture_output=True, text=True).stdout
         result = json.loads(line)

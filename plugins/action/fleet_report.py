@@ -54,6 +54,53 @@ def write_atomically(path, text):
         raise
 
 
+def fact_caches(hostvars):
+    """The variable manager's fact caches behind hostvars, or None where this ansible-core lacks them.
+
+    HostVars.raw_get() merges every variable source for a host (inventory, group_vars, magic variables)
+    and costs milliseconds per host: 5,000 hosts took minutes. The report needs only two things the
+    gathering play left, the module's facts and the set_fact outcome, which live in these two caches.
+    """
+    manager = getattr(hostvars, '_variable_manager', None)
+    facts = getattr(manager, '_fact_cache', None)
+    nonpersistent = getattr(manager, '_nonpersistent_fact_cache', None)
+    if isinstance(nonpersistent, Mapping) and hasattr(facts, 'get'):
+        return facts, nonpersistent
+    return None
+
+
+def _cached(cache, name):
+    try:
+        found = cache.get(name)
+    except KeyError:  # a cache plugin may raise instead of returning None
+        return {}
+    return found if isinstance(found, Mapping) else {}
+
+
+def collect_records(hostvars, names, outcome_var, limits):
+    """One small record per host, read one host at a time; the full facts are never copied."""
+    caches = fact_caches(hostvars)
+    records = []
+    for name in dict.fromkeys(names):
+        facts = outcome = None
+        if caches is not None:
+            cached, nonpersistent = _cached(caches[0], name), _cached(caches[1], name)
+            facts = cached.get('hostfacts')
+            outcome = nonpersistent.get(outcome_var, cached.get(outcome_var))
+        if facts is None and outcome is None:
+            # Not in the caches (or no caches): ask for the host's merged variables, the slow but general way.
+            known = hostvars is not None and (not hasattr(hostvars, '__contains__') or name in hostvars)
+            host_vars = hostvars.raw_get(name) if known else None
+            if not isinstance(host_vars, Mapping):
+                records.append(summarize_host(name, None, {'state': 'no_facts', 'msg': 'not in the inventory'},
+                                              limits))
+                continue
+            facts = (host_vars.get('ansible_facts') or {}).get('hostfacts')
+            outcome = host_vars.get(outcome_var)
+        records.append(summarize_host(name, facts, outcome, limits))
+    return records
+
+
 class ActionModule(ActionBase):
 
     TRANSFERS_FILES = False
@@ -78,20 +125,11 @@ class ActionModule(ActionBase):
             except OSError as exc:
                 raise AnsibleActionFail('dest %s cannot be created as a directory: %s' % (dest, exc.strerror))
 
-        hostvars = task_vars.get('hostvars')
         names = args['hosts']
         if names is None:
             names = list((task_vars.get('groups') or {}).get('all') or [])
         started = time.monotonic()
-        records = []
-        for name in dict.fromkeys(names):
-            host_vars = hostvars.raw_get(name) if hostvars is not None else None
-            if not isinstance(host_vars, Mapping):
-                records.append(summarize_host(name, None, {'state': 'no_facts', 'msg': 'not in the inventory'},
-                                              limits))
-                continue
-            facts = (host_vars.get('ansible_facts') or {}).get('hostfacts')
-            records.append(summarize_host(name, facts, host_vars.get(args['outcome_var']), limits))
+        records = collect_records(task_vars.get('hostvars'), names, args['outcome_var'], limits)
         report = build_report(records, title=args['title'], limits=limits)
 
         renderers = {'html': lambda: render_html(report, args['page_size']),

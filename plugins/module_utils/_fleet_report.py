@@ -99,16 +99,19 @@ def _list(value):
     return list(value) if isinstance(value, (list, tuple)) else []
 
 
+_UNITS = ((1024.0 ** 5, 'P'), (1024.0 ** 4, 'T'), (1024.0 ** 3, 'G'), (1024.0 ** 2, 'M'), (1024.0, 'K'))
+
+
 def human_bytes(value):
     """free -h style: 512B, 1.5K, 7.7G; n/a for a missing value."""
     value = _num(value)
     if value is None:
         return NA
-    for unit in ('B', 'K', 'M', 'G', 'T', 'P'):
-        if abs(value) < 1024 or unit == 'P':
-            return ('%d%s' if unit == 'B' else '%.1f%s') % (value, unit)
-        value /= 1024.0
-    return NA
+    size = abs(value)
+    for scale, unit in _UNITS:
+        if size >= scale:
+            return '%.1f%s' % (value / scale, unit)
+    return '%dB' % value
 
 
 def fmt_pct(value, digits=0):
@@ -578,10 +581,15 @@ _SPECIAL = frozenset('&<>"\'')
 
 def _e(value):
     """HTML-escaped text of a value; n/a for None. Most values need no escaping: skip the five replaces then."""
+    kind = type(value)
+    if kind is str:
+        return value if _SPECIAL.isdisjoint(value) else ESC(value, quote=True)
+    if kind is int or kind is float:
+        return str(value)
     if value is None:
         return NA
-    text = value if isinstance(value, str) else str(value)
-    return ESC(text, quote=True) if not _SPECIAL.isdisjoint(text) else text
+    text = str(value)
+    return text if _SPECIAL.isdisjoint(text) else ESC(text, quote=True)
 
 
 def _level(pct, warn, crit):

@@ -84,7 +84,7 @@ def ps_rows(tree):
                                        vsz=int(parts[5]), tty=parts[6], comm=parts[7])
     args = {}
     for line in tools['ps_args'].splitlines():
-        pid, _, text = line.strip().partition(' ')
+        pid, _unused, text = line.strip().partition(' ')
         if pid.isdigit():
             args[int(pid)] = text.strip()
     return rows, args

@@ -26,7 +26,7 @@ HYBRID_B = os.path.join(FIXTURES, 'hybrid-b')
 
 def capture_pids():
     with open(os.path.join(FIXTURES, 'hybrid-pids.txt')) as handle:
-        return dict((key, int(value)) for key, _, value in (item.partition('=') for item in handle.read().split()))
+        return dict((key, int(value)) for key, _unused, value in (item.partition('=') for item in handle.read().split()))
 
 
 def read(root, *parts):

@@ -60,7 +60,7 @@ def test_v1_only_host(tmp_path):
     lines = [line for line in read(path).splitlines() if ' - cgroup2 ' not in line]
     with open(path, 'w') as handle:
         handle.write('\n'.join(lines) + '\n')
-    containers, _ = collect(root)
+    containers, _unused = collect(root)
     assert containers and all(c['cgroup_layout'] == 'v1' for c in containers)
 
 
@@ -97,7 +97,7 @@ def v2_tree(tmp_path):
 
 
 def test_v2_host_counters_and_nested_pids(v2_tree):
-    containers, _ = collect(v2_tree)
+    containers, _unused = collect(v2_tree)
     by_id = dict((c['id'], c) for c in containers)
     assert sorted(by_id) == sorted([ID1, ID2])  # the container without a visible pid is left out
     docker = by_id[ID1]

@@ -39,7 +39,7 @@ def filesystems_of(tree, tmp_path, **overrides):
 
 @pytest.mark.parametrize('tree', TREES)
 def test_same_mounts_as_df_captured_with_the_tree(tree, tmp_path):
-    facts, _ = filesystems_of(tree, tmp_path)
+    facts, _unused = filesystems_of(tree, tmp_path)
     mounts = dict((m['mount_point'], m) for m in facts['filesystems']['mounts'])
     df = df_rows(tree)
     assert set(mounts) == set(df)
@@ -55,7 +55,7 @@ def test_same_mounts_as_df_captured_with_the_tree(tree, tmp_path):
 
 
 def test_container_bind_mounts_are_folded_as_df_does(tmp_path):
-    facts, _ = filesystems_of('bookworm-container', tmp_path)
+    facts, _unused = filesystems_of('bookworm-container', tmp_path)
     mounts = dict((m['mount_point'], m) for m in facts['filesystems']['mounts'])
     # Docker bind-mounts /etc/hosts, /etc/hostname and /etc/resolv.conf from one disk: df keeps the shortest.
     assert sorted(mounts['/etc/hosts']['also_mounted_at']) == ['/etc/hostname', '/etc/resolv.conf']
@@ -106,7 +106,7 @@ def test_sizes_are_not_truncated_to_32_bits():
 
 
 def test_full_filesystem_alerts(tmp_path):
-    facts, _ = filesystems_of('bookworm-container', tmp_path, thresholds=dict(
+    facts, _unused = filesystems_of('bookworm-container', tmp_path, thresholds=dict(
         filesystem_use_pct=1.0, inode_use_pct=100.0, memory_available_pct=20.0))
     messages = [a['message'] for a in facts['alerts'] if a['subset'] == 'filesystems']
     assert any(m.startswith('space on / (overlay) is ') for m in messages)

@@ -36,7 +36,7 @@ def uptime(root):
 
 
 def pid_io(root, pid):
-    return dict((k, int(v)) for k, _, v in (line.partition(': ') for line in read(root, 'proc', str(pid), 'io').splitlines()))
+    return dict((k, int(v)) for k, _unused, v in (line.partition(': ') for line in read(root, 'proc', str(pid), 'io').splitlines()))
 
 
 def disk_fields(root, name):
@@ -103,7 +103,7 @@ def test_iowait_is_the_share_of_cpu_ticks_over_the_interval(replayed):
 
 
 def test_findings_and_alerts_name_the_disk_the_writer_and_its_file(replayed):
-    facts, report, _ = replayed
+    facts, report, _unused = replayed
     pids = capture_pids()
     assert facts['findings'][0].startswith('vda ')
     assert 'pid %d (dd) writes' % pids['W'] in facts['findings'][0]
@@ -113,7 +113,7 @@ def test_findings_and_alerts_name_the_disk_the_writer_and_its_file(replayed):
 
 
 def test_no_findings_or_alerts_below_the_thresholds():
-    facts, report, _ = replay(HYBRID_A, HYBRID_B, thresholds={'iowait_pct': 100.0, 'disk_util_pct': 100.0})
+    facts, report, _unused = replay(HYBRID_A, HYBRID_B, thresholds={'iowait_pct': 100.0, 'disk_util_pct': 100.0})
     assert facts['findings'] == [] and report.alerts == []
 
 

@@ -49,8 +49,7 @@ def lsns_keys():
     def flatten(entries):
         for entry in entries:
             yield entry
-            for child in flatten(entry.get('children', [])):
-                yield child
+            yield from flatten(entry.get('children', []))
     data = json.loads(subprocess.run(['lsns', '-J'], check=True, stdout=subprocess.PIPE).stdout)
     return dict(((e['type'], int(e['ns'])), e) for e in flatten(data['namespaces']))
 
@@ -92,7 +91,7 @@ def test_every_namespace_lsns_lists_appears_and_the_ones_it_misses_too(namespace
     stable = set(before) & set(after)  # listed by lsns before and after us: alive the whole time
     assert stable and not stable - set(ours)
     made = [key for key in stable if after[key]['pid'] == namespaces_made['sleeper']]
-    assert sorted(kind for kind, _ in made) == ['ipc', 'net', 'uts']
+    assert sorted(kind for kind, _unused in made) == ['ipc', 'net', 'uts']
     for key in made:
         assert (ours[key]['nprocs'], ours[key]['pid'], ours[key]['default']) == (
             after[key]['nprocs'], after[key]['pid'], False)
@@ -157,7 +156,7 @@ def test_unprivileged_run_gives_partial_facts_and_one_warning_to_use_become():
               ' "top": 5, "open_files": 2, "cmdline_length": 256, "thresholds": {}})\n'
               'print(json.dumps(facts))\n')
     try:
-        done = subprocess.run(['setpriv', '--reuid=nobody', '--regid=nogroup', '--clear-groups',
+        done = subprocess.run(check=False, args=['setpriv', '--reuid=nobody', '--regid=nogroup', '--clear-groups',
                                sys.executable, '-c', script], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                               env=dict(os.environ, PYTHONPATH=root, HOME=root), cwd=root)
     finally:

@@ -58,7 +58,7 @@ def test_every_namespace_of_every_process_is_listed_with_its_process_count(hybri
 
 
 def test_pid1_unreadable_falls_back_to_kthreadd_with_a_warning(hybrid):
-    facts, report, _ = hybrid
+    facts, report, _unused = hybrid
     assert not os.path.exists(os.path.join(HYBRID_A, 'proc', '1', 'ns'))
     assert facts['default_source'] == 'kthreadd'
     assert facts['default'] == ns_links(HYBRID_A, 2)
@@ -71,7 +71,7 @@ def test_readable_pid1_gives_the_defaults_without_warning(tmp_path):
     for kind, inode in ns_links(root, 2).items():
         with open(os.path.join(root, 'proc', '1', 'ns', kind), 'w') as handle:
             handle.write('%s:[%d]\n' % (kind, inode))
-    facts, report, _ = collect(root)
+    facts, report, _unused = collect(root)
     assert facts['default_source'] == 'pid1'
     assert not report.warnings
     assert all(entry['default'] == (facts['default'][entry['type']] == entry['inode'])
@@ -85,7 +85,7 @@ def test_without_pid1_and_kthreadd_the_module_own_namespaces_are_the_defaults(tm
     fields[8] = '0'  # flags: no PF_KTHREAD, as for PID 2 inside a container's pid namespace
     with open(stat_path, 'w') as handle:
         handle.write(' '.join(fields))
-    facts, report, _ = collect(root)
+    facts, report, _unused = collect(root)
     assert facts['default_source'] == 'self'
     assert facts['default'] == ns_links(root, 'self')
     assert [w for w in report.warnings if 'the module itself' in w]
@@ -146,7 +146,7 @@ def test_a_process_gone_between_listing_and_reading_is_skipped(tmp_path):
     links = ns_links(root, pid)
     for name in os.listdir(os.path.join(root, 'proc', str(pid), 'ns')):
         os.remove(os.path.join(root, 'proc', str(pid), 'ns', name))
-    facts, _, procfs = collect(root)
+    facts, _unused, procfs = collect(root)
     assert ('uts', links['uts']) not in by_key(facts)
     assert procfs.gone >= 1
 

@@ -28,7 +28,7 @@ def processes_of(tree, tmp_path, **overrides):
 
 @pytest.mark.parametrize('tree', TREES)
 def test_rows_match_ps_captured_at_the_same_moment(tree, tmp_path):
-    facts, _ = processes_of(tree, tmp_path)
+    facts, _unused = processes_of(tree, tmp_path)
     rows = dict((row['pid'], row) for row in facts['list'])
     ps, ps_args = ps_rows(tree)
     assert set(rows) == set(ps)
@@ -50,7 +50,7 @@ def test_rows_match_ps_captured_at_the_same_moment(tree, tmp_path):
 @pytest.mark.parametrize('tree', TREES)
 def test_command_with_spaces_and_parentheses_is_parsed_whole(tree, tmp_path):
     special = load_json(tree, 'special.json')
-    facts, _ = processes_of(tree, tmp_path)
+    facts, _unused = processes_of(tree, tmp_path)
     row = [r for r in facts['list'] if r['pid'] == special['odd']][0]
     assert row['command'] == load_json(tree, 'tools.json')['odd_name']
     assert row['args'].endswith('odd (job) x 300')
@@ -61,7 +61,7 @@ def test_command_with_spaces_and_parentheses_is_parsed_whole(tree, tmp_path):
 @pytest.mark.parametrize('tree', TREES)
 def test_zombie_is_counted_and_shown_defunct(tree, tmp_path):
     special = load_json(tree, 'special.json')
-    facts, _ = processes_of(tree, tmp_path)
+    facts, _unused = processes_of(tree, tmp_path)
     row = [r for r in facts['list'] if r['pid'] == special['zombie']][0]
     assert row['state'] == 'Z'
     assert row['args'].endswith('] <defunct>')
@@ -73,7 +73,7 @@ def test_zombie_is_counted_and_shown_defunct(tree, tmp_path):
 
 
 def test_kernel_threads_show_bracketed_names(tmp_path):
-    facts, _ = processes_of('debian12-host', tmp_path)
+    facts, _unused = processes_of('debian12-host', tmp_path)
     rows = dict((row['pid'], row) for row in facts['list'])
     assert rows[2]['command'] == '[kthreadd]'
     assert rows[2]['args'] == '[kthreadd]'
@@ -85,7 +85,7 @@ def test_kernel_threads_show_bracketed_names(tmp_path):
 
 
 def test_container_pid_1_is_systemd(tmp_path):
-    facts, _ = processes_of('bookworm-container', tmp_path)
+    facts, _unused = processes_of('bookworm-container', tmp_path)
     rows = dict((row['pid'], row) for row in facts['list'])
     assert rows[1]['command'] == 'systemd'
     assert rows[1]['args'] == '/lib/systemd/systemd'
@@ -93,7 +93,7 @@ def test_container_pid_1_is_systemd(tmp_path):
 
 
 def test_interval_zero_leaves_rates_out(tmp_path):
-    facts, _ = processes_of('bookworm-container', tmp_path, process_list='top')
+    facts, _unused = processes_of('bookworm-container', tmp_path, process_list='top')
     assert 'cpu' not in facts
     assert 'list' not in facts
     for row in facts['top_cpu'] + facts['top_memory']:
@@ -170,18 +170,18 @@ def test_cpu_breakdown_over_the_interval(tmp_path):
 
 
 def test_top_lists_are_ranked_and_bounded(tmp_path):
-    facts, _ = processes_of('debian12-host', tmp_path, top=3, process_list='top')
+    facts, _unused = processes_of('debian12-host', tmp_path, top=3, process_list='top')
     assert len(facts['top_memory']) == 3
     rss = [row['rss_kb'] for row in facts['top_memory']]
     assert rss == sorted(rss, reverse=True)
     lifetime = [row['cpu_pct_lifetime'] for row in facts['top_cpu']]
     assert lifetime == sorted(lifetime, reverse=True)
-    all_rows, _ = processes_of('debian12-host', tmp_path / 'again')
+    all_rows, _unused = processes_of('debian12-host', tmp_path / 'again')
     assert rss == sorted((r['rss_kb'] for r in all_rows['list']), reverse=True)[:3]
 
 
 def test_cmdline_is_truncated_to_cmdline_length(tmp_path):
-    facts, _ = processes_of('bookworm-container', tmp_path, cmdline_length=12)
+    facts, _unused = processes_of('bookworm-container', tmp_path, cmdline_length=12)
     rows = dict((row['pid'], row) for row in facts['list'])
     assert rows[33]['args'] == '/usr/bin/dbu'
     assert rows[33]['command'] == 'dbus-daemon'

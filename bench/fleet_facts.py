@@ -98,8 +98,8 @@ def fleet(count, seed=20261128, text=None):
     for index in range(count):
         name = host_name(index)
         if index % 250 == 7:
-            yield name, None, {'state': 'unreachable', 'msg': 'Failed to connect to the host via ssh: '
-                                                             'ssh: connect to host %s port 22: No route to host' % name}
+            message = 'Failed to connect to the host via ssh: ssh: connect to host %s port 22: No route to host' % name
+            yield name, None, {'state': 'unreachable', 'msg': message}
         elif index % 500 == 11:
             yield name, None, {'state': 'failed', 'msg': 'MODULE FAILURE: /usr/bin/python3: not found'}
         else:

@@ -18,7 +18,7 @@ description:
   - For ad hoc commands, set E(ANSIBLE_LOAD_CALLBACK_PLUGINS=1) as well, since C(ansible) otherwise always uses the
     C(minimal) callback.
 author:
-  - hostops.fleet developers
+  - hostops.fleet developers (@hostops)
 extends_documentation_fragment:
   - default_callback
   - result_format_callback
@@ -125,8 +125,8 @@ def render_alerts(facts, rows):
     alerts = facts.get('alerts') or []
     if not alerts:
         return ['ALERTS: none']
-    return ['ALERTS'] + ['  %-8s %-11s %s' % (text(a.get('severity')).upper(), text(a.get('subset')),
-                                               text(a.get('message'))) for a in alerts]
+    return ['ALERTS'] + ['  %-8s %-11s %s' % (text(a.get('severity')).upper(), text(a.get('subset')), text(a.get('message')))
+                         for a in alerts]
 
 
 def render_summary(facts, rows):

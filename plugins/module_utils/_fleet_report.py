@@ -80,10 +80,10 @@ def _mapping(value):
 
 def _num(value):
     """A float, or None for anything that is not a number (missing facts render as n/a)."""
-    if type(value) is int:  # the common case first; bool is not int here, as type() is exact
-        return float(value)
     if value is None or isinstance(value, bool):
         return None
+    if isinstance(value, int):
+        return float(value)
     try:
         number = float(value)
     except (TypeError, ValueError):
@@ -607,7 +607,7 @@ def _bar(pct, level, label):
 
 def _donut(parts, size=120, label=''):
     """An SVG donut from [(name, count, css class)]: stroke-dasharray slices on one circle each."""
-    total = float(sum(count for _, count, _ in parts)) or 1.0
+    total = float(sum(part[1] for part in parts)) or 1.0
     radius = 15.9155  # circumference 100, so dash lengths are percentages
     out = ['<svg class="donut" viewBox="0 0 42 42" width="%d" height="%d" role="img" aria-label="%s">'
            % (size, size, _e(label)),
@@ -622,7 +622,7 @@ def _donut(parts, size=120, label=''):
                    % (radius, css, share, 100.0 - share, offset, _e(name), count))
         offset -= share
     out.append('<text x="21" y="20" class="donut-total">%d</text><text x="21" y="26" class="donut-label">hosts</text>'
-               % int(sum(count for _, count, _ in parts)))
+               % int(sum(part[1] for part in parts)))
     out.append('</svg>')
     return ''.join(out)
 
@@ -651,7 +651,7 @@ def _hbar_chart(title, items, css='bar-warn'):
     """Horizontal bars for named counts (alerts by subset, hottest commands)."""
     if not items:
         return '<figure class="chart"><figcaption>%s</figcaption><p class="muted">none</p></figure>' % _e(title)
-    top = float(max(count for _, count in items)) or 1.0
+    top = float(max(item[1] for item in items)) or 1.0
     row_h = 18
     height = row_h * len(items) + 4
     out = ['<figure class="chart"><figcaption>%s</figcaption><svg viewBox="0 0 260 %d" width="260" height="%d" '
@@ -970,7 +970,7 @@ def _summary_html(report):
     out.append('<div class="panel"><figure class="chart"><figcaption>hosts by severity</figcaption>'
                '<div class="donutbox">%s<ul class="legend">%s</ul></div></figure></div>'
                % (_donut(parts, label='hosts by severity'),
-                  ''.join('<li class="%s"><span>%s %d</span></li>' % (n, n, c) for n, c, _ in parts)))
+                  ''.join('<li class="%s"><span>%s %d</span></li>' % (part[0], part[0], part[1]) for part in parts)))
     mem = summary['memory_available_pct']
     out.append('<div class="panel">%s</div>' % _hist_chart(
         'memory available %', mem, ['<10', '10-20', '20-40', '40-60', '60-80', '80+'],
@@ -987,10 +987,9 @@ def _summary_html(report):
     out.append('<div class="panel">%s</div>' % _hist_chart(
         'iowait %', iowait, ['<1', '1-5', '5-10', '10-20', '20-40', '40+'],
         ['bar-good', 'bar-good', 'bar-good', 'bar-warn', 'bar-crit', 'bar-crit']))
-    out.append('<div class="panel">%s</div>' % _hbar_chart('alerts by subset',
-                                                          list(summary['alerts_by_subset'].items())[:8]))
-    out.append('<div class="panel">%s</div>' % _hbar_chart('top CPU process, by hosts',
-                                                          summary['top_cpu_commands'], 'bar-info'))
+    alerts_chart = _hbar_chart('alerts by subset', list(summary['alerts_by_subset'].items())[:8])
+    commands_chart = _hbar_chart('top CPU process, by hosts', summary['top_cpu_commands'], 'bar-info')
+    out.append('<div class="panel">%s</div><div class="panel">%s</div>' % (alerts_chart, commands_chart))
     out.append('</section>')
     return ''.join(out)
 

@@ -22,7 +22,7 @@ description:
   - Runs entirely on the controller as an action plugin. Facts are read host by host and reduced to a small
     record, so 5,000 hosts render in seconds (see C(docs/performance.md)).
 author:
-  - hostops.fleet developers
+  - hostops.fleet developers (@hostops)
 extends_documentation_fragment:
   - hostops.fleet.attributes
 options:

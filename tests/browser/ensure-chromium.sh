@@ -1,4 +1,4 @@
-#!/bin/bash
+#!/usr/bin/env bash
 # Install Debian's chromium for the browser test if it is missing (no browser download from anywhere else).
 set -euo pipefail
 if command -v chromium >/dev/null 2>&1; then

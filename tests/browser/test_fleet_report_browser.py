@@ -25,7 +25,8 @@ sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(CHECKOUT, 'bench'))
 sys.path.insert(0, os.path.join(CHECKOUT, 'tests', 'unit'))
 
-import conftest  # noqa: E402,F401  (makes ansible_collections.hostops.fleet importable)
+# conftest makes ansible_collections.hostops.fleet importable from the checkout.
+import conftest  # noqa: E402,F401 pylint: disable=unused-import
 import fleet_facts  # noqa: E402
 from ansible_collections.hostops.fleet.plugins.module_utils import _fleet_report as fr  # noqa: E402
 from cdp import Browser  # noqa: E402
@@ -126,7 +127,7 @@ def test_small_fleet_renders_without_errors_and_in_order(browser, tmp_path):
 
 
 def test_screenshot_of_the_report(browser, tmp_path):
-    path, _ = write_report(str(tmp_path), 39)
+    path = write_report(str(tmp_path), 39)[0]
     browser.open('file://' + path)
     wait_ready(browser)
     shot = str(tmp_path / 'fleet-report.png')
@@ -162,7 +163,8 @@ def test_five_thousand_hosts_stay_usable(browser, tmp_path):
       return {next: next, filter: filter, matched: matched, nodes: document.getElementsByTagName('*').length,
               heap: performance.memory ? performance.memory.usedJSHeapSize : null};
     })()""")
-    figures = {'load_avg': os.getloadavg()[0], 'hosts': len(report['hosts']), 'render_s': round(render, 2), 'load_s': round(load, 2), 'ready_s': round(ready, 2),
+    figures = {'load_avg': os.getloadavg()[0], 'hosts': len(report['hosts']), 'render_s': round(render, 2),
+               'load_s': round(load, 2), 'ready_s': round(ready, 2),
                'next_page_ms': round(timing['next'], 1), 'filter_ms': round(timing['filter'], 1),
                'dom_elements': timing['nodes'], 'js_heap_mib': round((timing['heap'] or 0) / 1048576.0, 1),
                'html_mib': round(os.path.getsize(path) / 1048576.0, 1)}

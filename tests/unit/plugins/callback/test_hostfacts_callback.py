@@ -94,7 +94,7 @@ def run_ansible(module, args, tmp_path):
     ansible = os.path.join(os.path.dirname(sys.executable), 'ansible')
     return subprocess.run([ansible, 'localhost', '-i', os.path.join(CHECKOUT, 'inventory', 'localhost.yml'),
                            '-m', module, '-a', args], env=env, capture_output=True, text=True, cwd=CHECKOUT,
-                          timeout=300)
+                          timeout=300, check=False)
 
 
 def collections_path(tmp_path):

@@ -18,7 +18,7 @@ description:
     prints with C(ExtendedStatus On).
   - The role C(hostops.fleet.apache_status) sets up the page this module reads.
 author:
-  - hostops.fleet developers
+  - hostops.fleet developers (@hostops)
 extends_documentation_fragment:
   - hostops.fleet.attributes
   - hostops.fleet.attributes.INFO_MODULE

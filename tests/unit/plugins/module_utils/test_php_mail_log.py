@@ -133,7 +133,7 @@ def _generate(path, lines, seed):
     """A log of lines mail() calls from scripts with random weights; returns the true counts per script."""
     rng = random.Random(seed)
     scripts = ['/var/www/site%d/%s.php' % (n, rng.choice(['contact', 'form', 'cron', 'wp-mail'])) for n in range(40)]
-    weights = [rng.randint(1, 1000) for _ in scripts]
+    weights = [rng.randint(1, 1000) for _script in scripts]
     counts = dict((script, 0) for script in scripts)
     moment = datetime.datetime(2026, 11, 1, tzinfo=UTC)
     with open(path, 'w') as handle:

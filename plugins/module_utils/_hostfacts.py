@@ -95,25 +95,33 @@ def gather(options, procfs=None, sleep=time.sleep, monotonic=time.monotonic):
     collectors = [COLLECTORS[name](procfs, options, report) for name in subsets]
 
     started = monotonic()
-    for collector in collectors:
-        collector.begin()
-    interval = options.get('interval') or 0.0
-    elapsed = None
-    if interval > 0:
-        samples = max(1, options.get('samples') or 1)
-        for _sample in range(samples):
-            sleep(interval / samples)
-            for collector in collectors:
-                collector.tick()
-        elapsed = monotonic() - started
+    # One shared sample per instant: collectors that read every process's stat at the same moment
+    # (processes and io) get one read of it. The finish phase shares the last sample (taken just
+    # before it, nothing sleeps in between), so with interval 0 everything is one sample.
+    procfs.begin_sample()
+    try:
+        for collector in collectors:
+            collector.begin()
+        interval = options.get('interval') or 0.0
+        elapsed = None
+        if interval > 0:
+            samples = max(1, options.get('samples') or 1)
+            for _sample in range(samples):
+                sleep(interval / samples)
+                procfs.begin_sample()
+                for collector in collectors:
+                    collector.tick()
+            elapsed = monotonic() - started
 
-    facts = {
-        'gather_subset': subsets,
-        'interval': interval,
-        'collected_at': time.strftime('%Y-%m-%dT%H:%M:%S%z'),
-    }
-    for collector in collectors:
-        facts[collector.name] = collector.finish(elapsed)
+        facts = {
+            'gather_subset': subsets,
+            'interval': interval,
+            'collected_at': time.strftime('%Y-%m-%dT%H:%M:%S%z'),
+        }
+        for collector in collectors:
+            facts[collector.name] = collector.finish(elapsed)
+    finally:
+        procfs.end_samples()
 
     if procfs.denied:
         report.warn('could not read %d /proc or /sys file(s) (%s): permission denied; facts are partial, '

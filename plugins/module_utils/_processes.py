@@ -94,6 +94,17 @@ def describe_command(stat, argv, cmdline_length):
     return stat.comm, ' '.join(argv)[:cmdline_length]
 
 
+def unique_samples(samples):
+    """samples without repeats (a process in both ranked lists), first occurrence kept."""
+    seen = set()
+    result = []
+    for sample in samples:
+        if sample.stat.pid not in seen:
+            seen.add(sample.stat.pid)
+            result.append(sample)
+    return result
+
+
 def rank(entries, key, count):
     """The ``count`` largest entries by key, ties broken by the lower pid."""
     return heapq.nlargest(count, entries, key=lambda e: (key(e), -e.stat.pid))
@@ -183,11 +194,13 @@ class ProcessesCollector(Collector):
     def _sample(self, elapsed, uptime, hz):
         """The last stat sample of every process, with CPU % over the interval and over its lifetime."""
         procfs = self.procfs
+        pid_stat = procfs.pid_stat
         first = self._first_ticks
         samples = []
+        append = samples.append
         pids = procfs.pids()
         for pid in pids:
-            stat = procfs.pid_stat(pid)
+            stat = pid_stat(pid)
             if stat is None:
                 continue
             ticks = stat.utime + stat.stime
@@ -197,8 +210,7 @@ class ProcessesCollector(Collector):
                 delta = ticks - first.get((pid, stat.starttime), 0) if first is not None else ticks
                 cpu_pct = round(100.0 * delta / hz / elapsed, 1)
             age = uptime - stat.starttime / hz
-            lifetime = round(100.0 * ticks / hz / age, 1) if age > 0 else 0.0
-            samples.append(ProcessSample(stat, ticks, cpu_pct, lifetime))
+            append(ProcessSample(stat, ticks, cpu_pct, round(100.0 * ticks / hz / age, 1) if age > 0 else 0.0))
         self._vanished = len(pids) - len(samples)
         if first is not None:
             still_there = set((s.stat.pid, s.stat.starttime) for s in samples)
@@ -213,52 +225,79 @@ class ProcessesCollector(Collector):
             by_cpu = rank(samples, lambda s: s.cpu_pct_lifetime, top)
         by_memory = rank(samples, lambda s: s.stat.rss_pages, top)
         if self.options.get('process_list') == 'full':
-            rows = dict((s.stat.pid, row) for s, row in ((s, self._row(s)) for s in samples) if row)
-            facts['list'] = [rows[s.stat.pid] for s in samples if s.stat.pid in rows]
+            rows = self._rows(samples)
+            # Insertion order is the order of samples (pid order): the listing is the dict's values.
+            facts['list'] = list(rows.values())
         else:
-            rows = {}
-            for sample in by_cpu + by_memory:
-                if sample.stat.pid not in rows:
-                    rows[sample.stat.pid] = self._row(sample)
-        facts['top_cpu'] = [rows[s.stat.pid] for s in by_cpu if rows.get(s.stat.pid)]
-        facts['top_memory'] = [rows[s.stat.pid] for s in by_memory if rows.get(s.stat.pid)]
+            rows = self._rows(unique_samples(by_cpu + by_memory))
+        facts['top_cpu'] = [rows[s.stat.pid] for s in by_cpu if s.stat.pid in rows]
+        facts['top_memory'] = [rows[s.stat.pid] for s in by_memory if s.stat.pid in rows]
 
-    def _row(self, sample):
-        """One ps aux row; the owner and cmdline are read here, so only for reported processes. None if gone."""
+    def _rows(self, samples):
+        """{pid: ps aux row} for the reported samples; a process gone before its row was read is left out.
+
+        The owner (one stat of /proc/PID) and cmdline are read here, so only for reported processes.
+        This loop runs once per process with process_list=full, so it keeps everything in locals and
+        caches what repeats (user names per uid, TTY names, TIME strings, start times per second).
+        """
         procfs = self.procfs
-        stat = sample.stat
-        kernel_thread = stat.flags & PF_KTHREAD
-        # Kernel threads are root's and have no cmdline: nothing more to read for them.
-        uid = 0 if kernel_thread else procfs.pid_euid(stat.pid)
+        pid_cmdline = procfs.pid_cmdline
+        pid_euid = procfs.pid_euid
+        username = procfs.username
         length = self.options.get('cmdline_length', 256)
         # Enough bytes for cmdline_length characters of UTF-8; never the whole of a huge cmdline.
-        argv = [] if kernel_thread else procfs.pid_cmdline(stat.pid, limit=length * 4 + 4)
-        if argv is None and uid is None:
-            return None
-        command, args = describe_command(stat, argv, length)
-        rss_kb = stat.rss_pages * self._page_kb
-        cpu_seconds = sample.ticks / self._hz
-        row = {
-            'pid': stat.pid,
-            'ppid': stat.ppid,
-            'user': None if uid is None else procfs.username(uid),
-            'uid': uid,
-            'state': stat.state,
-            'cpu_pct_lifetime': sample.cpu_pct_lifetime,
-            'mem_pct': round(100.0 * rss_kb / self._mem_total_kb, 1) if self._mem_total_kb else 0.0,
-            'rss_kb': rss_kb,
-            'vsz_kb': stat.vsize // 1024,
-            'tty': tty_name(stat.tty_nr),
-            'start_time': self._start_time(stat.starttime),
-            'cpu_time': round(cpu_seconds, 2),
-            'cpu_time_str': cpu_time_str(cpu_seconds),
-            'command': command,
-            'args': args,
-            'threads': stat.num_threads,
-        }
-        if sample.cpu_pct is not None:
-            row['cpu_pct'] = sample.cpu_pct
-        return row
+        limit = length * 4 + 4
+        page_kb = self._page_kb
+        hz = self._hz
+        mem_total_kb = self._mem_total_kb
+        start_time = self._start_time
+        ttys = {}
+        times = {}
+        rows = {}
+        for sample in samples:
+            stat = sample.stat
+            pid = stat.pid
+            if stat.flags & PF_KTHREAD:
+                # Kernel threads are root's and have no cmdline: nothing more to read for them.
+                uid = 0
+                command = args = '[%s]' % stat.comm
+            else:
+                uid = pid_euid(pid)
+                argv = pid_cmdline(pid, limit)
+                if argv is None and uid is None:
+                    continue
+                command, args = describe_command(stat, argv, length)
+            rss_kb = stat.rss_pages * page_kb
+            ticks = sample.ticks
+            tty = ttys.get(stat.tty_nr)
+            if tty is None:
+                tty = ttys[stat.tty_nr] = tty_name(stat.tty_nr)
+            cpu_seconds = ticks / hz
+            time_str = times.get(int(cpu_seconds))
+            if time_str is None:
+                time_str = times[int(cpu_seconds)] = cpu_time_str(cpu_seconds)
+            row = {
+                'pid': pid,
+                'ppid': stat.ppid,
+                'user': None if uid is None else username(uid),
+                'uid': uid,
+                'state': stat.state,
+                'cpu_pct_lifetime': sample.cpu_pct_lifetime,
+                'mem_pct': round(100.0 * rss_kb / mem_total_kb, 1) if mem_total_kb else 0.0,
+                'rss_kb': rss_kb,
+                'vsz_kb': stat.vsize // 1024,
+                'tty': tty,
+                'start_time': start_time(stat.starttime),
+                'cpu_time': round(cpu_seconds, 2),
+                'cpu_time_str': time_str,
+                'command': command,
+                'args': args,
+                'threads': stat.num_threads,
+            }
+            if sample.cpu_pct is not None:
+                row['cpu_pct'] = sample.cpu_pct
+            rows[pid] = row
+        return rows
 
     def _start_time(self, starttime):
         """ISO 8601 start time, cached per second: processes started together (at boot) share it."""

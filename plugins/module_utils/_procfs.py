@@ -55,6 +55,7 @@ _STAT_PROCESSOR = 36
 _STAT_BLKIO_TICKS = 39
 
 PF_KTHREAD = 0x00200000
+_NOT_READ = object()
 
 PidStat = namedtuple('PidStat', [
     'pid', 'comm', 'state', 'ppid', 'pgrp', 'session', 'tty_nr', 'flags',
@@ -149,6 +150,9 @@ class ProcFS(object):
         self.gone = 0
         self._usernames = {}
         self._passwd = None
+        # The shared sample (begin_sample): pids() and pid_stat() answers reused by every collector.
+        self._sample_pids = None
+        self._sample_stats = None
 
     # ------------------------------------------------------------------ primitives
 
@@ -171,6 +175,13 @@ class ProcFS(object):
             self._note_error(exc, what)
             return None
         try:
+            return self._read_fd(fd, what, limit)
+        finally:
+            os.close(fd)
+
+    def _read_fd(self, fd, what, limit):
+        """The body of read_bytes on an open descriptor (the caller closes it)."""
+        try:
             data = os.read(fd, READ_CHUNK if limit is None else min(limit, READ_CHUNK))
             # seq_file (/proc/PID/mountinfo, /proc/stat, /proc/diskstats) hands out about a page per
             # read(): a longer first read may be partial, so read on until EOF (small files: one read).
@@ -189,6 +200,20 @@ class ProcFS(object):
             return data
         except OSError as exc:
             # ESRCH from read() of a process that exited after open().
+            self._note_error(exc, what)
+            return None
+
+    def _read_small(self, path, what):
+        """One read() of a small one-record file (/proc/PID/stat, status, io): the kernel renders such a
+        file whole into its buffer and hands it out in the first read(), so no loop (this runs per process)."""
+        try:
+            fd = os.open(path, os.O_RDONLY)
+        except OSError as exc:
+            self._note_error(exc, what)
+            return None
+        try:
+            return os.read(fd, READ_CHUNK)
+        except OSError as exc:
             self._note_error(exc, what)
             return None
         finally:
@@ -222,14 +247,40 @@ class ProcFS(object):
 
     # ------------------------------------------------------------------ processes
 
+    def begin_sample(self):
+        """Start a shared sample: until the next call (or end_samples), pids() and pid_stat() read
+        /proc once and hand every collector the same answers (processes and io both need every
+        process's stat at the same instant). Callers must not modify what they get."""
+        self._sample_pids = None
+        self._sample_stats = {}
+
+    def end_samples(self):
+        """Stop sharing: later calls read /proc afresh (and the cached rows can be freed)."""
+        self._sample_pids = None
+        self._sample_stats = None
+
     def pids(self):
-        """Every numeric entry of /proc, sorted."""
+        """Every numeric entry of /proc, sorted (the shared sample's list while one is open)."""
+        if self._sample_pids is not None:
+            return self._sample_pids
         names = self.listdir(self.proc, 'proc') or []
-        return sorted(int(name) for name in names if name.isdigit())
+        pids = sorted(int(name) for name in names if name.isdigit())
+        if self._sample_stats is not None:
+            self._sample_pids = pids
+        return pids
 
     def pid_stat(self, pid):
-        """/proc/PID/stat as a PidStat, or None if the process is gone."""
-        data = self.read_bytes('%s/%d/stat' % (self.proc, pid), 'stat')
+        """/proc/PID/stat as a PidStat, or None if the process is gone (shared while a sample is open)."""
+        cache = self._sample_stats
+        if cache is None:
+            return self._read_pid_stat(pid)
+        result = cache.get(pid, _NOT_READ)
+        if result is _NOT_READ:
+            result = cache[pid] = self._read_pid_stat(pid)
+        return result
+
+    def _read_pid_stat(self, pid):
+        data = self._read_small('%s/%d/stat' % (self.proc, pid), 'stat')
         if not data:
             return None
         # comm may hold spaces and parentheses: it ends at the last ')'.
@@ -272,21 +323,23 @@ class ProcFS(object):
         return (numbers[0], numbers[1])
 
     def pid_euid(self, pid):
-        """Effective uid of a process (the USER of ps), or None if it is gone.
+        """Effective uid of a process (the USER of ps), or None if it is gone: one stat, no read.
 
-        /proc/PID is owned by the process's euid, except that a non-dumpable
-        process (setuid programs, sshd sessions) shows root there: so a
-        non-root owner is the answer (one stat, no read), and for root the
-        Uid: line of /proc/PID/status decides.
+        The kernel gives the files of a non-dumpable process (setuid programs, daemons that
+        dropped root, PR_SET_DUMPABLE 0) root as owner, but exempts the world-readable
+        /proc/PID directory itself, which always shows the task's euid (task_dump_owner in
+        fs/proc/base.c; procps reads USER the same way). Fixture trees are plain directories
+        owned by whoever unpacked them, so there a root owner is checked against the Uid:
+        line of /proc/PID/status.
         """
         try:
             owner = os.stat('%s/%d' % (self.proc, pid)).st_uid
         except OSError as exc:
             self._note_error(exc, 'stat')
             return None
-        if owner != 0:
+        if owner != 0 or self.live:
             return owner
-        data = self.read_bytes('%s/%d/status' % (self.proc, pid), 'status')
+        data = self._read_small('%s/%d/status' % (self.proc, pid), 'status')
         if not data:
             return None
         return self._status_ids(data, b'\nUid:')[1]
@@ -304,7 +357,7 @@ class ProcFS(object):
 
     def pid_io(self, pid):
         """/proc/PID/io as PidIO (needs ptrace-read access), or None."""
-        data = self.read_bytes('%s/%d/io' % (self.proc, pid), 'io')
+        data = self._read_small('%s/%d/io' % (self.proc, pid), 'io')
         if not data:
             return None
         parts = data.split()

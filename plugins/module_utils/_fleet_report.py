@@ -751,13 +751,14 @@ def host_card(record):
 
     memory = record['memory'] or {}
     avail = memory.get('available_pct')
-    used_pct = None if avail is None else 100.0 - avail
+    # The bar is what is left: short and red is bad, as the module's 20 % rule says.
+    avail_level = 'na' if avail is None else ('crit' if avail < 10 else ('warn' if avail < 20 else 'good'))
     load_pct = None if record['load_per_cpu'] is None else record['load_per_cpu'] * 100.0
     disk = record['busiest_disk'] or {}
     out.append('<div class="metrics">')
     out.append('<div class="metric"><span class="k">memory available</span><span class="v">%s</span>%s'
                '<span class="sub">%s of %s available, swap used %s</span></div>'
-               % (fmt_pct(avail), _bar(used_pct, _level(used_pct, 80, 90), 'memory used'),
+               % (fmt_pct(avail), _bar(avail, avail_level, 'memory available'),
                   human_bytes(memory.get('available')), human_bytes(memory.get('total')),
                   human_bytes(memory.get('swap_used'))))
     out.append('<div class="metric"><span class="k">load / CPUs</span><span class="v">%s / %s</span>%s'

@@ -42,7 +42,7 @@ install: build
 demo: install
 	$(BIN)/ansible-playbook playbooks/fleet_report.yml -e fleet_report_dir=$(CURDIR)/build/fleet-report
 
-test: docs-check units lint sanity molecule
+test: docs-check units browser lint sanity molecule
 	@echo "make test: all suites passed"
 
 units: venv

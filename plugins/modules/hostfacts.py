@@ -14,14 +14,24 @@ description:
   - Reports, as structured facts under C(ansible_facts.hostfacts), what C(ps aux), C(top -n 1), C(free), C(df -h),
     C(lsblk -fp), C(findmnt), C(du -sh), C(lsns) and C(iostat -x)/C(iotop)/C(lsof) would show on the host.
   - Reads C(/proc) and C(/sys) directly, needs nothing but Python on the target and runs no subprocess.
-  - Never changes anything; O(interval) seconds are spent sampling so that rates (CPU %, disk and process I/O) can be
-    computed from two samples.
+  - Changes nothing on the host, except the Prometheus textfile when O(output=prometheus); O(interval) seconds are
+    spent sampling so that rates (CPU %, disk and process I/O) can be computed from two samples.
 author:
   - hostops.fleet developers (@hostops)
 extends_documentation_fragment:
   - hostops.fleet.attributes
-  - hostops.fleet.attributes.INFO_MODULE
   - hostops.fleet.attributes.FACTS
+attributes:
+  check_mode:
+    support: full
+    details:
+      - With O(output=prometheus), the file is not written in check mode; C(changed) says it would be.
+  diff_mode:
+    support: none
+  idempotent:
+    support: partial
+    details:
+      - Facts are read-only. A Prometheus textfile carries the collection time, so writing it is always a change.
 options:
   gather_subset:
     description:
@@ -160,14 +170,26 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+prometheus_path:
+  description: The Prometheus textfile written (or that would be written in check mode).
+  returned: when O(output=prometheus)
+  type: path
+  sample: /var/lib/prometheus/node-exporter/hostops.prom
 ansible_facts:
   description: Facts added to the host.
   returned: always
   type: complex
   contains:
+    hostfacts_query:
+      description:
+        - The result of O(query) evaluated on the facts that would have been returned as RV(ansible_facts.hostfacts);
+          its type depends on the expression. When O(query) is set, C(hostfacts) itself is not returned.
+      returned: when O(query) is set
+      type: raw
+      sample: [{pid: 4242, cmd: ffmpeg}]
     hostfacts:
       description: Everything collected, one key per selected subset plus C(alerts) and C(warnings).
-      returned: always
+      returned: unless O(query) is set
       type: dict
       contains:
         gather_subset:

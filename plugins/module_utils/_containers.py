@@ -176,6 +176,7 @@ class ContainersCollector(Collector):
     name = 'containers'
 
     def finish(self, elapsed):
+        self._listed = {}
         unified, controllers = cgroup_mounts(self.procfs.mountinfo('self'))
         layout = cgroup_layout(unified, controllers)
         if layout is None:
@@ -206,7 +207,7 @@ class ContainersCollector(Collector):
         pending = [('', 0)]
         while pending:
             rel, depth = pending.pop()
-            for name in sorted(self.procfs.sys_subdirs(*(base + rel.split('/')[1:]))):
+            for name in sorted(self._subdirs(base + rel.split('/')[1:])):
                 child = rel + '/' + name
                 owner = owner_from_cgroup_path(child)
                 # The container's own cgroup, not one nested in it (a systemd container's system.slice).
@@ -215,6 +216,14 @@ class ContainersCollector(Collector):
                 if depth + 1 < MAX_CGROUP_DEPTH:
                     pending.append((child, depth + 1))
         return sorted(found)
+
+    def _subdirs(self, parts):
+        """sys_subdirs, listed once per run: _find and _pids walk the same container subtrees."""
+        key = tuple(parts)
+        names = self._listed.get(key)
+        if names is None:
+            names = self._listed[key] = self.procfs.sys_subdirs(*parts)
+        return names
 
     @staticmethod
     def _sys_parts(mount_point):
@@ -235,7 +244,7 @@ class ContainersCollector(Collector):
             pids.extend(int(line) for line in text.split() if line.isdigit() and line != '0')
             if depth + 1 < MAX_CGROUP_DEPTH:
                 parts = self._sys_parts(mount_point) + rel.split('/')[1:]
-                pending.extend((rel + '/' + name, depth + 1) for name in self.procfs.sys_subdirs(*parts))
+                pending.extend((rel + '/' + name, depth + 1) for name in self._subdirs(parts))
         return sorted(set(pids))
 
     def _v2_counters(self, unified, rel_path):

@@ -376,13 +376,21 @@ class ProcFS(object):
 
         ``types`` (names learnt from one listdir) saves the listdir of every other process.
         """
-        base = '%s/%d/ns' % (self.proc, pid)
-        names = self.listdir(base, 'ns') if types is None else types
+        base = '%s/%d/ns/' % (self.proc, pid)
+        names = self.listdir(base[:-1], 'ns') if types is None else types
         if names is None:
             return None
         result = {}
+        readlink = os.readlink
         for name in names:
-            target = self.readlink('%s/%s' % (base, name), 'ns')
+            # os.readlink inline: this runs for every type of every process (readlink() is the general case).
+            try:
+                target = readlink(base + name)
+            except OSError as exc:
+                if exc.errno != errno.EINVAL:
+                    self._note_error(exc, 'ns')
+                    continue
+                target = self.readlink(base + name, 'ns')  # a fixture tree's regular file
             if target and target.endswith(']'):
                 result[name] = int(target[target.index('[') + 1:-1])
         return result
@@ -401,15 +409,22 @@ class ProcFS(object):
 
     def pid_fd_targets(self, pid, limit):
         """[(fd, target)] for at most ``limit`` open descriptors of a process, or None."""
-        base = '%s/%d/fd' % (self.proc, pid)
-        names = self.listdir(base, 'fd')
+        base = '%s/%d/fd/' % (self.proc, pid)
+        names = self.listdir(base[:-1], 'fd')
         if names is None:
             return None
         targets = []
-        for name in sorted(names, key=int)[:limit]:
-            target = self.readlink('%s/%s' % (base, name), 'fd')
-            if target is not None:
-                targets.append((int(name), target))
+        readlink = os.readlink
+        for fd in sorted(map(int, names))[:limit]:
+            try:
+                targets.append((fd, readlink(base + str(fd))))
+            except OSError as exc:
+                if exc.errno != errno.EINVAL:
+                    self._note_error(exc, 'fd')
+                    continue
+                target = self.readlink(base + str(fd), 'fd')  # a fixture tree's regular file
+                if target is not None:
+                    targets.append((fd, target))
         return targets
 
     def stat_path(self, path):
@@ -623,9 +638,17 @@ class ProcFS(object):
         return devices
 
     def sys_subdirs(self, *parts):
-        """Names of the subdirectories of a directory below <root>/sys ([] if gone)."""
+        """Names of the subdirectories of a directory below <root>/sys ([] if gone).
+
+        A directory's link count is 2 plus its subdirectories on sysfs and cgroupfs (kernfs) as on
+        ext4 and tmpfs, so 2 means a leaf and its listing (dozens of cgroup control files) is not
+        read; filesystems that do not count (btrfs, overlayfs: 1) get the listing.
+        """
+        path = os.path.join(self.sys, *parts)
         try:
-            with os.scandir(os.path.join(self.sys, *parts)) as entries:
+            if os.stat(path).st_nlink == 2:
+                return []
+            with os.scandir(path) as entries:
                 return [entry.name for entry in entries if entry.is_dir(follow_symlinks=False)]
         except OSError as exc:
             self._note_error(exc, 'sys')

@@ -11,18 +11,25 @@ With --procs extra sleeping processes running, alternating A/B, medians of --run
   1. gather() of processes+memory+filesystems, interval 0, in this process after imports,
      vs the wall time of `ps aux` (bar <= 1.0x). Both process_list=top (the default) and full.
   2. the same (process_list=full) vs an equivalent psutil process_iter loop (bar <= 0.3x).
-  3. `ansible localhost -m hostops.fleet.hostfacts -a interval=0` vs `-m ansible.builtin.setup` (bar <= 0.6x).
+  3. `ansible localhost -m hostops.fleet.hostfacts -a interval=0` vs `-m ansible.builtin.setup` (bar <= 0.6x),
+     with `-m ansible.builtin.ping` alongside: the fixed cost of any ad-hoc module run, which no
+     module can go below. Then the modules alone: the AnsiballZ payloads Ansible built for the three
+     runs (kept with ANSIBLE_KEEP_REMOTE_FILES), each run as `python3 AnsiballZ_<name>.py`.
 Then with --big extra processes (0 skips): peak RSS of the module process (bar <= 60 MiB) and the
-cost per process of case 1 at both sizes (bar: no worse than linear).
+cost per process of case 1 at both sizes, next to that of `ps aux` (bar: no worse than linear,
+judged against the peer: the ratio to ps aux stays the same).
+The load average is recorded around every group of runs (the host is shared).
 Prints a table and writes bench/results.json.
 """
 
 from __future__ import annotations
 
 import argparse
+import atexit
 import json
 import os
 import platform
+import shutil
 import signal
 import statistics
 import subprocess
@@ -115,15 +122,41 @@ def in_process_cases(gather):
     ]
 
 
-def ansible_cases():
+def ansible_env(**extra):
     env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(CHECKOUT, 'ansible.cfg'),
                ANSIBLE_COLLECTIONS_PATH=os.path.join(CHECKOUT, '.collections'))
+    env.update(extra)
+    return env
+
+
+ANSIBLE_RUNS = (
+    ('ansible hostfacts', ['hostops.fleet.hostfacts', '-a', 'interval=0']),
+    ('ansible setup', ['ansible.builtin.setup']),
+    ('ansible ping', ['ansible.builtin.ping']),
+)
+
+
+def ansible_cases():
+    env = ansible_env()
     ansible = os.path.join(BIN, 'ansible')
-    return [
-        ('ansible hostfacts', lambda: run_quiet([ansible, 'localhost', '-m', 'hostops.fleet.hostfacts',
-                                                 '-a', 'interval=0'], env)),
-        ('ansible setup', lambda: run_quiet([ansible, 'localhost', '-m', 'ansible.builtin.setup'], env)),
-    ]
+    return [(name, lambda args=args: run_quiet([ansible, 'localhost', '-m'] + args, env)) for name, args in ANSIBLE_RUNS]
+
+
+def module_only_cases():
+    """The AnsiballZ payloads of the three ad-hoc runs, kept on disk, each run alone by python."""
+    keep = tempfile.mkdtemp(prefix='hostfacts-bench-ansiballz-')
+    atexit.register(shutil.rmtree, keep, True)
+    env = ansible_env(ANSIBLE_KEEP_REMOTE_FILES='1', ANSIBLE_REMOTE_TMP=keep)
+    ansible = os.path.join(BIN, 'ansible')
+    cases = []
+    for name, args in ANSIBLE_RUNS:
+        before = set(os.listdir(keep))
+        run_quiet([ansible, 'localhost', '-m'] + args, env)
+        (new_dir,) = set(os.listdir(keep)) - before
+        (payload,) = [f for f in os.listdir(os.path.join(keep, new_dir)) if f.startswith('AnsiballZ_')]
+        path = os.path.join(keep, new_dir, payload)
+        cases.append((name.replace('ansible ', 'module '), lambda path=path: run_quiet([sys.executable, path])))
+    return cases
 
 
 def module_peak_rss(root, process_list):
@@ -150,13 +183,22 @@ def medians(times):
     return dict((name, statistics.median(values)) for name, values in times.items())
 
 
+def timed_group(result, runs, cases):
+    """alternate() with the load average before and after (the host is shared with other jobs)."""
+    load_before = os.getloadavg()[0]
+    times = alternate(runs, cases)
+    result.setdefault('load_average', []).append([round(load_before, 2), round(os.getloadavg()[0], 2)])
+    return times
+
+
 def measure_size(extra, runs, gather, root, with_ansible):
     sleepers = spawn_sleepers(extra)
     try:
         result = {'extra_processes': extra, 'processes': count_processes()}
-        times = alternate(runs, in_process_cases(gather))
+        times = timed_group(result, runs, in_process_cases(gather))
         if with_ansible:
-            times.update(alternate(runs, ansible_cases()))
+            times.update(timed_group(result, runs, ansible_cases()))
+            times.update(timed_group(result, runs, module_only_cases()))
         result['median_seconds'] = medians(times)
         result['runs'] = times
         result['module_peak_rss_kib'] = dict((mode, module_peak_rss(root, mode)) for mode in ('top', 'full'))
@@ -175,7 +217,17 @@ def ratios(size):
     }
     if 'ansible setup' in m:
         out['ansible_hostfacts_vs_setup'] = m['ansible hostfacts'] / m['ansible setup']
+        # What no module can beat: an ad-hoc run of ping against one of setup.
+        out['ansible_ping_vs_setup'] = m['ansible ping'] / m['ansible setup']
+        out['module_hostfacts_vs_setup'] = m['module hostfacts'] / m['module setup']
+        # Both sides less the fixed cost that ping measures.
+        out['ansible_hostfacts_vs_setup_less_ping'] = ((m['ansible hostfacts'] - m['ansible ping'])
+                                                       / (m['ansible setup'] - m['ansible ping']))
     return out
+
+
+BARS = {'gather_top_vs_ps_aux': 1.0, 'gather_full_vs_ps_aux': 1.0, 'gather_full_vs_psutil': 0.3,
+        'ansible_hostfacts_vs_setup': 0.6}
 
 
 def print_table(results):
@@ -186,19 +238,30 @@ def print_table(results):
                   for s in sizes]
         print('%-34s %s' % (name, ' '.join(values)))
     print('%-34s %s' % ('processes on the host', ' '.join('%12d' % s['processes'] for s in sizes)))
-    print('\n%-34s %12s %8s' % ('ratio', 'measured', 'bar'))
-    bars = {'gather_top_vs_ps_aux': 1.0, 'gather_full_vs_ps_aux': 1.0, 'gather_full_vs_psutil': 0.3,
-            'ansible_hostfacts_vs_setup': 0.6}
     for size in sizes:
-        for name, value in ratios(size).items():
-            print('%-34s %12.3f %8.1f   (%d processes)' % (name, value, bars[name], size['processes']))
+        print('load average (before, after) per group at %d processes: %s'
+              % (size['processes'], ', '.join('%.1f-%.1f' % tuple(pair) for pair in size['load_average'])))
+    print('\n%-38s %10s %8s' % ('ratio', 'measured', 'bar'))
+    for size in sizes:
+        for name, value in size['ratios'].items():
+            bar = BARS.get(name)
+            print('%-38s %10.3f %8s   (%d processes)%s' % (name, value, '%.1f' % bar if bar else '-', size['processes'],
+                                                          '' if bar is None else ('  met' if value <= bar else '  NOT MET')))
     for size in sizes:
         for mode, kib in size['module_peak_rss_kib'].items():
             print('module peak RSS, process_list=%-5s %9.1f MiB (bar 60) at %d processes'
                   % (mode, kib / 1024.0, size['processes']))
+    for size in sizes:
+        for name, value in size.get('per_process_us', {}).items():
+            print('%-34s %8.1f us per process at %d processes' % (name, value, size['processes']))
     if results.get('scaling'):
         for name, value in results['scaling'].items():
             print('%-34s %12.2f  (per-process cost big / small; 1.0 = linear)' % (name, value))
+
+
+def per_process_us(size):
+    m = size['median_seconds']
+    return dict((name, 1e6 * m[name] / size['processes']) for name in ('gather top', 'gather full', 'ps aux'))
 
 
 def main():
@@ -209,6 +272,8 @@ def main():
     parser.add_argument('--skip-ansible', action='store_true')
     parser.add_argument('--output', default=os.path.join(CHECKOUT, 'bench', 'results.json'))
     args = parser.parse_args()
+    if args.runs < 5:
+        parser.error('--runs must be 5 or more (medians of at least 5 runs)')
     root = collection_root()
     sys.path.insert(0, root)
     from ansible_collections.hostops.fleet.plugins.module_utils._hostfacts import gather
@@ -218,13 +283,14 @@ def main():
                'runs': args.runs, 'date': time.strftime('%Y-%m-%dT%H:%M:%S%z')}
     results['small'] = measure_size(args.procs, args.runs, gather, root, not args.skip_ansible)
     results['small']['ratios'] = ratios(results['small'])
+    results['small']['per_process_us'] = per_process_us(results['small'])
     if args.big:
         results['big'] = measure_size(args.big, args.runs, gather, root, False)
         results['big']['ratios'] = ratios(results['big'])
+        results['big']['per_process_us'] = per_process_us(results['big'])
         small, big = results['small'], results['big']
         results['scaling'] = dict(
-            ('%s per process' % name,
-             (big['median_seconds'][name] / big['processes']) / (small['median_seconds'][name] / small['processes']))
+            ('%s per process' % name, big['per_process_us'][name] / small['per_process_us'][name])
             for name in ('gather top', 'gather full', 'ps aux'))
     print_table(results)
     with open(args.output, 'w') as handle:

@@ -4,8 +4,10 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """The processes subset of hostfacts: what ps aux and top -n 1 show. Private: may change without notice.
 
-Cost model: every process costs one read of /proc/PID/stat per sample. status
-(for the user) and cmdline (for the args) are read only for the processes that
+Cost model: every process costs one read of /proc/PID/stat per sample (shared
+with the io subset through ProcFS.begin_sample). The owner (one stat of
+/proc/PID, see ProcFS.pid_euid: /proc/PID/status, the costliest file ps reads,
+is not needed) and cmdline (for the args) are read only for the processes that
 are reported: the ranked lists by default, every process with process_list=full.
 """
 

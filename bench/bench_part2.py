@@ -56,7 +56,7 @@ def wall(argv, env=None):
 
 def spawn_sleepers(count):
     return [subprocess.Popen(['sleep', '3600'], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
-            for _ in range(count)]
+            for _index in range(count)]
 
 
 def measure(tool, subset, runs, root):
@@ -66,7 +66,7 @@ def measure(tool, subset, runs, root):
     tool_times, module_times, inner_times = [], [], []
     wall(tool)  # warm the page cache for both sides
     wall(driver, env)
-    for _ in range(runs):
+    for _round in range(runs):
         tool_times.append(wall(tool)[0])
         seconds, output = wall(driver, env)
         module_times.append(seconds)
@@ -87,11 +87,11 @@ def main():
     try:
         total = len([name for name in os.listdir('/proc') if name.isdigit()])
         rows = []
-        for subset, tool, bar in (('namespaces', ['lsns'], 1.0), ('io', ['ps', 'aux'], 1.5)):
+        for subset, tool, limit in (('namespaces', ['lsns'], 1.0), ('io', ['ps', 'aux'], 1.5)):
             load_before = os.getloadavg()[0]
             tool_s, module_s, inner_s = measure(tool, subset, args.runs, root)
             load = '%.1f-%.1f' % (load_before, os.getloadavg()[0])
-            rows.append((subset, ' '.join(tool), tool_s, module_s, inner_s, module_s / tool_s, bar, load))
+            rows.append((subset, ' '.join(tool), tool_s, module_s, inner_s, module_s / tool_s, limit, load))
     finally:
         for sleeper in sleepers:
             sleeper.kill()
@@ -107,10 +107,10 @@ def main():
         '| subset | tool | tool (ms) | hostfacts process (ms) | collection (ms) | ratio | bar | verdict | load |',
         '|---|---|---:|---:|---:|---:|---:|---|---|',
     ]
-    for subset, tool, tool_s, module_s, inner_s, ratio, bar, load in rows:
+    for subset, tool, tool_s, module_s, inner_s, ratio, limit, load in rows:
         lines.append('| %s | `%s` | %.1f | %.1f | %.1f | %.2f | <= %.1f | %s | %s |'
-                     % (subset, tool, tool_s * 1000, module_s * 1000, inner_s * 1000, ratio, bar,
-                        'pass' if ratio <= bar else 'FAIL', load))
+                     % (subset, tool, tool_s * 1000, module_s * 1000, inner_s * 1000, ratio, limit,
+                        'pass' if ratio <= limit else 'FAIL', load))
     print('\n'.join(lines))
     if args.append_doc:
         with open(os.path.join(CHECKOUT, 'docs', 'performance.md'), 'a') as doc:

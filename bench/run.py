@@ -57,7 +57,7 @@ def collection_root():
 def spawn_sleepers(count):
     """count extra `sleep` processes (fork + exec: each is a real, small process)."""
     pids = []
-    for _ in range(count):
+    for _index in range(count):
         pid = os.fork()
         if pid == 0:
             try:
@@ -94,7 +94,7 @@ def run_quiet(argv, env=None):
 
 def alternate(runs, cases):
     """{name: [seconds]} running every case once per round, the order rotating each round."""
-    times = dict((name, []) for name, _ in cases)
+    times = dict((name, []) for name, _func in cases)
     for round_number in range(runs):
         shift = round_number % len(cases)
         for name, func in cases[shift:] + cases[:shift]:
@@ -168,7 +168,7 @@ def module_peak_rss(root, process_list):
                             stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, env=env, cwd='/')
     proc.stdin.write(args.encode())
     proc.stdin.close()
-    _, status, usage = os.wait4(proc.pid, 0)
+    _pid, status, usage = os.wait4(proc.pid, 0)
     proc.returncode = status
     if status != 0:
         raise RuntimeError('module run failed with status %d' % status)
@@ -244,9 +244,10 @@ def print_table(results):
     print('\n%-38s %10s %8s' % ('ratio', 'measured', 'bar'))
     for size in sizes:
         for name, value in size['ratios'].items():
-            bar = BARS.get(name)
-            print('%-38s %10.3f %8s   (%d processes)%s' % (name, value, '%.1f' % bar if bar else '-', size['processes'],
-                                                          '' if bar is None else ('  met' if value <= bar else '  NOT MET')))
+            limit = BARS.get(name)
+            verdict = '' if limit is None else ('  met' if value <= limit else '  NOT MET')
+            print('%-38s %10.3f %8s   (%d processes)%s'
+                  % (name, value, '%.1f' % limit if limit else '-', size['processes'], verdict))
     for size in sizes:
         for mode, kib in size['module_peak_rss_kib'].items():
             print('module peak RSS, process_list=%-5s %9.1f MiB (bar 60) at %d processes'
@@ -265,7 +266,7 @@ def per_process_us(size):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
+    parser = argparse.ArgumentParser(description=__doc__.split('\n\n', maxsplit=1)[0])
     parser.add_argument('--procs', type=int, default=2000)
     parser.add_argument('--big', type=int, default=10000, help='extra processes for the memory/scaling run (0: skip)')
     parser.add_argument('--runs', type=int, default=5)

@@ -702,7 +702,6 @@ class ProcFS(object):
             pending = pending[worker.done + 1:]
         return results
 
-
     # ------------------------------------------------------------------ du with a deadline
 
     def disk_usage(self, path, timeout):

@@ -173,7 +173,7 @@ RETURN = r"""
 prometheus_path:
   description: The Prometheus textfile written (or that would be written in check mode).
   returned: when O(output=prometheus)
-  type: path
+  type: str
   sample: /var/lib/prometheus/node-exporter/hostops.prom
 ansible_facts:
   description: Facts added to the host.

@@ -1,4 +1,3 @@
-#!/usr/bin/python3
 """Write a PHP mail.log of N lines from scripts with random weights; print the true counts as JSON."""
 import datetime
 import json
@@ -8,7 +7,7 @@ import sys
 path, lines, seed = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 rng = random.Random(seed)
 scripts = ['/var/www/site%02d/%s.php' % (n, rng.choice(['contact', 'form', 'wp-mail', 'cron'])) for n in range(30)]
-weights = [rng.randint(1, 1000) for _ in scripts]
+weights = [rng.randint(1, 1000) for _unused in scripts]
 counts = dict.fromkeys(scripts, 0)
 moment = datetime.datetime(2026, 11, 1)
 with open(path, 'w') as log:

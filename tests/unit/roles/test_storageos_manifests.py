@@ -23,7 +23,7 @@ from ansible.template import Templar, trust_as_template
 
 CHECKOUT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 ROLE = os.path.join(CHECKOUT, 'roles', 'storageos')
-OPERATOR_MANIFEST = os.path.join(CHECKOUT, 'molecule', 'storageos', 'files', 'storageos-operator.yaml')
+OPERATOR_MANIFEST = os.path.join(CHECKOUT, 'molecule', 'storageos', 'files', 'storageos-operator.manifest')
 # The oldest and newest schemas kubernetes-validate 1.37 ships.
 KUBERNETES_VERSIONS = ['1.25', '1.37']
 

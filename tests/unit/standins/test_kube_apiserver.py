@@ -24,7 +24,7 @@ from kubernetes.dynamic.exceptions import ApiException, NotFoundError, ResourceN
 
 CHECKOUT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 SERVER = os.path.join(CHECKOUT, 'tests', 'standins', 'kube_apiserver', 'server.py')
-OPERATOR_MANIFEST = os.path.join(CHECKOUT, 'molecule', 'storageos', 'files', 'storageos-operator.yaml')
+OPERATOR_MANIFEST = os.path.join(CHECKOUT, 'molecule', 'storageos', 'files', 'storageos-operator.manifest')
 
 
 @pytest.fixture(scope='module')

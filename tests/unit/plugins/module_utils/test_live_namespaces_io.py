@@ -156,8 +156,8 @@ def test_unprivileged_run_gives_partial_facts_and_one_warning_to_use_become():
               ' "top": 5, "open_files": 2, "cmdline_length": 256, "thresholds": {}})\n'
               'print(json.dumps(facts))\n')
     try:
-        done = subprocess.run(check=False, args=['setpriv', '--reuid=nobody', '--regid=nogroup', '--clear-groups',
-                               sys.executable, '-c', script], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        argv = ['setpriv', '--reuid=nobody', '--regid=nogroup', '--clear-groups', sys.executable, '-c', script]
+        done = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, check=False,
                               env=dict(os.environ, PYTHONPATH=root, HOME=root), cwd=root)
     finally:
         shutil.rmtree(root)

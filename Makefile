@@ -58,6 +58,8 @@ sanity: venv
 	git ls-files -z --cached --others --exclude-standard | xargs -0 -I{} sh -c 'test -e "{}" && echo "{}"' \
 	  | tar -c -T - | tar -x -C $(SANITY_ROOT)/ansible_collections/hostops/fleet
 	$(BIN)/python tests/sanity/seed_get_pip.py
+	@# Without shellcheck, ansible-test skips the shell scripts with only a warning.
+	command -v shellcheck >/dev/null || { apt-get update -qq && apt-get install -y -qq shellcheck >/dev/null; }
 	cd $(SANITY_ROOT)/ansible_collections/hostops/fleet && \
 	  $(BIN)/ansible-test sanity --venv --python 3.11 --color no
 

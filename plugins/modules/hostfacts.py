@@ -172,7 +172,7 @@ EXAMPLES = r"""
 RETURN = r"""
 prometheus_path:
   description: The Prometheus textfile written (or that would be written in check mode).
-  returned: when O(output=prometheus)
+  returned: when output=prometheus
   type: str
   sample: /var/lib/prometheus/node-exporter/hostops.prom
 ansible_facts:
@@ -184,12 +184,12 @@ ansible_facts:
       description:
         - The result of O(query) evaluated on the facts that would have been returned as RV(ansible_facts.hostfacts);
           its type depends on the expression. When O(query) is set, C(hostfacts) itself is not returned.
-      returned: when O(query) is set
+      returned: when query is set
       type: raw
       sample: [{pid: 4242, cmd: ffmpeg}]
     hostfacts:
       description: Everything collected, one key per selected subset plus C(alerts) and C(warnings).
-      returned: unless O(query) is set
+      returned: unless query is set
       type: dict
       contains:
         gather_subset:

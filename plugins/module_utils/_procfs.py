@@ -29,11 +29,11 @@ from __future__ import annotations
 
 import errno
 import os
+import re
 import socket
 import stat
 import struct
 import threading
-import time
 from collections import namedtuple
 
 GONE_ERRNOS = (errno.ENOENT, errno.ESRCH, errno.ENOTDIR)
@@ -119,20 +119,15 @@ TCP_STATES = {
 }
 
 
+_MOUNT_ESCAPE = re.compile(r'\\([0-7]{3})')
+_UDEV_ESCAPE = re.compile(r'\\x([0-9a-fA-F]{2})')
+
+
 def _unescape_mount_field(field):
     r"""Decode the octal escapes (\040 space, \011 tab, \012 newline, \134 backslash) of mountinfo."""
     if '\\' not in field:
         return field
-    out = []
-    i = 0
-    while i < len(field):
-        if field[i] == '\\' and i + 4 <= len(field) and field[i + 1:i + 4].isdigit():
-            out.append(chr(int(field[i + 1:i + 4], 8)))
-            i += 4
-        else:
-            out.append(field[i])
-            i += 1
-    return ''.join(out)
+    return _MOUNT_ESCAPE.sub(lambda match: chr(int(match.group(1), 8)), field)
 
 
 class ProcFS(object):
@@ -817,16 +812,4 @@ def _unescape_udev_name(name):
     r"""/dev/disk/by-label names escape bytes as \x2f."""
     if '\\x' not in name:
         return name
-    out = []
-    i = 0
-    while i < len(name):
-        if name.startswith('\\x', i) and i + 4 <= len(name):
-            try:
-                out.append(chr(int(name[i + 2:i + 4], 16)))
-                i += 4
-                continue
-            except ValueError:
-                pass
-        out.append(name[i])
-        i += 1
-    return ''.join(out)
+    return _UDEV_ESCAPE.sub(lambda match: chr(int(match.group(1), 16)), name)

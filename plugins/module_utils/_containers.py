@@ -292,7 +292,7 @@ def _key_values(text):
     """'key value' lines (memory.events, cpu.stat) as {key: int}."""
     result = {}
     for line in (text or '').splitlines():
-        key, _, value = line.partition(' ')
+        key, _unused, value = line.partition(' ')
         if value.strip().isdigit():
             result[key] = int(value)
     return result

@@ -25,6 +25,7 @@ PSEUDO_FSTYPES = frozenset((
     'ramfs', 'rpc_pipefs', 'securityfs', 'selinuxfs', 'subfs', 'sysfs', 'tracefs',
 ))
 
+
 def findmnt_options(entry):
     """findmnt's OPTIONS, merged as libmount does: per-mount then superblock options, one rw/ro flag first.
 
@@ -154,7 +155,7 @@ class FilesystemsCollector(Collector):
             entries = []
         include_pseudo = self.options.get('include_pseudo', False)
         selected = select_mounts(entries, include_pseudo)
-        probed = [entry.mount_point for entry, _ in selected if entry.fstype != 'autofs']
+        probed = [entry.mount_point for entry, _unused in selected if entry.fstype != 'autofs']
         results = self.procfs.statvfs_many([self._host_path(p) for p in probed], timeout)
         mounts = []
         for entry, others in selected:

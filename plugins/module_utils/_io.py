@@ -257,7 +257,7 @@ class IOCollector(Collector):
         mounts = self.procfs.mountinfo(pid) if chosen else None
         for path, entry in chosen:
             entry.update(self._where(path, mounts or self.mounts))
-        return [entry for _, entry in chosen]
+        return [entry for _unused, entry in chosen]
 
     def _where(self, path, mounts):
         mount = mount_of(path, mounts)

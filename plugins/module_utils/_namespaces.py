@@ -28,7 +28,7 @@ def ns_link_target(target):
     """('net', 4026532178) from 'net:[4026532178]', or None."""
     if not target or not target.endswith(']') or ':[' not in target:
         return None
-    kind, _, inode = target[:-1].partition(':[')
+    kind, _unused, inode = target[:-1].partition(':[')
     return (kind, int(inode)) if inode.isdigit() else None
 
 
@@ -113,7 +113,7 @@ class NamespacesCollector(Collector):
         for what, count in before.items():
             forget_root_denials(procfs, what, count)
         resolver = OwnerResolver(procfs)
-        namespaces = [self._describe(entry, defaults, resolver) for _, entry in sorted(table.items())]
+        namespaces = [self._describe(entry, defaults, resolver) for _unused, entry in sorted(table.items())]
         counts = {}
         for entry in namespaces:
             counts[entry['type']] = counts.get(entry['type'], 0) + 1

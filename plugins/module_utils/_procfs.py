@@ -656,7 +656,7 @@ class ProcFS(object):
             return None
         values = {}
         for line in data.split(b'\n')[:3]:
-            key, _, value = line.partition(b':')
+            key, _unused, value = line.partition(b':')
             values[key] = value.strip()
         flags = int(values.get(b'flags', b'0'), 8)
         return (int(values.get(b'pos', b'0')), ('r', 'w', 'rw', 'rw')[flags & 3])

@@ -366,7 +366,7 @@ def main(argv=None):
         notify.write("ready")
         notify.close()
 
-    signal.signal(signal.SIGTERM, lambda *_: threading.Thread(target=httpd.shutdown).start())
+    signal.signal(signal.SIGTERM, lambda *_unused: threading.Thread(target=httpd.shutdown).start())
     try:
         httpd.serve_forever(poll_interval=0.2)
     finally:

@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 # Copyright (c) hostops.fleet developers
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Stand-in Rancher server for the rancher_node Molecule scenario.
@@ -34,7 +33,7 @@ def parse_bearer(value):
     """Return the token of an 'Authorization: Bearer <token>' value, or None."""
     if not value:
         return None
-    scheme, _, token = value.strip().partition(' ')
+    scheme, _unused, token = value.strip().partition(' ')
     if scheme.lower() != 'bearer' or not token.strip():
         return None
     return token.strip()

@@ -11,7 +11,7 @@ TARBALL := build/hostops-fleet-$(VERSION).tar.gz
 COLLECTIONS := $(CURDIR)/.collections
 # Outside the checkout: inside it, ansible-test would ask git and see the copy as ignored.
 SANITY_ROOT := $(or $(TMPDIR),/tmp)/hostops-fleet-sanity
-SCENARIOS ?= $(sort $(notdir $(wildcard molecule/*)))
+SCENARIOS ?= $(sort $(patsubst molecule/%/molecule.yml,%,$(wildcard molecule/*/molecule.yml)))
 
 export PATH := $(BIN):$(PATH)
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg

@@ -153,7 +153,7 @@ requests:
       protocol, vhost, request); C(acc) is also split into C(acc_connection), C(acc_child), C(acc_slot), and
       C(mode) names the state in C(m).
     - Empty when C(ExtendedStatus) is off.
-  returned: when O(full=true)
+  returned: when full=true
   type: list
   elements: dict
   sample:

@@ -248,7 +248,7 @@ ansible_facts:
                 - The C(%Cpu(s)) line of top over O(interval), in percent of all CPU time
                   (us, sy, ni, id, wa, hi, si, st). None when the counters did not move.
               type: dict
-              returned: when O(interval) > 0
+              returned: when interval > 0
               sample: {us: 1.5, sy: 0.5, ni: 0.0, id: 97.9, wa: 0.1, hi: 0.0, si: 0.0, st: 0.0}
             uptime_seconds:
               description: Seconds since boot.
@@ -285,7 +285,7 @@ ansible_facts:
                   for kernel threads, V([name] <defunct>) for zombies) and C(threads).
               type: list
               elements: dict
-              returned: when O(process_list=full)
+              returned: when process_list=full
         memory:
           description:
             - What C(free -b) shows, in bytes, with the formulas of procps-ng 4 (C(used) = C(total) - C(available);

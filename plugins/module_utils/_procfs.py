@@ -152,17 +152,19 @@ class ProcFS(object):
     # ------------------------------------------------------------------ primitives
 
     def _note_error(self, exc, what):
-        if exc.errno in DENIED_ERRNOS:
-            self.denied[what] = self.denied.get(what, 0) + 1
-        elif exc.errno in GONE_ERRNOS:
+        # Anything but 'gone' (EACCES, EPERM, EIO...) leaves the facts partial: count it as unreadable.
+        if exc.errno in GONE_ERRNOS:
             self.gone += 1
         else:
             self.denied[what] = self.denied.get(what, 0) + 1
 
-    def read_bytes(self, path, what='file', limit=None):
+    def read_bytes(self, path, what='file', limit=None, single_read=False):
         """Return the content of an absolute path, or None if it is gone or unreadable.
 
         ``limit`` caps how much is read (cmdline of a huge process); None reads to EOF.
+        ``single_read`` is for small one-record files (/proc/PID/stat, status, io): the kernel
+        renders such a file whole into its buffer and hands it out in the first read(), so
+        the per-process hot path skips the loop.
         """
         try:
             fd = os.open(path, os.O_RDONLY)
@@ -170,49 +172,35 @@ class ProcFS(object):
             self._note_error(exc, what)
             return None
         try:
-            return self._read_fd(fd, what, limit)
-        finally:
-            os.close(fd)
-
-    def _read_fd(self, fd, what, limit):
-        """The body of read_bytes on an open descriptor (the caller closes it)."""
-        try:
-            data = os.read(fd, READ_CHUNK if limit is None else min(limit, READ_CHUNK))
-            # seq_file (/proc/PID/mountinfo, /proc/stat, /proc/diskstats) hands out about a page per
-            # read(): a longer first read may be partial, so read on until EOF (small files: one read).
-            if len(data) > SEQ_FILE_SINGLE_READ and (limit is None or limit > len(data)):
-                chunks = [data]
-                total = len(data)
-                while limit is None or total < limit:
-                    chunk = os.read(fd, READ_CHUNK)
-                    if not chunk:
-                        break
-                    chunks.append(chunk)
-                    total += len(chunk)
-                data = b''.join(chunks)
-                if limit is not None:
-                    data = data[:limit]
-            return data
+            if single_read:
+                return os.read(fd, READ_CHUNK)
+            return self._read_fd(fd, limit)
         except OSError as exc:
             # ESRCH from read() of a process that exited after open().
             self._note_error(exc, what)
             return None
-
-    def _read_small(self, path, what):
-        """One read() of a small one-record file (/proc/PID/stat, status, io): the kernel renders such a
-        file whole into its buffer and hands it out in the first read(), so no loop (this runs per process)."""
-        try:
-            fd = os.open(path, os.O_RDONLY)
-        except OSError as exc:
-            self._note_error(exc, what)
-            return None
-        try:
-            return os.read(fd, READ_CHUNK)
-        except OSError as exc:
-            self._note_error(exc, what)
-            return None
         finally:
             os.close(fd)
+
+    @staticmethod
+    def _read_fd(fd, limit):
+        """Read an open descriptor to EOF or ``limit`` (the caller handles errors and closes it)."""
+        data = os.read(fd, READ_CHUNK if limit is None else min(limit, READ_CHUNK))
+        # seq_file (/proc/PID/mountinfo, /proc/stat, /proc/diskstats) hands out about a page per
+        # read(): a longer first read may be partial, so read on until EOF (small files: one read).
+        if len(data) > SEQ_FILE_SINGLE_READ and (limit is None or limit > len(data)):
+            chunks = [data]
+            total = len(data)
+            while limit is None or total < limit:
+                chunk = os.read(fd, READ_CHUNK)
+                if not chunk:
+                    break
+                chunks.append(chunk)
+                total += len(chunk)
+            data = b''.join(chunks)
+            if limit is not None:
+                data = data[:limit]
+        return data
 
     def read_text(self, path, what='file'):
         data = self.read_bytes(path, what)
@@ -275,7 +263,7 @@ class ProcFS(object):
         return result
 
     def _read_pid_stat(self, pid):
-        data = self._read_small('%s/%d/stat' % (self.proc, pid), 'stat')
+        data = self.read_bytes('%s/%d/stat' % (self.proc, pid), 'stat', single_read=True)
         if not data:
             return None
         # comm may hold spaces and parentheses: it ends at the last ')'.
@@ -293,7 +281,7 @@ class ProcFS(object):
 
     def pid_status(self, pid):
         """The Uid/Gid/NSpid lines of /proc/PID/status, or None if the process is gone."""
-        data = self.read_bytes('%s/%d/status' % (self.proc, pid), 'status')
+        data = self.read_bytes('%s/%d/status' % (self.proc, pid), 'status', single_read=True)
         if not data:
             return None
         return PidStatus(
@@ -334,10 +322,8 @@ class ProcFS(object):
             return None
         if owner != 0 or self.live:
             return owner
-        data = self._read_small('%s/%d/status' % (self.proc, pid), 'status')
-        if not data:
-            return None
-        return self._status_ids(data, b'\nUid:')[1]
+        status = self.pid_status(pid)
+        return None if status is None else status.euid
 
     def pid_cmdline(self, pid, limit=None):
         """argv of a process as a list of str ([] for kernel threads and zombies), None if gone."""
@@ -352,7 +338,7 @@ class ProcFS(object):
 
     def pid_io(self, pid):
         """/proc/PID/io as PidIO (needs ptrace-read access), or None."""
-        data = self._read_small('%s/%d/io' % (self.proc, pid), 'io')
+        data = self.read_bytes('%s/%d/io' % (self.proc, pid), 'io', single_read=True)
         if not data:
             return None
         parts = data.split()

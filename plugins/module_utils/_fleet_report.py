@@ -666,6 +666,20 @@ def _hbar_chart(title, items, css='bar-warn'):
     return ''.join(out)
 
 
+_GOOD, _WARN, _CRIT = 'bar-good', 'bar-warn', 'bar-crit'
+# The fleet summary's histograms: title, summary key, bucket labels, bucket colours.
+SUMMARY_HISTOGRAMS = (
+    ('memory available %', 'memory_available_pct', ['<10', '10-20', '20-40', '40-60', '60-80', '80+'],
+     [_CRIT, _WARN, _GOOD, _GOOD, _GOOD, _GOOD]),
+    ('fullest filesystem use %', 'fullest_filesystem_pct', ['<50', '50-70', '70-80', '80-90', '90-95', '95+'],
+     [_GOOD, _GOOD, _GOOD, _WARN, _CRIT, _CRIT]),
+    ('load per CPU', 'load_per_cpu', ['<.25', '.25-.5', '.5-1', '1-2', '2-4', '4+'],
+     [_GOOD, _GOOD, _GOOD, _WARN, _CRIT, _CRIT]),
+    ('iowait %', 'iowait_pct', ['<1', '1-5', '5-10', '10-20', '20-40', '40+'],
+     [_GOOD, _GOOD, _GOOD, _WARN, _CRIT, _CRIT]),
+)
+
+
 def _hist_chart(title, hist, labels, classes):
     return _bar_chart(title, labels, hist['counts'], classes)
 
@@ -972,22 +986,8 @@ def _summary_html(report):
                '<div class="donutbox">%s<ul class="legend">%s</ul></div></figure></div>'
                % (_donut(parts, label='hosts by severity'),
                   ''.join('<li class="%s"><span>%s %d</span></li>' % (part[0], part[0], part[1]) for part in parts)))
-    mem = summary['memory_available_pct']
-    out.append('<div class="panel">%s</div>' % _hist_chart(
-        'memory available %', mem, ['<10', '10-20', '20-40', '40-60', '60-80', '80+'],
-        ['bar-crit', 'bar-warn', 'bar-good', 'bar-good', 'bar-good', 'bar-good']))
-    fs = summary['fullest_filesystem_pct']
-    out.append('<div class="panel">%s</div>' % _hist_chart(
-        'fullest filesystem use %', fs, ['<50', '50-70', '70-80', '80-90', '90-95', '95+'],
-        ['bar-good', 'bar-good', 'bar-good', 'bar-warn', 'bar-crit', 'bar-crit']))
-    load = summary['load_per_cpu']
-    out.append('<div class="panel">%s</div>' % _hist_chart(
-        'load per CPU', load, ['<.25', '.25-.5', '.5-1', '1-2', '2-4', '4+'],
-        ['bar-good', 'bar-good', 'bar-good', 'bar-warn', 'bar-crit', 'bar-crit']))
-    iowait = summary['iowait_pct']
-    out.append('<div class="panel">%s</div>' % _hist_chart(
-        'iowait %', iowait, ['<1', '1-5', '5-10', '10-20', '20-40', '40+'],
-        ['bar-good', 'bar-good', 'bar-good', 'bar-warn', 'bar-crit', 'bar-crit']))
+    for title, key, buckets, colours in SUMMARY_HISTOGRAMS:
+        out.append('<div class="panel">%s</div>' % _hist_chart(title, summary[key], buckets, colours))
     alerts_chart = _hbar_chart('alerts by subset', list(summary['alerts_by_subset'].items())[:8])
     commands_chart = _hbar_chart('top CPU process, by hosts', summary['top_cpu_commands'], 'bar-info')
     out.append('<div class="panel">%s</div><div class="panel">%s</div>' % (alerts_chart, commands_chart))

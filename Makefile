@@ -19,7 +19,7 @@ export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
 export ANSIBLE_NOCOLOR := 1
 export PY_COLORS := 0
 
-.PHONY: help venv build install demo test units sanity lint fleet molecule bench clean docs docs-check browser
+.PHONY: help venv build install demo test units integration sanity lint fleet molecule bench clean docs docs-check browser
 
 help:
 	@echo "make demo   - set up .venv, build and install the collection, run the fleet job on localhost"
@@ -42,11 +42,16 @@ install: build
 demo: install
 	$(BIN)/ansible-playbook playbooks/fleet_report.yml -e fleet_report_dir=$(CURDIR)/build/fleet-report
 
-test: docs-check units browser lint sanity molecule
+test: docs-check units integration browser lint sanity molecule
 	@echo "make test: all suites passed"
 
+# Unit tests need no root and change nothing on the machine.
 units: venv
 	$(BIN)/python -m pytest -q tests/unit
+
+# Integration tests start processes, servers and Ansible runs, create namespaces and mounts (root).
+integration: venv
+	$(BIN)/python -m pytest -q tests/integration
 
 lint: install
 	$(BIN)/ansible-lint --profile production --offline

@@ -39,7 +39,7 @@ print(time.perf_counter() - started)
 
 
 def collection_root():
-    """A directory where ansible_collections/hostops/fleet is this checkout (as tests/unit/conftest.py does)."""
+    """A directory where ansible_collections/hostops/fleet is this checkout (as tests/conftest.py does)."""
     root = tempfile.mkdtemp(prefix='hostops-bench-')
     os.makedirs(os.path.join(root, 'ansible_collections', 'hostops'))
     os.symlink(CHECKOUT, os.path.join(root, 'ansible_collections', 'hostops', 'fleet'))

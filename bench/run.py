@@ -46,7 +46,7 @@ PSUTIL_ATTRS = ['pid', 'ppid', 'username', 'status', 'memory_percent', 'memory_i
 
 
 def collection_root():
-    """A directory where ansible_collections/hostops/fleet is this checkout (as tests/unit/conftest.py does)."""
+    """A directory where ansible_collections/hostops/fleet is this checkout (as tests/conftest.py does)."""
     root = tempfile.mkdtemp(prefix='hostfacts-bench-')
     os.makedirs(os.path.join(root, 'ansible_collections', 'hostops'))
     os.symlink(CHECKOUT, os.path.join(root, 'ansible_collections', 'hostops', 'fleet'))

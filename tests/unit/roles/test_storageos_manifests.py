@@ -21,7 +21,9 @@ import yaml
 from ansible.parsing.dataloader import DataLoader
 from ansible.template import Templar, trust_as_template
 
-CHECKOUT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+from support import paths
+
+CHECKOUT = paths.CHECKOUT
 ROLE = os.path.join(CHECKOUT, 'roles', 'storageos')
 OPERATOR_MANIFEST = os.path.join(CHECKOUT, 'molecule', 'storageos', 'files', 'storageos-operator.manifest')
 # The oldest and newest schemas kubernetes-validate 1.37 ships.

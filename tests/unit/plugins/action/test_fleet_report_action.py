@@ -16,8 +16,9 @@ from ansible.vars.manager import VariableManager
 
 from ansible_collections.hostops.fleet.plugins.action.fleet_report import collect_records, write_atomically
 from ansible_collections.hostops.fleet.plugins.module_utils._fleet_report import DEFAULT_LIMITS
+from support import paths
 
-FIXTURE = os.path.join(os.path.dirname(__file__), '..', '..', 'fixtures', 'fleet_report', 'hostfacts-localhost.json')
+FIXTURE = os.path.join(paths.FIXTURES, 'fleet_report', 'hostfacts-localhost.json')
 
 
 def hostvars_with(hosts):

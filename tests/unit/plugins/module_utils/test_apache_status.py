@@ -17,7 +17,9 @@ import pytest
 
 from ansible_collections.hostops.fleet.plugins.module_utils import _apache_status as status
 
-FIXTURES = os.path.join(os.path.dirname(__file__), '..', '..', 'fixtures', 'apache')
+from support import paths
+
+FIXTURES = os.path.join(paths.FIXTURES, 'apache')
 CAPTURES = sorted(name[:-len('.auto')] for name in os.listdir(FIXTURES) if name.endswith('.auto'))
 EXTENDED = [name for name in CAPTURES if 'noextended' not in name]
 

@@ -23,8 +23,8 @@ from ansible_collections.hostops.fleet.plugins.module_utils._baseline import (
 )
 from ansible_collections.hostops.fleet.plugins.module_utils._procfs import ProcFS, _decode_net_address
 
-from .hostfacts_fixtures import FIXTURES
-from .part2_fixtures import HYBRID_A, capture_pids, copy_tree, read
+from support.hostfacts_fixtures import FIXTURES
+from support.part2_fixtures import HYBRID_A, capture_pids, copy_tree, read
 
 HOLDER = capture_pids()['HOLDER']
 ALL = list(SECTIONS)

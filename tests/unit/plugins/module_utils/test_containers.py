@@ -20,7 +20,7 @@ from ansible_collections.hostops.fleet.plugins.module_utils._containers import (
     ContainersCollector, OwnerResolver, owner_from_cgroup_path, owner_from_supervisor)
 from ansible_collections.hostops.fleet.plugins.module_utils._procfs import ProcFS
 
-from .part2_fixtures import HYBRID_A, copy_tree, options, read
+from support.part2_fixtures import HYBRID_A, copy_tree, options, read
 
 ID1 = 'a' * 64
 ID2 = '0123456789abcdef' * 4

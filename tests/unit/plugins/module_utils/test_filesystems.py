@@ -18,7 +18,7 @@ from ansible_collections.hostops.fleet.plugins.module_utils._filesystems import 
 from ansible_collections.hostops.fleet.plugins.module_utils._hostfacts import gather
 from ansible_collections.hostops.fleet.plugins.module_utils._procfs import MountEntry, ProcFS
 
-from .hostfacts_fixtures import TREES, fixture_procfs, load_json, options
+from support.hostfacts_fixtures import TREES, fixture_procfs, load_json, options
 
 
 def df_rows(tree):

@@ -2,7 +2,7 @@
 # Copyright (c) hostops.fleet contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""The fleet report renderer on facts captured from a real host (tests/unit/fixtures/fleet_report)."""
+"""The fleet report renderer on facts captured from a real host (tests/fixtures/fleet_report)."""
 
 from __future__ import annotations
 
@@ -16,8 +16,9 @@ import re
 import pytest
 
 from ansible_collections.hostops.fleet.plugins.module_utils import _fleet_report as fr
+from support import paths
 
-FIXTURE = os.path.join(os.path.dirname(__file__), '..', '..', 'fixtures', 'fleet_report', 'hostfacts-localhost.json')
+FIXTURE = os.path.join(paths.FIXTURES, 'fleet_report', 'hostfacts-localhost.json')
 
 
 @pytest.fixture

@@ -20,7 +20,8 @@ import pytest
 from ansible_collections.hostops.fleet.plugins.module_utils._collector import HostfactsError
 from ansible_collections.hostops.fleet.plugins.module_utils._hostfacts import gather, resolve_subsets
 
-from .hostfacts_fixtures import fixture_procfs, options
+from support import paths
+from support.hostfacts_fixtures import fixture_procfs, options
 
 VALID = ['processes', 'memory', 'filesystems', 'namespaces', 'io']
 
@@ -120,7 +121,7 @@ def test_unprivileged_run_gives_partial_facts_and_one_warning(tmp_path):
     tmp_path = pathlib.Path(tempfile.mkdtemp(prefix='hostfacts-nobody-'))
     root = tmp_path / 'collections'
     (root / 'ansible_collections' / 'hostops').mkdir(parents=True)
-    checkout = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(__file__)))))
+    checkout = paths.CHECKOUT
     shutil.copytree(os.path.join(checkout, 'plugins'), str(root / 'ansible_collections' / 'hostops' / 'fleet' / 'plugins'))
     private = tmp_path / 'private'
     (private / 'secret').mkdir(parents=True)

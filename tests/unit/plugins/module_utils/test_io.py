@@ -18,7 +18,7 @@ from ansible_collections.hostops.fleet.plugins.module_utils._io import (
     IOCollector, clamped_delta, human_rate, iostat_rates)
 from ansible_collections.hostops.fleet.plugins.module_utils._procfs import DiskStat, ProcFS
 
-from .part2_fixtures import HYBRID_A, HYBRID_B, capture_pids, copy_tree, options, read
+from support.part2_fixtures import HYBRID_A, HYBRID_B, capture_pids, copy_tree, options, read
 
 
 def replay(first, last, **overrides):

@@ -13,7 +13,7 @@ import pytest
 from ansible_collections.hostops.fleet.plugins.module_utils._hostfacts import gather
 from ansible_collections.hostops.fleet.plugins.module_utils._memory import free_fields, human_bytes
 
-from .hostfacts_fixtures import TREES, fixture_procfs, load_json, options
+from support.hostfacts_fixtures import TREES, fixture_procfs, load_json, options
 
 FREE_COLUMNS = ('total', 'used', 'free', 'shared', 'buff_cache', 'available')
 

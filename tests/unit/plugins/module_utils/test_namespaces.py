@@ -15,7 +15,7 @@ from ansible_collections.hostops.fleet.plugins.module_utils._collector import Re
 from ansible_collections.hostops.fleet.plugins.module_utils._namespaces import NamespacesCollector, ns_link_target
 from ansible_collections.hostops.fleet.plugins.module_utils._procfs import ProcFS
 
-from .part2_fixtures import HYBRID_A, capture_pids, copy_tree, options, read
+from support.part2_fixtures import HYBRID_A, capture_pids, copy_tree, options, read
 
 
 def collect(root):

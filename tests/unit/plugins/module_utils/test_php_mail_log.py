@@ -17,7 +17,9 @@ import pytest
 
 from ansible_collections.hostops.fleet.plugins.module_utils import _php_mail_log as maillog
 
-FIXTURES = os.path.join(os.path.dirname(__file__), '..', '..', 'fixtures', 'php')
+from support import paths
+
+FIXTURES = os.path.join(paths.FIXTURES, 'php')
 UTC = datetime.timezone.utc
 
 

@@ -17,7 +17,7 @@ from ansible_collections.hostops.fleet.plugins.module_utils._collector import Ho
 from ansible_collections.hostops.fleet.plugins.module_utils._hostfacts import gather
 from ansible_collections.hostops.fleet.plugins.module_utils._procfs import ProcFS
 
-from .hostfacts_fixtures import TREES, fixture_procfs, load_json, options, ps_rows
+from support.hostfacts_fixtures import TREES, fixture_procfs, load_json, options, ps_rows
 
 
 def processes_of(tree, tmp_path, **overrides):

@@ -7,10 +7,12 @@
 Kept as archives because their file names (``sys/dev/block/8:0``, ``run/udev/data/b8:0``)
 are not portable file names in a collection, and thousands of tiny files would drown
 the repository; the capture scripts write a directory, which is then archived with
-``tar -C tests/unit/fixtures -czf tests/unit/fixtures/<name>.tar.gz <name>``.
+``tar -C tests/fixtures -czf tests/fixtures/<name>.tar.gz <name>``.
 """
 
 from __future__ import annotations
+
+from support import paths
 
 import atexit
 import os
@@ -18,7 +20,7 @@ import shutil
 import tarfile
 import tempfile
 
-FIXTURES = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'fixtures')
+FIXTURES = paths.FIXTURES
 
 _EXTRACTED = {}
 

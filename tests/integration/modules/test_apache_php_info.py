@@ -17,8 +17,10 @@ import pytest
 
 import ansible_collections.hostops.fleet.plugins as collection_plugins
 
+from support import paths
+
 COLLECTION_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(list(collection_plugins.__path__)[0]))))
-FIXTURES = os.path.join(os.path.dirname(__file__), '..', '..', 'fixtures')
+FIXTURES = paths.FIXTURES
 
 
 def run_module(name, **args):

@@ -23,7 +23,7 @@ import pytest
 from ansible_collections.hostops.fleet.plugins.module_utils._hostfacts import gather
 from ansible_collections.hostops.fleet.plugins.module_utils._procfs import ProcFS
 
-from .hostfacts_fixtures import options
+from support.hostfacts_fixtures import options
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith('linux') or os.geteuid() != 0,
                                 reason='needs Linux and root (to start processes that drop to another uid)')

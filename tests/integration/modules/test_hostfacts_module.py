@@ -15,7 +15,7 @@ import pytest
 
 import ansible_collections.hostops.fleet.plugins as collection_plugins
 
-# The sys.path entry that holds ansible_collections/hostops/fleet (tests/unit/conftest.py sets it up).
+# The sys.path entry that holds ansible_collections/hostops/fleet (tests/conftest.py sets it up).
 COLLECTION_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(list(collection_plugins.__path__)[0]))))
 
 

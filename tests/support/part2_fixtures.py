@@ -5,7 +5,7 @@
 """Shared helpers of the part 2 tests: the captured fixture trees and independent readers of them.
 
 hybrid-a and hybrid-b were captured 1.5 s apart on a firecracker VM (kernel 6.18, cgroup v1
-controllers plus an empty cgroup2 at /sys/fs/cgroup/unified) by tests/unit/fixtures/part2/capture.py,
+controllers plus an empty cgroup2 at /sys/fs/cgroup/unified) by tests/fixtures/part2/capture.py,
 while a dd writer (oflag=direct,dsync), a dd reader (iflag=direct), an ``unshare --net --uts``
 sleeper, a netns held only by a python fd, an ``ip netns add`` namespace and two Docker
 containers were running; hybrid-pids.txt names their pids. Variants (v1, 14/18 fields, wrapped
@@ -17,7 +17,7 @@ from __future__ import annotations
 import os
 import shutil
 
-from fixture_archives import extracted
+from support.fixture_archives import extracted
 
 FIXTURES = extracted('part2')
 HYBRID_A = os.path.join(FIXTURES, 'hybrid-a')

@@ -25,8 +25,8 @@ from ansible_collections.hostops.fleet.plugins.module_utils._atomic import Atomi
 from ansible_collections.hostops.fleet.plugins.module_utils._hostfacts import gather
 from ansible_collections.hostops.fleet.plugins.module_utils._prometheus import PrometheusError, check_path, render
 
-from ..adhoc import run_adhoc
-from .hostfacts_fixtures import fixture_procfs, options
+from support.adhoc import run_adhoc
+from support.hostfacts_fixtures import fixture_procfs, options
 
 EXPECTED_FAMILIES = {
     'hostops_memory_available_ratio', 'hostops_memory_total_bytes', 'hostops_filesystem_used_ratio',

@@ -24,7 +24,9 @@ import pytest
 
 from ansible_collections.hostops.fleet.plugins.module_utils._hostfacts import gather
 
-from .part2_fixtures import options
+from support import paths
+
+from support.part2_fixtures import options
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith('linux') or os.geteuid() != 0,
                                 reason='creates namespaces and reads every /proc/PID/io: needs root on Linux')
@@ -34,7 +36,7 @@ RATE_TOLERANCE = 0.15     # relative, for r/s, w/s, rkB/s, wkB/s
 UTIL_TOLERANCE = 10.0     # percentage points, for %util
 INTERVAL = 2.0
 TAG = 'p2live%d' % os.getpid()
-CHECKOUT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))))
+CHECKOUT = paths.CHECKOUT
 
 
 def need(*tools):

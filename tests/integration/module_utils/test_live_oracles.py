@@ -25,7 +25,7 @@ import pytest
 
 from ansible_collections.hostops.fleet.plugins.module_utils._hostfacts import gather
 
-from .hostfacts_fixtures import options
+from support.hostfacts_fixtures import options
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith('linux') or not shutil.which('ps'),
                                 reason='live oracles need Linux and procps')

@@ -14,9 +14,10 @@ import sys
 import pytest
 
 from ansible_collections.hostops.fleet.plugins.callback import hostfacts as cb
+from support import paths
 
-FIXTURE = os.path.join(os.path.dirname(__file__), '..', '..', 'fixtures', 'fleet_report', 'hostfacts-localhost.json')
-CHECKOUT = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..', '..', '..'))
+FIXTURE = os.path.join(paths.FIXTURES, 'fleet_report', 'hostfacts-localhost.json')
+CHECKOUT = paths.CHECKOUT
 
 
 @pytest.fixture

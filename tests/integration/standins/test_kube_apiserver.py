@@ -22,7 +22,9 @@ import yaml
 from kubernetes import config, dynamic
 from kubernetes.dynamic.exceptions import ApiException, NotFoundError, ResourceNotFoundError
 
-CHECKOUT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+from support import paths
+
+CHECKOUT = paths.CHECKOUT
 SERVER = os.path.join(CHECKOUT, 'tests', 'standins', 'kube_apiserver', 'server.py')
 OPERATOR_MANIFEST = os.path.join(CHECKOUT, 'molecule', 'storageos', 'files', 'storageos-operator.manifest')
 

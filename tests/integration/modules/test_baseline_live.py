@@ -24,7 +24,7 @@ import time
 
 import pytest
 
-from ..adhoc import run_adhoc
+from support.adhoc import run_adhoc
 
 MODULE = 'hostops.fleet.hostfacts_baseline'
 SECTIONS = 'namespaces,mounts'

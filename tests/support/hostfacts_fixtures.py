@@ -2,7 +2,7 @@
 # Copyright (c) hostops.fleet contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Shared helpers of the hostfacts part 1 tests: fixture trees captured by tests/unit/fixtures/capture_proc.py."""
+"""Shared helpers of the hostfacts part 1 tests: fixture trees captured by tests/fixtures/capture_proc.py."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import posix
 import shutil
 
 from ansible_collections.hostops.fleet.plugins.module_utils._procfs import ProcFS, StatvfsResult
-from fixture_archives import extracted
+from support.fixture_archives import extracted
 
 FIXTURES = extracted('hostfacts')
 TREES = ('debian12-host', 'bookworm-container')

@@ -16,16 +16,18 @@ import os
 import subprocess
 import sys
 
-CHECKOUT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+from support import paths
+
+CHECKOUT = paths.CHECKOUT
 BIN = os.path.dirname(sys.executable)
 
 
 def _collection_root():
-    """The sys.path entry (set up by tests/unit/conftest.py) whose ansible_collections/hostops/fleet is CHECKOUT."""
+    """The sys.path entry (set up by tests/conftest.py) whose ansible_collections/hostops/fleet is CHECKOUT."""
     for entry in sys.path:
         if os.path.realpath(os.path.join(entry, 'ansible_collections', 'hostops', 'fleet')) == CHECKOUT:
             return entry
-    raise AssertionError('tests/unit/conftest.py did not put the checkout on sys.path')
+    raise AssertionError('tests/conftest.py did not put the checkout on sys.path')
 
 
 def environment(**extra):

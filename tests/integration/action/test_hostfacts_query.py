@@ -22,9 +22,9 @@ from ansible_collections.hostops.fleet.plugins.module_utils._query import (
     QueryError, compile_query, is_match, search, to_plain,
 )
 
-from ..adhoc import run_adhoc
-from ..module_utils.hostfacts_fixtures import fixture_procfs, options
-from ..module_utils.part2_fixtures import HYBRID_A, capture_pids, read
+from support.adhoc import run_adhoc
+from support.hostfacts_fixtures import fixture_procfs, options
+from support.part2_fixtures import HYBRID_A, capture_pids, read
 
 BARE_PYTHON = '/usr/bin/python3'
 

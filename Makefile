@@ -19,25 +19,34 @@ export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
 export ANSIBLE_NOCOLOR := 1
 export PY_COLORS := 0
 
-.PHONY: help venv build install demo test units integration sanity lint fleet molecule bench clean docs docs-check browser
+.PHONY: help venv venv-demo build install demo test units integration sanity lint fleet molecule bench clean docs docs-check browser
 
 help:
 	@echo "make demo   - set up .venv, build and install the collection, run the fleet job on localhost"
 	@echo "make test   - unit tests, ansible-test sanity, ansible-lint (production) and every Molecule scenario"
 
+# Two layers in one .venv: the runtime the demo needs, then the development and test tools.
+venv-demo: $(VENV)/.demo-installed
+
+$(VENV)/.demo-installed: requirements-demo.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-demo.txt
+	touch $@
+
 venv: $(VENV)/.installed
 
-$(VENV)/.installed: requirements-dev.txt
-	$(PYTHON) -m venv $(VENV)
+$(VENV)/.installed: requirements-dev.txt $(VENV)/.demo-installed
 	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	touch $@
 
-build: venv
+build: venv-demo
 	mkdir -p build
 	$(BIN)/ansible-galaxy collection build --force --output-path build .
 
 install: build
-	$(BIN)/ansible-galaxy collection install --offline --force -p $(COLLECTIONS) $(TARBALL)
+	@# --no-deps: the roles' collections (community.docker, ...) come from the ansible package (make venv)
+	@# or from requirements.yml; the demo needs none of them.
+	$(BIN)/ansible-galaxy collection install --offline --force --no-deps -p $(COLLECTIONS) $(TARBALL)
 
 demo: install
 	$(BIN)/ansible-playbook playbooks/fleet_report.yml -e fleet_report_dir=$(CURDIR)/build/fleet-report
@@ -53,7 +62,7 @@ units: venv
 integration: venv
 	$(BIN)/python -m pytest -q tests/integration
 
-lint: install
+lint: venv install
 	$(BIN)/ansible-lint --profile production --offline
 
 # ansible-test needs the checkout at ansible_collections/hostops/fleet: copy the tracked and
@@ -71,13 +80,13 @@ sanity: venv
 fleet:
 	bash tests/testfleet.sh
 
-molecule: install fleet
+molecule: venv install fleet
 	for scenario in $(SCENARIOS); do \
 	  echo "=== molecule test -s $$scenario"; \
 	  $(BIN)/molecule test -s $$scenario || exit 1; \
 	done
 
-bench: install
+bench: venv install
 	$(BIN)/python bench/run.py && $(BIN)/python bench/bench_part2.py
 
 # docs/modules, docs/plugins and docs/roles are generated from DOCUMENTATION and argument_specs.yml.

@@ -42,11 +42,23 @@ def probe(port, path, source):
         connection.close()
 
 
+def summary(result):
+    """One line about what answered, for the role's error message."""
+    if not result.get('status'):
+        return 'nothing ({0})'.format(result.get('error', 'no answer')[:200])
+    parts = [str(result['status'])]
+    for label, key in (('type', 'content_type'), ('redirect to', 'location'), ('via', 'via')):
+        if result.get(key):
+            parts.append('{0} {1}'.format(label, result[key][:120]))
+    return '{0}: "{1}"'.format(', '.join(parts), ' '.join(result.get('body', '').split())[:160])
+
+
 def main(argv):
     port, path = int(argv[1]), argv[2]
     source = argv[3] if len(argv) > 3 else ''
     result = probe(port, path, source)
-    result.update({'source': source or '127.0.0.1', 'url': 'http://127.0.0.1:{0}{1}'.format(port, path)})
+    result.update({'source': source or '127.0.0.1', 'url': 'http://127.0.0.1:{0}{1}'.format(port, path),
+                   'summary': summary(result)})
     json.dump(result, sys.stdout)
     return 0
 

@@ -332,3 +332,31 @@ def test_deleting_a_namespace_terminates_it_and_a_crd_its_api(client):
     client.resources.invalidate_cache()
     with pytest.raises(ResourceNotFoundError):
         client.resources.get(api_version='storageos.com/v1', kind='StorageOSCluster')
+
+
+def test_crd_and_namespace_deleted_together_both_go(client):
+    """The CRD finalizer deletes the custom resources while the namespace controller empties their namespace:
+    the controllers must survive the custom type vanishing under them."""
+    crds = api(client, 'apiextensions.k8s.io/v1', 'CustomResourceDefinition')
+    crds.create(body={
+        'metadata': {'name': 'widgets.example.com'},
+        'spec': {'group': 'example.com', 'scope': 'Namespaced',
+                 'names': {'plural': 'widgets', 'singular': 'widget', 'kind': 'Widget', 'listKind': 'WidgetList'},
+                 'versions': [{'name': 'v1', 'served': True, 'storage': True,
+                               'schema': {'openAPIV3Schema': {'type': 'object',
+                                                              'x-kubernetes-preserve-unknown-fields': True}}}]}})
+    api(client, 'v1', 'Namespace').create(body={'metadata': {'name': 'widgets'}})
+    client.resources.invalidate_cache()
+    widgets = api(client, 'example.com/v1', 'Widget')
+    for index in range(3):
+        widgets.create(body={'metadata': {'name': 'w{0}'.format(index), 'namespace': 'widgets'}, 'size': index})
+    wait_for(lambda: 'customresourcecleanup.apiextensions.k8s.io' in (
+        crds.get(name='widgets.example.com').metadata.finalizers or []))
+    crds.delete(name='widgets.example.com')
+    api(client, 'v1', 'Namespace').delete(name='widgets')
+    wait_for(lambda: gone(crds, 'widgets.example.com') and gone(api(client, 'v1', 'Namespace'), 'widgets'))
+    maps = api(client, 'v1', 'ConfigMap')
+    maps.create(body={'metadata': {'name': 'still-served', 'namespace': 'default'}})
+    answer = maps.delete(name='still-served', namespace='default', body={'propagationPolicy': 'Foreground'})
+    assert answer.metadata.finalizers == ['foregroundDeletion']
+    wait_for(lambda: gone(maps, 'still-served', 'default'))  # the collector still runs

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import threading
 import time
+import traceback
 
 from store import ApiError, now_rfc3339
 
@@ -47,8 +48,9 @@ OWNER_LABEL = "storageos.com/standin-owner"
 
 class Controller:
     def __init__(self, store, delay=1.0, operator_deployment="storageos/storageos-controller-manager",
-                 credential_keys=(("username", "password"), ("apiUsername", "apiPassword"))):
+                 credential_keys=(("username", "password"), ("apiUsername", "apiPassword")), log=None):
         self.store = store
+        self.log = log
         self.delay = delay
         self.operator_namespace, self.operator_name = operator_deployment.split("/", 1)
         self.credential_keys = credential_keys
@@ -71,7 +73,11 @@ class Controller:
             try:
                 self.reconcile()
             except ApiError:
-                pass  # objects vanish between list and write; the next pass settles
+                pass  # objects and types vanish between list and write; the next pass settles
+            except Exception:  # a stand-in bug: leave a trace in server.log, keep the controllers running
+                if self.log is not None:
+                    self.log.write("controller error:\n" + traceback.format_exc())
+                    self.log.flush()
 
     def reconcile(self):
         now = time.monotonic()

@@ -356,7 +356,8 @@ def main(argv=None):
         httpd.token = base64.urlsafe_b64encode(os.urandom(24)).decode().rstrip("=")
         httpd.log = open(os.path.join(state_dir, "server.log"), "a")
         port = httpd.server_address[1]
-        controller = Controller(store, delay=args.ready_delay, operator_deployment=args.operator_deployment)
+        controller = Controller(store, delay=args.ready_delay, operator_deployment=args.operator_deployment,
+                                log=httpd.log)
         threading.Thread(target=controller.run, daemon=True).start()
 
         with open(os.path.join(state_dir, "port"), "w") as handle:

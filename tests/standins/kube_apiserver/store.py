@@ -524,6 +524,8 @@ class Store:
         label_predicates = parse_label_selector(label_selector)
         field_predicates = parse_field_selector(field_selector)
         with self.lock:
+            if rtype.key not in self.objects:  # a custom resource whose CRD went in the meantime
+                raise ApiError(404, "NotFound", "the server could not find the requested resource")
             items = []
             for (ns, _name), obj in sorted(self.objects[rtype.key].items()):
                 if rtype.namespaced and namespace and ns != namespace:

@@ -68,6 +68,25 @@ def wait_for(predicate, timeout=10):
     raise AssertionError('condition not reached within {0} s'.format(timeout))
 
 
+def gone(resource, name, namespace=None):
+    try:
+        resource.get(name=name, namespace=namespace)
+    except NotFoundError:
+        return True
+    return False
+
+
+def licence_job(name, api_secret):
+    env = [{'name': 'STORAGEOS_' + key.upper(), 'valueFrom': {'secretKeyRef': {'name': api_secret, 'key': key}}}
+           for key in ('username', 'password')]
+    return {'apiVersion': 'batch/v1', 'kind': 'Job', 'metadata': {'name': name, 'namespace': 'storageos'},
+            'spec': {'backoffLimit': 2, 'template': {'spec': {
+                'restartPolicy': 'Never',
+                'containers': [{'name': 'cli', 'image': 'storageos/cli:v2.10.0', 'args': ['apply', 'licence'],
+                                'env': env, 'volumeMounts': [{'name': 'l', 'mountPath': '/l'}]}],
+                'volumes': [{'name': 'l', 'secret': {'secretName': 'storageos-licence'}}]}}}}
+
+
 def test_version_and_seeded_nodes(client):
     assert client.version['kubernetes']['gitVersion'] == 'v1.29.4'
     nodes = api(client, 'v1', 'Node').get()
@@ -187,9 +206,14 @@ def test_operator_manifest_registers_the_crd_and_the_cluster_gets_ready(client):
     assert running
     storage_class = api(client, 'storage.k8s.io/v1', 'StorageClass').get(name='storageos')
     assert storage_class.provisioner == 'csi.storageos.com'
-    clusters.delete(name='storageos', namespace='storageos')
-    with pytest.raises(NotFoundError):
-        api(client, 'storage.k8s.io/v1', 'StorageClass').get(name='storageos')
+    # The operator's finalizer holds the deletion: the answer is the object, marked, and the operator's cleanup
+    # (its StorageClass) runs before it goes.
+    assert 'storageos.com/standin-operator-cleanup' in clusters.get(name='storageos', namespace='storageos').metadata.finalizers
+    answer = clusters.delete(name='storageos', namespace='storageos')
+    assert answer.kind == 'StorageOSCluster'
+    assert answer.metadata.deletionTimestamp
+    wait_for(lambda: gone(clusters, 'storageos', 'storageos'))
+    assert gone(api(client, 'storage.k8s.io/v1', 'StorageClass'), 'storageos')
 
 
 def test_custom_resource_is_validated_against_the_crd_schema(client):
@@ -211,11 +235,128 @@ def test_cluster_with_missing_secret_stays_pending(client):
     assert status['conditions'][0]['reason'] == 'SecretMissing'
 
 
-def test_deleting_a_namespace_deletes_its_objects_and_a_crd_its_api(client):
-    api(client, 'v1', 'Namespace').delete(name='storageos')
-    with pytest.raises(NotFoundError):
-        api(client, 'v1', 'Secret').get(name='storageos-api', namespace='storageos')
-    api(client, 'apiextensions.k8s.io/v1', 'CustomResourceDefinition').delete(name='storageosclusters.storageos.com')
+def test_cluster_secret_is_read_from_the_cluster_namespace_only(client):
+    """storageos/operator node_operand.go reads {secretRefName, cluster namespace}: secretRefNamespace is ignored."""
+    api(client, 'v1', 'Namespace').create(body={'metadata': {'name': 'elsewhere'}})
+    api(client, 'v1', 'Secret').create(body={'metadata': {'name': 'moved-api', 'namespace': 'elsewhere'},
+                                             'stringData': {'username': 'admin', 'password': 'long-enough'}})
+    clusters = api(client, 'storageos.com/v1', 'StorageOSCluster')
+    clusters.create(body={'metadata': {'name': 'moved', 'namespace': 'storageos'},
+                          'spec': {'secretRefName': 'moved-api', 'secretRefNamespace': 'elsewhere',
+                                   'kvBackend': {'address': 'etcd:2379'}}})
+    status = wait_for(lambda: status_of(clusters.get(name='moved', namespace='storageos')))
+    assert status['phase'] == 'Pending'
+    assert status['conditions'][0]['message'] == 'secret storageos/moved-api not found'
+
+
+def test_licence_job_completes_only_with_its_secrets_and_a_running_cluster(client):
+    jobs = api(client, 'batch/v1', 'Job')
+    api(client, 'v1', 'Secret').create(body={'metadata': {'name': 'storageos-licence', 'namespace': 'storageos'},
+                                             'stringData': {'licence.dat': 'licence text'}})
+    clusters = api(client, 'storageos.com/v1', 'StorageOSCluster')
+    clusters.create(body={'metadata': {'name': 'licensed', 'namespace': 'storageos'},
+                          'spec': {'secretRefName': 'storageos-api', 'kvBackend': {'address': 'etcd:2379'}}})
+    wait_for(lambda: status_of(clusters.get(name='licensed', namespace='storageos')).get('phase') == 'Running')
+    for name, api_secret in (('apply-ok', 'storageos-api'), ('apply-bad', 'missing-api')):
+        created = jobs.create(body=licence_job(name, api_secret))
+        assert created.spec.backoffLimit == 2
+        assert created.spec.selector.matchLabels['batch.kubernetes.io/controller-uid'] == created.metadata.uid
+    done = wait_for(lambda: status_of(jobs.get(name='apply-ok', namespace='storageos')).get('conditions'))
+    assert [(c['type'], c['status']) for c in done] == [('Complete', 'True')]
+    failed = wait_for(lambda: status_of(jobs.get(name='apply-bad', namespace='storageos')).get('conditions'))
+    assert failed[0]['type'] == 'Failed' and 'missing-api' in failed[0]['message']
+    changed = licence_job('apply-ok', 'storageos-api')
+    changed['spec']['template']['spec']['containers'][0]['image'] = 'other'
+    with pytest.raises(ApiException) as caught:
+        jobs.patch(body=changed, namespace='storageos', content_type='application/merge-patch+json')
+    assert caught.value.status == 422 and 'immutable' in caught.value.body
+
+
+def test_delete_answers_a_status_when_the_object_goes_at_once(client):
+    """registry/generic/registry/store.go finalizeDelete: a Status with the deleted object's name, group, kind, uid."""
+    secrets = api(client, 'v1', 'Secret')
+    created = secrets.create(body={'metadata': {'name': 'gone-at-once', 'namespace': 'default'},
+                                   'stringData': {'password': 'must-not-come-back'}})
+    dry = secrets.delete(name='gone-at-once', namespace='default', query_params=[('dryRun', 'All')])
+    assert dry.kind == 'Status' and not gone(secrets, 'gone-at-once', 'default')
+    answer = secrets.delete(name='gone-at-once', namespace='default')
+    assert answer.to_dict() == {'kind': 'Status', 'apiVersion': 'v1', 'metadata': {}, 'status': 'Success',
+                                'details': {'name': 'gone-at-once', 'group': '', 'kind': 'secrets',
+                                            'uid': created.metadata.uid}}
+    assert 'must-not-come-back' not in json.dumps(answer.to_dict())
+    assert gone(secrets, 'gone-at-once', 'default')
+
+
+def test_delete_answers_the_object_while_a_finalizer_holds_it(client):
+    maps = api(client, 'v1', 'ConfigMap')
+    maps.create(body={'metadata': {'name': 'held', 'namespace': 'default', 'finalizers': ['example.com/hold']},
+                      'data': {'a': '1'}})
+    answer = maps.delete(name='held', namespace='default')
+    assert answer.kind == 'ConfigMap' and answer.metadata.deletionTimestamp
+    assert answer.metadata.finalizers == ['example.com/hold']
+    assert maps.get(name='held', namespace='default').metadata.deletionTimestamp
+    with pytest.raises(ApiException) as caught:
+        maps.patch(name='held', namespace='default', content_type='application/merge-patch+json',
+                   body={'metadata': {'finalizers': ['example.com/hold', 'example.com/more']}})
+    assert caught.value.status == 422
+    maps.patch(name='held', namespace='default', content_type='application/merge-patch+json',
+               body={'metadata': {'finalizers': None}})
+    assert gone(maps, 'held', 'default')
+
+
+def test_foreground_deletion_answers_the_object_then_the_collector_removes_it(client):
+    maps = api(client, 'v1', 'ConfigMap')
+    maps.create(body={'metadata': {'name': 'foreground', 'namespace': 'default'}, 'data': {'a': '1'}})
+    answer = maps.delete(name='foreground', namespace='default', body={'propagationPolicy': 'Foreground'})
+    assert answer.kind == 'ConfigMap'
+    assert answer.metadata.finalizers == ['foregroundDeletion']
+    wait_for(lambda: gone(maps, 'foreground', 'default'))
+
+
+def test_deleting_a_namespace_terminates_it_and_a_crd_its_api(client):
+    # The operator runs in this namespace too: its clusters go first, or their finalizer would outlive it.
+    clusters = api(client, 'storageos.com/v1', 'StorageOSCluster')
+    for cluster in clusters.get(namespace='storageos').items:
+        clusters.delete(name=cluster.metadata.name, namespace='storageos')
+    wait_for(lambda: not clusters.get(namespace='storageos').items)
+    answer = api(client, 'v1', 'Namespace').delete(name='storageos')
+    assert answer.kind == 'Namespace' and answer.status.phase == 'Terminating'
+    with pytest.raises(ApiException) as caught:
+        api(client, 'v1', 'ConfigMap').create(body={'metadata': {'name': 'late', 'namespace': 'storageos'}})
+    assert caught.value.status in (403, 404)  # 404 once the namespace controller has finished
+    wait_for(lambda: gone(api(client, 'v1', 'Namespace'), 'storageos'))
+    assert gone(api(client, 'v1', 'Secret'), 'storageos-api', 'storageos')
+    crds = api(client, 'apiextensions.k8s.io/v1', 'CustomResourceDefinition')
+    assert crds.delete(name='storageosclusters.storageos.com').kind == 'CustomResourceDefinition'
+    wait_for(lambda: gone(crds, 'storageosclusters.storageos.com'))
     client.resources.invalidate_cache()
     with pytest.raises(ResourceNotFoundError):
         client.resources.get(api_version='storageos.com/v1', kind='StorageOSCluster')
+
+
+def test_crd_and_namespace_deleted_together_both_go(client):
+    """The CRD finalizer deletes the custom resources while the namespace controller empties their namespace:
+    the controllers must survive the custom type vanishing under them."""
+    crds = api(client, 'apiextensions.k8s.io/v1', 'CustomResourceDefinition')
+    crds.create(body={
+        'metadata': {'name': 'widgets.example.com'},
+        'spec': {'group': 'example.com', 'scope': 'Namespaced',
+                 'names': {'plural': 'widgets', 'singular': 'widget', 'kind': 'Widget', 'listKind': 'WidgetList'},
+                 'versions': [{'name': 'v1', 'served': True, 'storage': True,
+                               'schema': {'openAPIV3Schema': {'type': 'object',
+                                                              'x-kubernetes-preserve-unknown-fields': True}}}]}})
+    api(client, 'v1', 'Namespace').create(body={'metadata': {'name': 'widgets'}})
+    client.resources.invalidate_cache()
+    widgets = api(client, 'example.com/v1', 'Widget')
+    for index in range(3):
+        widgets.create(body={'metadata': {'name': 'w{0}'.format(index), 'namespace': 'widgets'}, 'size': index})
+    wait_for(lambda: 'customresourcecleanup.apiextensions.k8s.io' in (
+        crds.get(name='widgets.example.com').metadata.finalizers or []))
+    crds.delete(name='widgets.example.com')
+    api(client, 'v1', 'Namespace').delete(name='widgets')
+    wait_for(lambda: gone(crds, 'widgets.example.com') and gone(api(client, 'v1', 'Namespace'), 'widgets'))
+    maps = api(client, 'v1', 'ConfigMap')
+    maps.create(body={'metadata': {'name': 'still-served', 'namespace': 'default'}})
+    answer = maps.delete(name='still-served', namespace='default', body={'propagationPolicy': 'Foreground'})
+    assert answer.metadata.finalizers == ['foregroundDeletion']
+    wait_for(lambda: gone(maps, 'still-served', 'default'))  # the collector still runs

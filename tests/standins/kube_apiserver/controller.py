@@ -8,29 +8,49 @@ operator would write back, reduced to what a client can observe.
   change (status.replicas/availableReplicas/observedGeneration and the
   Available condition), as if their pods had started.
 - A StorageOSCluster is reconciled only while the operator Deployment is
-  available: when its spec is usable (the referenced Secret exists and holds
-  the credential keys, kvBackend.address is set) it reports phase Running and
-  a Ready condition, and the operator's StorageClass is created; otherwise it
-  stays Pending with a condition that says why.  Deleting the cluster deletes
-  that StorageClass, as the operator's cleanup does.
+  available: the operator puts its finalizer on it (storageos/operator
+  controllers/storageoscluster_controller.go: FinalizerCleanup); when its spec
+  is usable (the Secret named by secretRefName exists in the cluster's own
+  namespace and holds the credential keys, kvBackend.address is set) it reports
+  phase Running and a Ready condition, and the operator's StorageClass is
+  created; otherwise it stays Pending with a condition that says why.  The
+  operator reads the Secret from the cluster's namespace and ignores
+  secretRefNamespace (controllers/storageoscluster/node_operand.go), and so does
+  this stand-in.  Deleting the cluster only marks it; the operator deletes its
+  StorageClass, then removes the finalizer.
+- A Job that runs the Ondat CLI ("apply licence") completes when the Secrets
+  and keys its pod reads exist and a Running StorageOSCluster in its namespace
+  uses that API Secret; otherwise it fails (BackoffLimitExceeded), as the CLI
+  would fail to log in.  No pod runs.
+- The garbage collector and the namespace and CRD finalizers: an object marked
+  with foregroundDeletion or orphan loses that finalizer (nothing here has
+  dependents); a Terminating namespace is emptied, then removed; a deleted CRD
+  deletes its custom resources, then goes.
 """
 
 from __future__ import annotations
 
 import threading
 import time
+import traceback
 
 from store import ApiError, now_rfc3339
 
 CLUSTER_KEY = ("storageos.com", "v1", "storageosclusters")
+JOB_KEY = ("batch", "v1", "jobs")
+CRD_KEY = ("apiextensions.k8s.io", "v1", "customresourcedefinitions")
+OPERATOR_FINALIZER = "storageos.com/standin-operator-cleanup"
+CRD_FINALIZER = "customresourcecleanup.apiextensions.k8s.io"
+GC_FINALIZERS = ("foregroundDeletion", "orphan")
 STORAGECLASS_KEY = ("storage.k8s.io", "v1", "storageclasses")
 OWNER_LABEL = "storageos.com/standin-owner"
 
 
 class Controller:
     def __init__(self, store, delay=1.0, operator_deployment="storageos/storageos-controller-manager",
-                 credential_keys=(("username", "password"), ("apiUsername", "apiPassword"))):
+                 credential_keys=(("username", "password"), ("apiUsername", "apiPassword")), log=None):
         self.store = store
+        self.log = log
         self.delay = delay
         self.operator_namespace, self.operator_name = operator_deployment.split("/", 1)
         self.credential_keys = credential_keys
@@ -44,26 +64,73 @@ class Controller:
             status = obj.get("status") or {}
             if status.get("observedGeneration") != meta.get("generation"):
                 self.due.setdefault((rtype.key, meta["namespace"], meta["name"]), time.monotonic() + self.delay)
-        if rtype.key == CLUSTER_KEY and event == "DELETED":
-            self._delete_owned_storageclasses(obj)
+        if rtype.key in (JOB_KEY, CRD_KEY) and event == "ADDED":
+            key = (rtype.key, obj["metadata"].get("namespace", ""), obj["metadata"]["name"])
+            self.due.setdefault(key, time.monotonic() + self.delay)
 
     def run(self):
         while not self.stop_event.wait(0.2):
             try:
                 self.reconcile()
             except ApiError:
-                pass  # objects vanish between list and write; the next pass settles
+                pass  # objects and types vanish between list and write; the next pass settles
+            except Exception:  # a stand-in bug: leave a trace in server.log, keep the controllers running
+                if self.log is not None:
+                    self.log.write("controller error:\n" + traceback.format_exc())
+                    self.log.flush()
 
     def reconcile(self):
         now = time.monotonic()
         for (key, namespace, name), when in list(self.due.items()):
             if when <= now:
                 self.due.pop((key, namespace, name), None)
-                self._mark_available(key, namespace, name)
+                if key == JOB_KEY:
+                    self._run_job(namespace, name)
+                elif key == CRD_KEY:
+                    self._add_finalizer(self.store.types[CRD_KEY], "", name, CRD_FINALIZER)
+                else:
+                    self._mark_available(key, namespace, name)
         if CLUSTER_KEY in self.store.types:
             rtype = self.store.types[CLUSTER_KEY]
             for cluster in self.store.list(rtype)["items"]:
                 self._reconcile_cluster(rtype, cluster)
+        self._finalize_deleted()
+
+    # ---- finalizers ------------------------------------------------------------
+    def _add_finalizer(self, rtype, namespace, name, finalizer):
+        obj = self.store.get(rtype, namespace, name)
+        if obj["metadata"].get("deletionTimestamp") or finalizer in (obj["metadata"].get("finalizers") or []):
+            return
+        self.store.patch(rtype, namespace, name, "application/merge-patch+json",
+                         {"metadata": {"finalizers": (obj["metadata"].get("finalizers") or []) + [finalizer]}})
+
+    def _finalize_deleted(self):
+        for rtype in list(self.store.types.values()):
+            for obj in self.store.list(rtype)["items"]:
+                meta = obj["metadata"]
+                if not meta.get("deletionTimestamp"):
+                    continue
+                for finalizer in GC_FINALIZERS:
+                    if finalizer in (meta.get("finalizers") or []):
+                        self.store.remove_finalizer(rtype, meta.get("namespace", ""), meta["name"], finalizer)
+                if rtype.kind == "Namespace":
+                    self.store.finalize_namespace(meta["name"])
+                elif rtype.key == CRD_KEY:
+                    self._finalize_crd(rtype, obj)
+
+    def _finalize_crd(self, rtype, crd):
+        """apiextensions-apiserver pkg/controller/finalizer/crd_finalizer.go: delete every custom resource, then
+        drop the finalizer."""
+        spec = crd["spec"]
+        left = 0
+        for version in spec.get("versions", []):
+            cr_type = self.store.types.get((spec["group"], version["name"], spec["names"]["plural"]))
+            for item in self.store.list(cr_type)["items"] if cr_type else []:
+                left += 1
+                if not item["metadata"].get("deletionTimestamp"):
+                    self.store.delete(cr_type, item["metadata"].get("namespace", ""), item["metadata"]["name"])
+        if left == 0 and CRD_FINALIZER in (crd["metadata"].get("finalizers") or []):
+            self.store.remove_finalizer(rtype, "", crd["metadata"]["name"], CRD_FINALIZER)
 
     def _mark_available(self, key, namespace, name):
         rtype = self.store.types.get(key)
@@ -111,7 +178,7 @@ class Controller:
         spec = cluster.get("spec") or {}
         if not (spec.get("kvBackend") or {}).get("address"):
             return "KVBackendMissing", "spec.kvBackend.address is empty: StorageOS v2 needs an external etcd"
-        secret_ns = spec.get("secretRefNamespace") or cluster["metadata"]["namespace"]
+        secret_ns = cluster["metadata"]["namespace"]  # secretRefNamespace is ignored, as by the operator
         try:
             secret = self.store.get(self.store.types[("", "v1", "secrets")], secret_ns, spec.get("secretRefName"))
         except ApiError:
@@ -126,6 +193,13 @@ class Controller:
         meta = cluster["metadata"]
         if not self.operator_available():
             return  # nobody is watching StorageOSClusters yet
+        if meta.get("deletionTimestamp"):
+            self._delete_owned_storageclasses(cluster)
+            self.store.remove_finalizer(rtype, meta["namespace"], meta["name"], OPERATOR_FINALIZER)
+            return
+        if OPERATOR_FINALIZER not in (meta.get("finalizers") or []):
+            self._add_finalizer(rtype, meta["namespace"], meta["name"], OPERATOR_FINALIZER)
+            return
         status = cluster.get("status") or {}
         # The CRD's status schema has no top-level observedGeneration (the server prunes it), so the
         # generation a status answers is kept where the schema allows it: in the Ready condition.
@@ -159,7 +233,7 @@ class Controller:
     def _ensure_storageclass(self, cluster):
         spec = cluster.get("spec") or {}
         name = spec.get("storageClassName") or "storageos"
-        secret_ns = spec.get("secretRefNamespace") or cluster["metadata"]["namespace"]
+        secret_ns = cluster["metadata"]["namespace"]  # the operator's storageclass_operand.go uses cluster.Namespace
         rtype = self.store.types[STORAGECLASS_KEY]
         try:
             self.store.get(rtype, "", name)
@@ -186,3 +260,49 @@ class Controller:
         rtype = self.store.types[STORAGECLASS_KEY]
         for sc in self.store.list(rtype, label_selector="{0}={1}".format(OWNER_LABEL, owner))["items"]:
             self.store.delete(rtype, "", sc["metadata"]["name"])
+
+    # ---- the licence Job ---------------------------------------------------------
+    def _run_job(self, namespace, name):
+        rtype = self.store.types[JOB_KEY]
+        try:
+            job = self.store.get(rtype, namespace, name)
+        except ApiError:
+            return
+        problem = self._job_problem(job)
+        now = now_rfc3339()
+        if problem is None:
+            status = {"startTime": now, "completionTime": now, "succeeded": 1, "active": 0, "conditions": [
+                {"type": "Complete", "status": "True", "lastProbeTime": now, "lastTransitionTime": now}]}
+        else:
+            limit = (job.get("spec") or {}).get("backoffLimit", 6)
+            status = {"startTime": now, "failed": limit + 1, "active": 0, "conditions": [
+                {"type": "Failed", "status": "True", "reason": "BackoffLimitExceeded",
+                 "message": "Job has reached the specified backoff limit ({0})".format(problem),
+                 "lastProbeTime": now, "lastTransitionTime": now}]}
+        self.store.set_status(rtype, namespace, name, status)
+
+    def _job_problem(self, job):
+        """Why the CLI in the Job's pod would fail, or None: its Secrets and keys must exist, and a Running
+        StorageOSCluster in the namespace must use the API Secret the pod logs in with."""
+        namespace = job["metadata"]["namespace"]
+        pod = job["spec"]["template"]["spec"]
+        secrets = self.store.types[("", "v1", "secrets")]
+        wanted = [(v["secret"]["secretName"], None) for v in pod.get("volumes") or [] if v.get("secret")]
+        for container in pod.get("containers") or []:
+            for env in container.get("env") or []:
+                ref = (env.get("valueFrom") or {}).get("secretKeyRef")
+                if ref:
+                    wanted.append((ref["name"], ref["key"]))
+        for secret_name, key in wanted:
+            try:
+                data = self.store.get(secrets, namespace, secret_name).get("data") or {}
+            except ApiError:
+                return 'secret "{0}" not found'.format(secret_name)
+            if key is not None and key not in data:
+                return 'couldn\'t find key {0} in Secret {1}/{2}'.format(key, namespace, secret_name)
+        api_secrets = {name for name, key in wanted if key is not None}
+        clusters = self.store.types.get(CLUSTER_KEY)
+        running = [c for c in (self.store.list(clusters, namespace)["items"] if clusters else [])
+                   if (c.get("status") or {}).get("phase") == "Running"
+                   and c["spec"].get("secretRefName") in api_secrets]
+        return None if running else "no Running StorageOSCluster in {0} accepts these credentials".format(namespace)

@@ -226,6 +226,17 @@ class Handler(BaseHTTPRequestHandler):
         docs = [{"groupVersion": "{0}/{1}".format(group, v), "version": v} for v in versions]
         return {"name": group, "versions": docs, "preferredVersion": docs[0]}
 
+    @staticmethod
+    def _delete(store, rtype, namespace, name, query, body, dry_run):
+        """DeleteOptions come in the body (kubernetes.core, client-go) or the query; 202 only when the object was
+        kept and orphanDependents=false was asked for (staging/src/k8s.io/apiserver/pkg/endpoints/handlers/delete.go)."""
+        options = body if isinstance(body, dict) else {}
+        propagation = options.get("propagationPolicy") or query.get("propagationPolicy")
+        dry_run = dry_run or "All" in (options.get("dryRun") or [])
+        answer = store.delete(rtype, namespace, name, dry_run, propagation)
+        kept = answer.get("kind") != "Status" and answer["metadata"].get("deletionTimestamp")
+        return (202 if kept and options.get("orphanDependents") is False else 200), answer
+
     def _resource_call(self, method, group, version, rest, query, body):
         store = self.server.store
         namespace = None
@@ -256,7 +267,7 @@ class Handler(BaseHTTPRequestHandler):
             return 200, store.patch(rtype, namespace, name, self.headers.get("Content-Type", ""), body,
                                     dry_run, status_only)
         if method == "DELETE" and name is not None:
-            return 200, store.delete(rtype, namespace, name, dry_run)
+            return self._delete(store, rtype, namespace, name, query, body, dry_run)
         if method == "DELETE" and name is None:
             deleted = store.list(rtype, namespace, query.get("labelSelector"), query.get("fieldSelector"))
             for item in deleted["items"]:
@@ -345,7 +356,8 @@ def main(argv=None):
         httpd.token = base64.urlsafe_b64encode(os.urandom(24)).decode().rstrip("=")
         httpd.log = open(os.path.join(state_dir, "server.log"), "a")
         port = httpd.server_address[1]
-        controller = Controller(store, delay=args.ready_delay, operator_deployment=args.operator_deployment)
+        controller = Controller(store, delay=args.ready_delay, operator_deployment=args.operator_deployment,
+                                log=httpd.log)
         threading.Thread(target=controller.run, daemon=True).start()
 
         with open(os.path.join(state_dir, "port"), "w") as handle:

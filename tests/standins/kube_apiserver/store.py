@@ -101,8 +101,10 @@ BUILTIN_TYPES = [
     ResourceType("", "v1", "ConfigMap", "configmaps", "configmap", True, ["cm"]),
     ResourceType("", "v1", "ServiceAccount", "serviceaccounts", "serviceaccount", True, ["sa"]),
     ResourceType("", "v1", "Service", "services", "service", True, ["svc"], True),
+    ResourceType("", "v1", "ResourceQuota", "resourcequotas", "resourcequota", True, ["quota"], True),
     ResourceType("apps", "v1", "Deployment", "deployments", "deployment", True, ["deploy"], True, True),
     ResourceType("apps", "v1", "DaemonSet", "daemonsets", "daemonset", True, ["ds"], True, True),
+    ResourceType("batch", "v1", "Job", "jobs", "job", True, [], True, True),
     ResourceType("storage.k8s.io", "v1", "StorageClass", "storageclasses", "storageclass", False, ["sc"]),
     ResourceType("rbac.authorization.k8s.io", "v1", "ClusterRole", "clusterroles", "clusterrole", False),
     ResourceType("rbac.authorization.k8s.io", "v1", "ClusterRoleBinding", "clusterrolebindings",
@@ -112,6 +114,13 @@ BUILTIN_TYPES = [
     ResourceType("apiextensions.k8s.io", "v1", "CustomResourceDefinition", "customresourcedefinitions",
                  "customresourcedefinition", False, ["crd", "crds"], True, True),
 ]
+
+# Of the types served here, only namespaces are stored with ReturnDeletedObject (kubernetes
+# pkg/registry/core/namespace/storage/storage.go): DELETE of anything else answers with a Status.
+RETURNS_DELETED_OBJECT = {"Namespace"}
+# DeleteOptions.propagationPolicy -> the finalizer the API server adds (deletionFinalizersForGarbageCollection
+# in staging/src/k8s.io/apiserver/pkg/registry/generic/registry/store.go).
+GC_FINALIZERS = {"Foreground": "foregroundDeletion", "Orphan": "orphan"}
 
 DNS1123_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
 DNS1123_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
@@ -327,11 +336,23 @@ class Store:
         if rtype.namespaced:
             if not namespace:
                 raise ApiError(400, "BadRequest", "the namespace of the object is required")
-            if ("", namespace) not in self.objects[("", "v1", "namespaces")]:
+            ns_obj = self.objects[("", "v1", "namespaces")].get(("", namespace))
+            if ns_obj is None:
                 raise ApiError(404, "NotFound", 'namespaces "{0}" not found'.format(namespace),
                                {"name": namespace, "kind": "namespaces"})
+            return ns_obj
+        return None
 
-    def _validate(self, rtype, obj):
+    def _check_namespace_open(self, rtype, namespace):
+        """The NamespaceLifecycle admission plugin: nothing new in a namespace that is being deleted."""
+        ns_obj = self._check_namespace(rtype, namespace)
+        if ns_obj is not None and ns_obj["metadata"].get("deletionTimestamp"):
+            raise ApiError(403, "Forbidden", 'unable to create new content in namespace {0} because it is being '
+                           'terminated'.format(namespace),
+                           {"name": namespace, "kind": "namespaces", "causes": [
+                               {"reason": "NamespaceTerminating", "field": "metadata.namespace"}]})
+
+    def _validate(self, rtype, obj, old=None):
         name = obj.get("metadata", {}).get("name", "")
         pattern = DNS1123_LABEL if rtype.kind == "Namespace" else DNS1123_SUBDOMAIN
         causes = []
@@ -360,6 +381,8 @@ class Store:
             causes.append("provisioner: Required value")
         if rtype.kind == "CustomResourceDefinition":
             causes.extend(self._crd_problems(obj))
+        if rtype.kind == "Job":
+            causes.extend(self._job_problems(obj, old))
         if rtype.custom and rtype.schema:
             body = {k: v for k, v in obj.items() if k not in ("metadata", "status")}
             validator = jsonschema.Draft7Validator(_schema_for_jsonschema(
@@ -419,8 +442,14 @@ class Store:
             spec.setdefault("revisionHistoryLimit", 10)
             spec.setdefault("progressDeadlineSeconds", 600)
         if rtype.kind == "Namespace":
-            obj["status"] = {"phase": "Active"}
+            # The namespace strategy gives every namespace the "kubernetes" finalizer, which the namespace
+            # controller removes once the namespace is empty (pkg/registry/core/namespace/strategy.go).
+            if old is None:
+                obj.setdefault("spec", {}).setdefault("finalizers", ["kubernetes"])
+            obj["status"] = {"phase": "Terminating" if meta.get("deletionTimestamp") else "Active"}
             meta.setdefault("labels", {})["kubernetes.io/metadata.name"] = meta["name"]
+        if rtype.kind == "Job":
+            self._default_job(obj, meta, old)
         if rtype.kind == "StorageClass":
             obj.setdefault("reclaimPolicy", "Delete")
             obj.setdefault("volumeBindingMode", "Immediate")
@@ -430,12 +459,12 @@ class Store:
                                             if k not in ("metadata", "apiVersion", "kind")}})
             obj = {"apiVersion": obj["apiVersion"], "kind": obj["kind"], "metadata": meta, **pruned}
         if old is None:
-            meta["uid"] = str(uuid.uuid4())
+            meta["uid"] = meta.get("uid") or str(uuid.uuid4())
             meta["creationTimestamp"] = now_rfc3339()
             if rtype.has_generation or rtype.custom:
                 meta["generation"] = 1
         else:
-            for key in ("uid", "creationTimestamp", "generation"):
+            for key in ("uid", "creationTimestamp", "generation", "deletionTimestamp", "deletionGracePeriodSeconds"):
                 if key in old["metadata"]:
                     meta[key] = old["metadata"][key]
                 else:
@@ -449,6 +478,35 @@ class Store:
             if empty in meta and not meta[empty]:
                 del meta[empty]
         return obj
+
+    @staticmethod
+    def _default_job(obj, meta, old):
+        """The Job defaults and the selector the API server generates (pkg/apis/batch/v1/defaults.go,
+        pkg/registry/batch/job/strategy.go: the controller-uid and job-name labels)."""
+        spec = obj.setdefault("spec", {})
+        spec.setdefault("backoffLimit", 6)
+        spec.setdefault("completions", 1)
+        spec.setdefault("parallelism", 1)
+        if old is None:
+            meta["uid"] = str(uuid.uuid4())
+            generated = {"batch.kubernetes.io/controller-uid": meta["uid"], "batch.kubernetes.io/job-name": meta["name"],
+                         "controller-uid": meta["uid"], "job-name": meta["name"]}
+            spec.setdefault("selector", {"matchLabels": {"batch.kubernetes.io/controller-uid": meta["uid"]}})
+            template_meta = spec.setdefault("template", {}).setdefault("metadata", {})
+            template_meta["labels"] = dict(template_meta.get("labels") or {}, **generated)
+
+    @staticmethod
+    def _job_problems(obj, old):
+        spec = obj.get("spec") or {}
+        pod = (spec.get("template") or {}).get("spec") or {}
+        problems = []
+        if not pod.get("containers"):
+            problems.append("spec.template.spec.containers: Required value")
+        if pod.get("restartPolicy") not in ("Never", "OnFailure"):
+            problems.append('spec.template.spec.restartPolicy: Required value: valid values: "OnFailure", "Never"')
+        if old is not None and (old.get("spec") or {}).get("template") != spec.get("template"):
+            problems.append("spec.template: Invalid value: field is immutable")
+        return problems
 
     def _notify(self, event, rtype, obj):
         for listener in list(self.listeners):
@@ -466,6 +524,8 @@ class Store:
         label_predicates = parse_label_selector(label_selector)
         field_predicates = parse_field_selector(field_selector)
         with self.lock:
+            if rtype.key not in self.objects:  # a custom resource whose CRD went in the meantime
+                raise ApiError(404, "NotFound", "the server could not find the requested resource")
             items = []
             for (ns, _name), obj in sorted(self.objects[rtype.key].items()):
                 if rtype.namespaced and namespace and ns != namespace:
@@ -499,7 +559,7 @@ class Store:
                 meta.pop(server_owned, None)
             if rtype.status_subresource and rtype.kind != "Namespace":
                 obj.pop("status", None)
-            self._check_namespace(rtype, namespace)
+            self._check_namespace_open(rtype, namespace)
             key = (namespace if rtype.namespaced else "", meta.get("name"))
             if key in self.objects[rtype.key]:
                 raise ApiError(409, "AlreadyExists", '{0} "{1}" already exists'.format(rtype.plural, key[1]),
@@ -533,7 +593,8 @@ class Store:
             else:
                 new.pop("status", None)
         new = self._finish(rtype, new, old)
-        self._validate(rtype, new)
+        self._validate(rtype, new, old)
+        self._check_finalizer_change(old, new)
         comparable_old = copy.deepcopy(old)
         comparable_old["metadata"].pop("resourceVersion", None)
         new["metadata"].pop("resourceVersion", None)
@@ -542,10 +603,30 @@ class Store:
         if dry_run:
             new["metadata"]["resourceVersion"] = old["metadata"]["resourceVersion"]
             return new
+        if self._deletion_complete(rtype, new):
+            # ShouldDeleteDuringUpdate (registry/generic/registry/store.go): the last finalizer of an object that
+            # is being deleted is gone, so the update removes it.
+            self._remove(rtype, new)
+            return copy.deepcopy(new)
         new["metadata"]["resourceVersion"] = self._next_rv()
         self.objects[rtype.key][key] = new
         self._after_write("MODIFIED", rtype, new)
         return copy.deepcopy(new)
+
+    @staticmethod
+    def _check_finalizer_change(old, new):
+        if old["metadata"].get("deletionTimestamp"):
+            added = set(new["metadata"].get("finalizers") or []) - set(old["metadata"].get("finalizers") or [])
+            if added:
+                raise ApiError(422, "Invalid", "metadata.finalizers: Forbidden: no new finalizers can be added if "
+                               "the object is being deleted, found new finalizers {0}".format(sorted(added)))
+
+    @staticmethod
+    def _deletion_complete(rtype, obj):
+        meta = obj["metadata"]
+        if not meta.get("deletionTimestamp") or meta.get("finalizers"):
+            return False
+        return rtype.kind != "Namespace" or not (obj.get("spec") or {}).get("finalizers")
 
     def replace(self, rtype, namespace, name, body, dry_run=False, status_only=False):
         with self.lock:
@@ -587,25 +668,84 @@ class Store:
                 raise ApiError(415, "UnsupportedMediaType", "the body of the request was in an unknown format")
             return self._store_update(rtype, old, new, dry_run, status_only)
 
-    def delete(self, rtype, namespace, name, dry_run=False):
+    def delete(self, rtype, namespace, name, dry_run=False, propagation=None):
+        """DELETE as Store.Delete answers it (staging/src/k8s.io/apiserver/pkg/registry/generic/registry/store.go).
+
+        An object without finalizers is removed at once and the answer is a Status (finalizeDelete), except for
+        the ReturnDeletedObject types, which answer with the object. An object with finalizers, or one deleted
+        with propagationPolicy Foreground or Orphan (which add the foregroundDeletion or orphan finalizer), is
+        only marked: deletionTimestamp is set and the answer is the object itself; it goes when the last
+        finalizer is removed. Deleting an object already marked answers like finalizeDelete again.
+        """
         with self.lock:
             obj = self.get(rtype, namespace, name)
-            if dry_run:
-                return obj
-            self._remove(rtype, obj)
-            return obj
+            meta = obj["metadata"]
+            if meta.get("deletionTimestamp"):
+                return self._deleted_answer(rtype, obj)
+            finalizers = list(meta.get("finalizers") or [])
+            if GC_FINALIZERS.get(propagation) and GC_FINALIZERS[propagation] not in finalizers:
+                finalizers.append(GC_FINALIZERS[propagation])
+            if finalizers or (obj.get("spec") or {}).get("finalizers") and rtype.kind == "Namespace":
+                return self._mark_deleting(rtype, obj, finalizers, dry_run)
+            if not dry_run:
+                self._remove(rtype, obj)
+            return self._deleted_answer(rtype, obj)
+
+    def _mark_deleting(self, rtype, obj, finalizers, dry_run):
+        marked = copy.deepcopy(obj)
+        marked["metadata"].update({"deletionTimestamp": now_rfc3339(), "deletionGracePeriodSeconds": 0})
+        if finalizers:
+            marked["metadata"]["finalizers"] = finalizers
+        if rtype.kind == "Namespace":
+            marked["status"] = {"phase": "Terminating"}
+        if dry_run:
+            return marked
+        marked["metadata"]["resourceVersion"] = self._next_rv()
+        key = (marked["metadata"].get("namespace", "") if rtype.namespaced else "", marked["metadata"]["name"])
+        self.objects[rtype.key][key] = marked
+        self._after_write("MODIFIED", rtype, marked)
+        return copy.deepcopy(marked)
+
+    @staticmethod
+    def _deleted_answer(rtype, obj):
+        if rtype.kind in RETURNS_DELETED_OBJECT:
+            return copy.deepcopy(obj)
+        return {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success",
+                "details": {"name": obj["metadata"]["name"], "group": rtype.group, "kind": rtype.plural,
+                            "uid": obj["metadata"].get("uid")}}
+
+    def remove_finalizer(self, rtype, namespace, name, finalizer):
+        """What a controller does when its cleanup is done (a merge patch of metadata.finalizers)."""
+        with self.lock:
+            old = self.get(rtype, namespace, name)
+            remaining = [f for f in old["metadata"].get("finalizers") or [] if f != finalizer]
+            new = copy.deepcopy(old)
+            new["metadata"]["finalizers"] = remaining
+            if not remaining:
+                new["metadata"].pop("finalizers")
+            return self._store_update(rtype, old, new)
+
+    def finalize_namespace(self, name):
+        """The namespace controller: delete what the namespace holds; once it is empty, drop the namespace."""
+        with self.lock:
+            ns_type = self.types[("", "v1", "namespaces")]
+            left = 0
+            for other in list(self.types.values()):
+                for (ns, child_name), child in list(self.objects.get(other.key, {}).items() if other.namespaced else []):
+                    if ns == name:
+                        left += 1
+                        if not child["metadata"].get("deletionTimestamp"):
+                            self.delete(other, ns, child_name)
+            if left == 0:
+                namespace = self.get(ns_type, "", name)
+                namespace["spec"]["finalizers"] = []
+                self._remove(ns_type, namespace)
+            return left == 0
 
     def _remove(self, rtype, obj):
         key = (obj["metadata"].get("namespace", "") if rtype.namespaced else "", obj["metadata"]["name"])
         self.objects[rtype.key].pop(key, None)
         self._rv += 1
-        if rtype.kind == "Namespace":
-            # Cascading deletion of everything in the namespace (immediate, unlike the real finalizer).
-            for other in list(self.types.values()):
-                if other.namespaced:
-                    for (ns, _n), child in list(self.objects.get(other.key, {}).items()):
-                        if ns == obj["metadata"]["name"]:
-                            self._remove(other, child)
         if rtype.kind == "CustomResourceDefinition":
             spec = obj.get("spec", {})
             for version in spec.get("versions", []):

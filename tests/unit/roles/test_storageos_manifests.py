@@ -12,6 +12,7 @@ as the role's template lookups render them.
 from __future__ import annotations
 
 import copy
+import hashlib
 import os
 
 import jsonschema
@@ -42,7 +43,7 @@ def role_vars(**overrides):
             variables.update(yaml.safe_load(handle))
     variables.update(REQUIRED)
     variables.update(overrides)
-    return variables
+    return {key: trust_as_template(value) if isinstance(value, str) else value for key, value in variables.items()}
 
 
 def render(template, **overrides):
@@ -164,7 +165,7 @@ def test_secret_quotes_values_that_look_like_yaml():
 def test_namespace_is_a_valid_kubernetes_namespace(kubernetes_version):
     namespace = render('namespace.yml.j2', storageos_namespace_item='storageos')
     kubernetes_validate.validate(namespace, kubernetes_version, strict=True)
-    assert namespace['metadata']['labels'] == {'app.kubernetes.io/managed-by': 'hostops.fleet.storageos'}
+    assert namespace['metadata']['labels']['app.kubernetes.io/managed-by'] == 'hostops.fleet.storageos'
 
 
 @pytest.mark.parametrize('kubernetes_version', KUBERNETES_VERSIONS)
@@ -188,3 +189,55 @@ def test_kubernetes_validate_would_catch_a_broken_secret():
     secret['stringData'] = ['not', 'a', 'map']
     with pytest.raises(kubernetes_validate.ValidationError):
         kubernetes_validate.validate(secret, KUBERNETES_VERSIONS[-1], strict=True)
+
+
+@pytest.mark.parametrize('kubernetes_version', KUBERNETES_VERSIONS)
+def test_secret_and_cluster_share_the_namespace_the_operator_reads(kubernetes_version):
+    """storageos/operator reads the Secret from the cluster's namespace (node_operand.go), whatever
+    storageos_secret_namespace said: the templates only use storageos_namespace."""
+    secret = render('secret.yml.j2', storageos_namespace='data', storageos_secret_namespace='ignored')
+    cluster = render('storageoscluster.yml.j2', storageos_namespace='data', storageos_secret_namespace='ignored')
+    assert secret['metadata']['namespace'] == cluster['metadata']['namespace'] == 'data'
+    assert cluster['spec']['secretRefNamespace'] == 'data'
+
+
+@pytest.mark.parametrize('kubernetes_version', KUBERNETES_VERSIONS)
+def test_namespace_carries_the_pod_security_level(kubernetes_version):
+    namespace = render('namespace.yml.j2', storageos_namespace_item='storageos')
+    kubernetes_validate.validate(namespace, kubernetes_version, strict=True)
+    labels = namespace['metadata']['labels']
+    assert {labels['pod-security.kubernetes.io/' + mode] for mode in ('enforce', 'audit', 'warn')} == {'privileged'}
+    plain = render('namespace.yml.j2', storageos_namespace_item='storageos', storageos_namespace_pod_security='')
+    assert not [label for label in plain['metadata']['labels'] if label.startswith('pod-security')]
+
+
+@pytest.mark.parametrize('kubernetes_version', KUBERNETES_VERSIONS)
+def test_critical_pods_quota_matches_the_ondat_chart(kubernetes_version):
+    """ondat/charts ondat-operator templates/resource-quota.yaml: storageos-critical-pods, PriorityClass scope."""
+    quota = render('resourcequota.yml.j2', storageos_critical_pods_quota_pods=40)
+    kubernetes_validate.validate(quota, kubernetes_version, strict=True)
+    assert quota['metadata']['name'] == 'storageos-critical-pods'
+    assert quota['spec']['hard'] == {'pods': '40'}
+    assert quota['spec']['scopeSelector']['matchExpressions'] == [{
+        'operator': 'In', 'scopeName': 'PriorityClass', 'values': ['system-cluster-critical', 'system-node-critical']}]
+
+
+@pytest.mark.parametrize('key_format, keys', [('operator', ('username', 'password')),
+                                              ('cluster-operator', ('apiUsername', 'apiPassword'))])
+@pytest.mark.parametrize('kubernetes_version', KUBERNETES_VERSIONS)
+def test_licence_secret_and_job_are_valid_and_read_the_api_secret(key_format, keys, kubernetes_version):
+    licence = 'clusterID: x\n--- LICENCE SIGNATURE ---\nabc=\n'
+    secret = render('licence-secret.yml.j2', storageos_licence=licence)
+    job = render('licence-job.yml.j2', storageos_licence=licence, storageos_secret_key_format=key_format)
+    for document in (secret, job):
+        kubernetes_validate.validate(document, kubernetes_version, strict=True)
+    assert secret['stringData'] == {'licence.dat': licence}
+    pod = job['spec']['template']['spec']
+    assert job['metadata']['name'] == 'storageos-licence-' + hashlib.sha256(licence.encode()).hexdigest()[:12]
+    assert pod['restartPolicy'] == 'Never'
+    assert pod['volumes'] == [{'name': 'licence', 'secret': {'secretName': secret['metadata']['name']}}]
+    env = {item['name']: item for item in pod['containers'][0]['env']}
+    assert env['STORAGEOS_ENDPOINTS']['value'] == 'http://storageos.storageos.svc:5705'
+    assert [env['STORAGEOS_' + name]['valueFrom']['secretKeyRef'] for name in ('USERNAME', 'PASSWORD')] == [
+        {'name': 'storageos-api', 'key': key} for key in keys]
+    assert licence not in yaml.safe_dump(job)

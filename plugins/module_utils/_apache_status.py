@@ -11,16 +11,24 @@ current requests (ExtendedStatus On only). Both formats are parsed here, nowhere
 from __future__ import annotations
 
 import re
-import socket
 
 from html.parser import HTMLParser
-from urllib.error import HTTPError, URLError
 
-from ansible.module_utils.urls import open_url
+from ansible_collections.hostops.fleet.plugins.module_utils._bounded_http import (
+    Deadline, FetchError, bounded_get, parse_target, shown)
 
 
 class ApacheStatusError(Exception):
     """The one error apache_status_info turns into fail_json."""
+
+
+DEFAULT_TIMEOUT = 10
+# An hour is far beyond any status page; it also keeps the value inside what a socket timeout accepts.
+MAX_TIMEOUT = 3600
+# The HTML page with ExtendedStatus On has one table row (about 400 bytes) per scoreboard slot: 8 MiB is
+# some 20,000 slots, the most ServerLimit and ThreadsPerChild allow in practice.
+MAX_BODY_BYTES = 8 * 1024 * 1024
+USER_AGENT = 'hostops.fleet apache_status_info'
 
 
 # The scoreboard key as mod_status prints it under the scoreboard.
@@ -124,7 +132,7 @@ def typed_value(kind, text, field):
     try:
         return kind(text)
     except ValueError:
-        raise ApacheStatusError('mod_status field %r has value %r, which is not a number' % (field, text))
+        raise ApacheStatusError('mod_status field %s has value %s, which is not a number' % (shown(field), shown(text)))
 
 
 def parse_auto(text):
@@ -140,7 +148,7 @@ def parse_auto(text):
             if number == 0:
                 facts['server_name'] = line
                 continue
-            raise ApacheStatusError('line %d of the ?auto page is not "Key: value": %r' % (number + 1, line))
+            raise ApacheStatusError('line %d of the ?auto page is not "Key: value": %s' % (number + 1, shown(line)))
         value = value.strip()
         if field in AUTO_FIELDS:
             name, kind = AUTO_FIELDS[field]
@@ -248,48 +256,54 @@ def status_url(url, auto):
     return base + '?auto' if auto else base
 
 
-def fetch(url, timeout=10, validate_certs=True, url_username=None, url_password=None):
+def check_limits(timeout, max_body_bytes):
+    """The options that bound the call; a value outside its range is an error naming the option."""
+    if not 0 < timeout <= MAX_TIMEOUT:
+        raise ApacheStatusError('timeout=%s is out of range: give the seconds the whole call may take, '
+                                'from 1 to %d' % (timeout, MAX_TIMEOUT))
+    if max_body_bytes < 1:
+        raise ApacheStatusError('max_body_bytes=%s is out of range: it must be 1 or more' % max_body_bytes)
+
+
+def fetch(url, deadline, max_body_bytes=MAX_BODY_BYTES, validate_certs=True, url_username=None, url_password=None):
     """GET url and return the body as text; every failure becomes an ApacheStatusError."""
     try:
-        response = open_url(url, timeout=timeout, validate_certs=validate_certs,
-                            url_username=url_username, url_password=url_password,
-                            force_basic_auth=url_username is not None)
-        return response.read().decode('iso-8859-1')
-    except HTTPError as err:
-        if err.code == 403:
+        body = bounded_get(url, deadline, max_body_bytes, username=url_username, password=url_password,
+                           validate_certs=validate_certs, user_agent=USER_AGENT)
+    except FetchError as err:
+        if err.status == 403:
             raise ApacheStatusError(
                 '%s answered 403 Forbidden: this client is not allowed by the Require lines of the status '
                 'location. Add its address to apache_status_allow (role hostops.fleet.apache_status), or run '
-                'this module on the web server itself, which Require local always admits.' % url)
-        if err.code == 404:
+                'this module on the web server itself, which Require local always admits.' % err.url)
+        if err.status == 404:
             raise ApacheStatusError(
                 '%s answered 404 Not Found: mod_status is not enabled or no <Location> with '
                 'SetHandler server-status matches this path (role hostops.fleet.apache_status, '
-                'apache_status_path).' % url)
-        raise ApacheStatusError('%s answered HTTP %s %s' % (url, err.code, err.reason))
-    except URLError as err:
-        reason = err.reason
-        if isinstance(reason, ConnectionRefusedError):
-            raise ApacheStatusError('connection to %s refused: is Apache running and listening there?' % url)
-        if isinstance(reason, socket.timeout):
-            raise ApacheStatusError('no answer from %s within %s seconds (timeout)' % (url, timeout))
-        raise ApacheStatusError('cannot reach %s: %s' % (url, reason))
-    except socket.timeout:
-        raise ApacheStatusError('no answer from %s within %s seconds (timeout)' % (url, timeout))
-    except ConnectionError as err:
-        raise ApacheStatusError('connection to %s failed: %s' % (url, err))
+                'apache_status_path).' % err.url)
+        raise ApacheStatusError(str(err))
+    return body.decode('iso-8859-1')
 
 
-def gather(url, full=False, **fetch_args):
-    """Everything the module returns: typed ?auto facts, the decoded scoreboard and, if full, requests."""
+def gather(url, full=False, timeout=DEFAULT_TIMEOUT, max_body_bytes=MAX_BODY_BYTES, **fetch_args):
+    """Everything the module returns: typed ?auto facts, the decoded scoreboard and, if full, requests.
+
+    One deadline covers both pages: timeout bounds the whole call, not each read."""
+    check_limits(timeout, max_body_bytes)
+    deadline = Deadline(timeout)
     auto_url = status_url(url, auto=True)
-    facts = parse_auto(fetch(auto_url, **fetch_args))
+    try:
+        parse_target(url)
+        shown_url = parse_target(auto_url).shown
+    except FetchError as err:
+        raise ApacheStatusError(str(err))
+    facts = parse_auto(fetch(auto_url, deadline, max_body_bytes, **fetch_args))
     result = {
-        'url': auto_url,
+        'url': shown_url,
         'status': facts,
         'scoreboard': decode_scoreboard(facts.get('scoreboard', '')),
         'extended_status': 'total_accesses' in facts,
     }
     if full:
-        result['requests'] = parse_requests(fetch(status_url(url, auto=False), **fetch_args))
+        result['requests'] = parse_requests(fetch(status_url(url, auto=False), deadline, max_body_bytes, **fetch_args))
     return result

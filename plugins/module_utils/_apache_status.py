@@ -11,8 +11,9 @@ current requests (ExtendedStatus On only). Both formats are parsed here, nowhere
 from __future__ import annotations
 
 import re
+import socket
 
-from html.parser import HTMLParser
+from html import unescape
 
 from ansible_collections.hostops.fleet.plugins.module_utils._bounded_http import (
     Deadline, FetchError, bounded_get, parse_target, shown)
@@ -135,10 +136,10 @@ def typed_value(kind, text, field):
         raise ApacheStatusError('mod_status field %s has value %s, which is not a number' % (shown(field), shown(text)))
 
 
-def parse_auto(text):
+def parse_auto(text, deadline=None):
     """Parse a ``?auto`` page into typed facts; unknown fields are kept, not dropped."""
     facts = {}
-    for number, line in enumerate(text.splitlines()):
+    for number, line in enumerate(_checked(text.splitlines(), deadline)):
         line = line.strip()
         if not line:
             continue
@@ -187,34 +188,56 @@ def decode_scoreboard(scoreboard):
     }
 
 
-class _TableCollector(HTMLParser):
-    """Collect every table of a page as rows of cell texts (th and td alike)."""
+# Tags are matched by regexes that cannot backtrack far: a scan stops at the next "<", so each step is linear
+# in the page, whatever it holds.
+_ANY_TAG = re.compile(r'<[^<>]*>')
+_TABLE_TAG = re.compile(r'<(/?)(table|tr|td|th)\b[^<>]*>', re.IGNORECASE)
+# How many items (tags, rows, lines) are parsed between two looks at the clock.
+_ITEMS_PER_CLOCK_CHECK = 4096
 
-    def __init__(self):
-        HTMLParser.__init__(self, convert_charrefs=True)
-        self.tables = []
-        self._row = None
-        self._cell = None
 
-    def handle_starttag(self, tag, attrs):
-        if tag == 'table':
-            self.tables.append([])
-        elif tag == 'tr' and self.tables:
-            self._row = []
-            self.tables[-1].append(self._row)
-        elif tag in ('td', 'th') and self._row is not None:
-            self._cell = []
+def _checked(items, deadline):
+    """items, with the deadline checked every few thousand: parsing a hostile page counts against timeout too."""
+    for count, item in enumerate(items):
+        if deadline is not None and not count % _ITEMS_PER_CLOCK_CHECK:
+            deadline.remaining()
+        yield item
 
-    def handle_endtag(self, tag):
-        if tag in ('td', 'th') and self._cell is not None:
-            self._row.append(' '.join(''.join(self._cell).split()))
-            self._cell = None
-        elif tag == 'tr':
-            self._row = None
 
-    def handle_data(self, data):
-        if self._cell is not None:
-            self._cell.append(data)
+def _cell_text(raw):
+    """The text of a cell: inner tags dropped, entities decoded, whitespace collapsed."""
+    if '<' in raw:
+        raw = _ANY_TAG.sub('', raw)
+    if '&' in raw:
+        raw = unescape(raw)
+    return ' '.join(raw.split())
+
+
+def collect_tables(html, deadline=None):
+    """Every table of a page as rows of cell texts (th and td alike).
+
+    html.parser is not used: on hostile pages of a few MiB ("<!--" or "<!" repeated, "<" alone) it takes
+    minutes (quadratic rescans), and some inputs make it raise AssertionError. Here the work is linear in the
+    page, and the deadline of the call is checked as the tags are read."""
+    tables = []
+    row = None
+    cell_start = None
+    for match in _checked(_TABLE_TAG.finditer(html), deadline):
+        closing, name = match.group(1), match.group(2).lower()
+        if cell_start is not None and (closing or name != 'table'):
+            row.append(_cell_text(html[cell_start:match.start()]))
+            cell_start = None
+        if closing:
+            if name == 'tr':
+                row = None
+        elif name == 'table':
+            tables.append([])
+        elif name == 'tr' and tables:
+            row = []
+            tables[-1].append(row)
+        elif name in ('td', 'th') and row is not None:
+            cell_start = match.end()
+    return tables
 
 
 def _request_row(header, cells):
@@ -239,15 +262,12 @@ def _request_row(header, cells):
     return row
 
 
-def parse_requests(html):
+def parse_requests(html, deadline=None):
     """Rows of the current-requests table (the one headed Srv, PID, Acc, M ...); [] without ExtendedStatus."""
-    collector = _TableCollector()
-    collector.feed(html)
-    collector.close()
-    for table in collector.tables:
+    for table in collect_tables(html, deadline):
         if table and table[0][:2] == ['Srv', 'PID']:
             header = table[0]
-            return [_request_row(header, cells) for cells in table[1:] if len(cells) == len(header)]
+            return [_request_row(header, cells) for cells in _checked(table[1:], deadline) if len(cells) == len(header)]
     return []
 
 
@@ -288,7 +308,7 @@ def fetch(url, deadline, max_body_bytes=MAX_BODY_BYTES, validate_certs=True, url
 def gather(url, full=False, timeout=DEFAULT_TIMEOUT, max_body_bytes=MAX_BODY_BYTES, **fetch_args):
     """Everything the module returns: typed ?auto facts, the decoded scoreboard and, if full, requests.
 
-    One deadline covers both pages: timeout bounds the whole call, not each read."""
+    One deadline covers the whole call, both pages and their parsing: timeout bounds it, not each read."""
     check_limits(timeout, max_body_bytes)
     deadline = Deadline(timeout)
     auto_url = status_url(url, auto=True)
@@ -297,13 +317,18 @@ def gather(url, full=False, timeout=DEFAULT_TIMEOUT, max_body_bytes=MAX_BODY_BYT
         shown_url = parse_target(auto_url).shown
     except FetchError as err:
         raise ApacheStatusError(str(err))
-    facts = parse_auto(fetch(auto_url, deadline, max_body_bytes, **fetch_args))
-    result = {
-        'url': shown_url,
-        'status': facts,
-        'scoreboard': decode_scoreboard(facts.get('scoreboard', '')),
-        'extended_status': 'total_accesses' in facts,
-    }
-    if full:
-        result['requests'] = parse_requests(fetch(status_url(url, auto=False), deadline, max_body_bytes, **fetch_args))
+    try:
+        facts = parse_auto(fetch(auto_url, deadline, max_body_bytes, **fetch_args), deadline)
+        result = {
+            'url': shown_url,
+            'status': facts,
+            'scoreboard': decode_scoreboard(facts.get('scoreboard', '')),
+            'extended_status': 'total_accesses' in facts,
+        }
+        if full:
+            result['requests'] = parse_requests(
+                fetch(status_url(url, auto=False), deadline, max_body_bytes, **fetch_args), deadline)
+    except socket.timeout:
+        raise ApacheStatusError('the status pages of %s were not parsed within %s seconds (timeout=%s)'
+                                % (status_url(shown_url, auto=False), timeout, timeout))
     return result

@@ -294,3 +294,17 @@ def test_bad_options_fail_cleanly_naming_the_option(args, expected):
     run = run_module('apache_status_info', **args)
     assert run.result.get('failed') is True, run.result
     assert expected in run.result['msg']
+
+
+@pytest.mark.parametrize('hostile_page', [
+    '<table><tr><th>Srv</th><th>PID</th></tr>' + '<tr><td>1</td><td>2</td></tr>' * 270000,
+    '<table><tr>' + '<td>' * 2000000,
+], ids=['many-rows', 'many-cells'])
+def test_parsing_a_hostile_page_counts_against_the_timeout(hostile_page):
+    def serve(conn, request, _server):
+        conn.sendall(page(AUTO if request.path.endswith('?auto') else hostile_page))
+    with ScriptedServer(serve) as server:
+        message, seconds = _timed_failure(server.url + '/server-status', timeout=1, full=True)
+    assert 'not parsed within 1 seconds (timeout=1)' in message
+    assert seconds < 1 + 2, seconds
+

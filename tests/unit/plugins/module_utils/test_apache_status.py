@@ -154,3 +154,16 @@ def test_parse_errors_quote_the_page_escaped_and_cut():
     message = str(caught.value)
     assert '\\x1b]0;owned\\x07' in message and '\x1b' not in message
     assert len(message) < 300
+
+
+@pytest.mark.parametrize('pattern', ['<!--', '<!', '<?', '<', '<![', '<td', '&#', '<tr><td'])
+def test_html_that_derails_html_parser_gives_no_rows_and_no_exception(pattern):
+    # html.parser rescans these quadratically and raises AssertionError on "<![": the deadline test with a
+    # hostile page over a real socket is in tests/integration/modules/test_apache_status_http.py.
+    assert status.parse_requests(pattern * 20000) == []
+
+
+def test_cells_keep_inner_text_and_decode_entities():
+    html = ('<table><TR><th>Srv</th><th>PID</th><th>Client</th></tr>'
+            '<tr><td><b>0-0</b></td><td>42</td><td>a&amp;b <i>c</i>\n d</td></tr></table>')
+    assert status.parse_requests(html) == [{'srv': '0-0', 'pid': 42, 'client': 'a&b c d'}]

@@ -10,6 +10,7 @@ current requests (ExtendedStatus On only). Both formats are parsed here, nowhere
 
 from __future__ import annotations
 
+import math
 import re
 import socket
 
@@ -30,6 +31,21 @@ MAX_TIMEOUT = 3600
 # some 20,000 slots, the most ServerLimit and ThreadsPerChild allow in practice.
 MAX_BODY_BYTES = 8 * 1024 * 1024
 USER_AGENT = 'hostops.fleet apache_status_info'
+# Apache 2.4.71 prints 37 fields under the event MPM with ExtendedStatus On; modules such as mod_ssl add a few.
+MAX_AUTO_FIELDS = 200
+# One row per worker slot: 20,000 is the highest ServerLimit Apache accepts (MAX_SERVER_LIMIT in prefork.c)
+# and about what 8 MiB of a real page holds. Rows beyond it are counted in requests_dropped.
+MAX_REQUEST_ROWS = 20000
+# 2**64 has 20 digits; a float as mod_status prints it is shorter still.
+MAX_NUMBER_CHARS = 40
+# Field names are at most 27 characters (ParentServerConfigGeneration), values other than the scoreboard a
+# few dozen. The scoreboard has ServerLimit x ThreadLimit slots: a million is far beyond any real server.
+MAX_FIELD_NAME_CHARS = 100
+MAX_VALUE_CHARS = 1024
+MAX_SCOREBOARD_SLOTS = 1000000
+# mod_status prints at most 64 characters of a request, 32 of a client or virtual host (worker_score in
+# include/scoreboard.h); a cell is cut at MAX_CELL_CHARS.
+MAX_CELL_CHARS = 1024
 
 
 # The scoreboard key as mod_status prints it under the scoreboard.
@@ -115,11 +131,24 @@ def fact_name(field):
     return _NON_WORD.sub('_', name).strip('_')
 
 
+def number(kind, text):
+    """int or float of text, as mod_status prints them: ValueError for anything else, including numbers no
+    64-bit counter holds, infinities and NaN (JSON has none), and digit strings too long to convert quickly."""
+    if len(text) > MAX_NUMBER_CHARS:
+        raise ValueError(text)
+    value = kind(text)
+    if kind is int and not -2 ** 63 <= value < 2 ** 64:
+        raise ValueError(text)
+    if kind is float and not math.isfinite(value):
+        raise ValueError(text)
+    return value
+
+
 def guess_value(text):
     """Type an unknown field's value: int, then float, else the text itself."""
     for kind in (int, float):
         try:
-            return kind(text)
+            return number(kind, text)
         except ValueError:
             pass
     return text
@@ -131,26 +160,51 @@ def typed_value(kind, text, field):
     if text == '':
         return None
     try:
-        return kind(text)
+        return number(kind, text)
     except ValueError:
         raise ApacheStatusError('mod_status field %s has value %s, which is not a number' % (shown(field), shown(text)))
 
 
+def _lines(text):
+    """The lines of text, one at a time: a list of every line of a hostile page would cost several times its
+    size, and io.StringIO copies it at four bytes a character."""
+    start = 0
+    while start < len(text):
+        end = text.find('\n', start)
+        if end < 0:
+            end = len(text)
+        yield text[start:end]
+        start = end + 1
+
+
+def _check_field(field, value):
+    """Refuse what no mod_status page holds: a field name or value longer than any Apache prints."""
+    limit = MAX_SCOREBOARD_SLOTS if field == 'Scoreboard' else MAX_VALUE_CHARS
+    if len(field) > MAX_FIELD_NAME_CHARS or len(value) > limit:
+        raise ApacheStatusError('the ?auto field %s has a name of %d and a value of %d characters, more than '
+                                'mod_status prints (%d and %d): this is not a mod_status page'
+                                % (shown(field), len(field), len(value), MAX_FIELD_NAME_CHARS, limit))
+
+
 def parse_auto(text, deadline=None):
-    """Parse a ``?auto`` page into typed facts; unknown fields are kept, not dropped."""
+    """Parse a ``?auto`` page into typed facts; unknown fields are kept, not dropped (up to MAX_AUTO_FIELDS)."""
     facts = {}
-    for number, line in enumerate(_checked(text.splitlines(), deadline)):
+    for index, line in enumerate(_checked(_lines(text), deadline)):
         line = line.strip()
         if not line:
             continue
         field, sep, value = line.partition(':')
         if not sep:
             # Apache 2.4 starts the page with the server name, alone on its line.
-            if number == 0:
+            if index == 0:
                 facts['server_name'] = line
                 continue
-            raise ApacheStatusError('line %d of the ?auto page is not "Key: value": %s' % (number + 1, shown(line)))
+            raise ApacheStatusError('line %d of the ?auto page is not "Key: value": %s' % (index + 1, shown(line)))
+        if len(facts) >= MAX_AUTO_FIELDS:
+            raise ApacheStatusError('the ?auto page has more than %d fields; mod_status prints about 40: this is not '
+                                    'a mod_status page' % MAX_AUTO_FIELDS)
         value = value.strip()
+        _check_field(field, value)
         if field in AUTO_FIELDS:
             name, kind = AUTO_FIELDS[field]
             facts[name] = typed_value(kind, value, field)
@@ -210,11 +264,17 @@ def _cell_text(raw):
         raw = _ANY_TAG.sub('', raw)
     if '&' in raw:
         raw = unescape(raw)
-    return ' '.join(raw.split())
+    return ' '.join(raw.split())[:MAX_CELL_CHARS]
+
+
+class _Table(list):
+    """The rows of a table (lists of cell texts); dropped counts the rows beyond MAX_REQUEST_ROWS + 1."""
+
+    dropped = 0
 
 
 def collect_tables(html, deadline=None):
-    """Every table of a page as rows of cell texts (th and td alike).
+    """Every table of a page as rows of cell texts (th and td alike), at most MAX_REQUEST_ROWS + 1 rows each.
 
     html.parser is not used: on hostile pages of a few MiB ("<!--" or "<!" repeated, "<" alone) it takes
     minutes (quadratic rescans), and some inputs make it raise AssertionError. Here the work is linear in the
@@ -231,7 +291,10 @@ def collect_tables(html, deadline=None):
             if name == 'tr':
                 row = None
         elif name == 'table':
-            tables.append([])
+            tables.append(_Table())
+        elif name == 'tr' and tables and len(tables[-1]) > MAX_REQUEST_ROWS:
+            tables[-1].dropped += 1
+            row = None
         elif name == 'tr' and tables:
             row = []
             tables[-1].append(row)
@@ -247,7 +310,7 @@ def _request_row(header, cells):
         kind = REQUEST_COLUMN_TYPES.get(key)
         if kind is not None:
             try:
-                row[key] = kind(text)
+                row[key] = number(kind, text)
             except ValueError:
                 row[key] = text
         elif key == 'acc':
@@ -262,13 +325,19 @@ def _request_row(header, cells):
     return row
 
 
-def parse_requests(html, deadline=None):
-    """Rows of the current-requests table (the one headed Srv, PID, Acc, M ...); [] without ExtendedStatus."""
+def read_requests(html, deadline=None):
+    """(rows, dropped): the current-requests table (the one headed Srv, PID, Acc, M ...) as dicts, at most
+    MAX_REQUEST_ROWS of them, and the number of rows beyond; ([], 0) without ExtendedStatus."""
     for table in collect_tables(html, deadline):
         if table and table[0][:2] == ['Srv', 'PID']:
             header = table[0]
-            return [_request_row(header, cells) for cells in _checked(table[1:], deadline) if len(cells) == len(header)]
-    return []
+            rows = [_request_row(header, cells) for cells in _checked(table[1:], deadline) if len(cells) == len(header)]
+            return rows, table.dropped
+    return [], 0
+
+
+def parse_requests(html, deadline=None):
+    return read_requests(html, deadline)[0]
 
 
 def status_url(url, auto):
@@ -326,7 +395,7 @@ def gather(url, full=False, timeout=DEFAULT_TIMEOUT, max_body_bytes=MAX_BODY_BYT
             'extended_status': 'total_accesses' in facts,
         }
         if full:
-            result['requests'] = parse_requests(
+            result['requests'], result['requests_dropped'] = read_requests(
                 fetch(status_url(url, auto=False), deadline, max_body_bytes, **fetch_args), deadline)
     except socket.timeout:
         raise ApacheStatusError('the status pages of %s were not parsed within %s seconds (timeout=%s)'

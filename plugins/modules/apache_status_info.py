@@ -39,7 +39,7 @@ options:
   timeout:
     description:
       - Seconds the whole call may take, from 1 to 3600, on the wall clock. It covers connecting, the TLS
-        handshake, redirects, every read of the answer and, with O(full=true), both pages; a server that sends
+        handshake, redirects, every read of the answer, the parsing and, with O(full=true), both pages; a server that sends
         its answer slowly cannot stretch it.
       - Name resolution is left to the host's resolver and its own timeouts.
     type: int
@@ -111,7 +111,8 @@ status:
   description:
     - Every field of the C(?auto) page, typed, under snake_case names (C(Total Accesses) becomes C(total_accesses)).
     - Which fields appear depends on the Apache version, the MPM (the C(conns_*) fields come from event) and
-      C(ExtendedStatus). Unknown fields are kept under a derived name.
+      C(ExtendedStatus). Unknown fields are kept under a derived name; a page with more than 200 fields is refused.
+    - Numbers are integers within 64 bits or finite floats; an unknown field whose value is not one stays text.
   returned: always
   type: dict
   sample:
@@ -199,6 +200,12 @@ requests:
       protocol: http/1.1
       vhost: 172.17.0.2:80
       request: GET /sleep.php HTTP/1.1
+requests_dropped:
+  description: Rows of the current-requests table beyond the first 20,000, which are not returned.
+  returned: when full=true
+  type: int
+  sample: 0
+  version_added: 0.2.0
 """
 
 from ansible.module_utils.basic import AnsibleModule

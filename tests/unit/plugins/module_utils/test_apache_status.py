@@ -167,3 +167,50 @@ def test_cells_keep_inner_text_and_decode_entities():
     html = ('<table><TR><th>Srv</th><th>PID</th><th>Client</th></tr>'
             '<tr><td><b>0-0</b></td><td>42</td><td>a&amp;b <i>c</i>\n d</td></tr></table>')
     assert status.parse_requests(html) == [{'srv': '0-0', 'pid': 42, 'client': 'a&b c d'}]
+
+
+def test_request_rows_beyond_the_cap_are_counted_not_kept(monkeypatch):
+    monkeypatch.setattr(status, 'MAX_REQUEST_ROWS', 3)
+    html = ('<table><tr><th>Srv</th><th>PID</th></tr>'
+            + ''.join('<tr><td>0-%d</td><td>%d</td></tr>' % (n, 100 + n) for n in range(5)) + '</table>')
+    rows, dropped = status.read_requests(html)
+    assert [row['pid'] for row in rows] == [100, 101, 102] and dropped == 2
+
+
+@pytest.mark.parametrize('text,kind', [
+    ('9' * 41, int), (str(2 ** 64), int), (str(-2 ** 63 - 1), int), ('1e999', float), ('nan', float), ('-inf', float),
+])
+def test_numbers_no_counter_holds_are_not_numbers(text, kind):
+    with pytest.raises(status.ApacheStatusError, match='not a number'):
+        status.typed_value(kind, text, 'Total Accesses')
+    guessed = status.guess_value(text)
+    assert guessed == text or (isinstance(guessed, float) and abs(guessed) < float('inf'))
+
+
+def test_an_auto_page_with_too_many_fields_is_refused():
+    def page(fields):
+        return 'localhost\nServerVersion: x\n' + ''.join('F%d: %d\n' % (n, n) for n in range(fields))
+    assert len(status.parse_auto(page(status.MAX_AUTO_FIELDS - 2))) == status.MAX_AUTO_FIELDS
+    with pytest.raises(status.ApacheStatusError, match='more than 200 fields'):
+        status.parse_auto(page(status.MAX_AUTO_FIELDS - 1))
+
+
+@pytest.mark.parametrize('line,limit', [
+    ('ServerVersion: ' + 'v' * 1025, '1024'),
+    ('Scoreboard: ' + '_' * 1000001, '1000000'),
+    ('K' * 101 + ': 1', '100'),
+])
+def test_fields_longer_than_mod_status_prints_are_refused(line, limit):
+    with pytest.raises(status.ApacheStatusError, match='more than mod_status prints.*%s' % limit):
+        status.parse_auto('localhost\nServerVersion: x\n' + line + '\n')
+
+
+def test_a_scoreboard_of_a_million_slots_is_read():
+    facts = status.parse_auto('localhost\r\nServerVersion: x\r\nScoreboard: ' + '_' * 1000000 + '\r\n')
+    assert status.decode_scoreboard(facts['scoreboard'])['idle'] == 1000000
+
+
+def test_cells_are_cut():
+    html = '<table><tr><th>Srv</th><th>PID</th><th>Request</th></tr><tr><td>0</td><td>1</td><td>%s</td></tr>' % (
+        'r' * 5000)
+    assert status.parse_requests(html)[0]['request'] == 'r' * status.MAX_CELL_CHARS

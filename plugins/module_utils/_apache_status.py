@@ -46,6 +46,8 @@ MAX_SCOREBOARD_SLOTS = 1000000
 # mod_status prints at most 64 characters of a request, 32 of a client or virtual host (worker_score in
 # include/scoreboard.h); a cell is cut at MAX_CELL_CHARS.
 MAX_CELL_CHARS = 1024
+# mod_status's request table has 15 columns; cells beyond this many in a row are skipped.
+MAX_ROW_CELLS = 64
 
 
 # The scoreboard key as mod_status prints it under the scoreboard.
@@ -298,7 +300,7 @@ def collect_tables(html, deadline=None):
         elif name == 'tr' and tables:
             row = []
             tables[-1].append(row)
-        elif name in ('td', 'th') and row is not None:
+        elif name in ('td', 'th') and row is not None and len(row) < MAX_ROW_CELLS:
             cell_start = match.end()
     return tables
 

@@ -214,3 +214,8 @@ def test_cells_are_cut():
     html = '<table><tr><th>Srv</th><th>PID</th><th>Request</th></tr><tr><td>0</td><td>1</td><td>%s</td></tr>' % (
         'r' * 5000)
     assert status.parse_requests(html)[0]['request'] == 'r' * status.MAX_CELL_CHARS
+
+
+def test_cells_beyond_the_cap_of_a_row_are_skipped():
+    tables = status.collect_tables('<table><tr>' + '<td>x</td>' * 100 + '</tr></table>')
+    assert tables == [[['x'] * status.MAX_ROW_CELLS]]

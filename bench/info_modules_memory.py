@@ -36,6 +36,7 @@ Prints a table and writes bench/info_modules_memory.json.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import platform
@@ -177,7 +178,7 @@ def measure(run_module, name, generate, options, directory):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser = argparse.ArgumentParser(description=__doc__.split('\n', maxsplit=1)[0])
     parser.add_argument('--dir', default=tempfile.gettempdir(), help='where the logs are generated')
     parser.add_argument('--gib', type=float, default=1.0, help='size of the ordinary log, GiB')
     parser.add_argument('--skip-gib', action='store_true', help='leave out the large ordinary log')
@@ -194,7 +195,7 @@ def main():
             if name == 'gib':
                 if args.skip_gib:
                     continue
-                generate = lambda path: write_gib(path, args.gib)  # noqa: E731
+                generate = functools.partial(write_gib, gib=args.gib)
             rows.append(measure(run_module, name, generate, options, directory))
             row = rows[-1]
             print('%-22s %9.1f MiB %9d lines %8.1f s  peak RSS %6.1f MiB' % (

@@ -108,4 +108,3 @@ def test_ten_thousand_distinct_long_script_names_stay_in_bounded_memory(tmp_path
     names = set(entry['script'] for entry in result['top_scripts'] + result['entries'])
     assert len(names) == 1000 + 1000 and max(len(name) for name in names) == 512
     assert run.peak_rss_mib < 80, run.peak_rss_mib
-

@@ -261,7 +261,9 @@ def _checked(items, deadline):
 
 
 def _cell_text(raw):
-    """The text of a cell: inner tags dropped, entities decoded, whitespace collapsed."""
+    """The text of a cell: inner tags dropped, entities decoded, whitespace collapsed, cut at MAX_CELL_CHARS.
+    The raw cell is cut first (at 16 times that), so that no cell costs more than a bounded amount of work."""
+    raw = raw[:16 * MAX_CELL_CHARS]
     if '<' in raw:
         raw = _ANY_TAG.sub('', raw)
     if '&' in raw:

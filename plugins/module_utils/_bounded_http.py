@@ -281,7 +281,8 @@ def _authorization(username, password):
     return 'Basic ' + base64.b64encode(pair.encode('utf-8')).decode('ascii')
 
 
-def _follow(url, deadline, max_body_bytes, username, password, validate_certs, user_agent):
+def _follow(url, deadline, max_body_bytes, username, password, validate_certs, user_agent, visited):
+    """The body of url after at most MAX_REDIRECTS redirects; visited gets each target as it is asked."""
     origin = target = parse_target(url)
     username = username if username is not None else origin.username
     password = password if password is not None else origin.password
@@ -293,6 +294,7 @@ def _follow(url, deadline, max_body_bytes, username, password, validate_certs, u
             headers['Authorization'] = _authorization(username, password)
         if target.scheme == 'https' and context is None:
             context = tls_context(validate_certs)
+        visited.append(target)
         status, reason, location, body = _exchange(target, deadline, headers, context, max_body_bytes)
         if status == 200:
             return body
@@ -313,31 +315,35 @@ def bounded_get(url, deadline, max_body_bytes, username=None, password=None, val
                 user_agent='hostops.fleet'):
     """GET url and return the body (bytes); all of it must arrive before the deadline. Every failure is a
     FetchError whose message names the URL (without its credentials) and the problem."""
-    where = url
+    visited = []
     try:
-        where = parse_target(url).shown
-        return _follow(url, deadline, max_body_bytes, username, password, validate_certs, user_agent)
-    except socket.timeout:
-        raise FetchError('no complete answer from %s within %s seconds (timeout=%s)'
-                         % (where, deadline.seconds, deadline.seconds))
-    except ssl.SSLCertVerificationError as err:
-        raise FetchError('the TLS certificate of %s is not trusted: %s (validate_certs=false skips this check)'
-                         % (where, err.verify_message))
-    except ssl.SSLError as err:
-        raise FetchError('TLS with %s failed: %s' % (where, err))
-    except http.client.IncompleteRead:
-        raise FetchError('the answer from %s is truncated or its chunked encoding is broken' % where)
-    except http.client.RemoteDisconnected:
-        raise FetchError('%s closed the connection without answering' % where)
-    except http.client.LineTooLong as err:
-        raise FetchError('the answer from %s is malformed: %s' % (where, err))
-    except http.client.BadStatusLine as err:
-        raise FetchError('the answer from %s is malformed: its status line is %s' % (where, shown(err.line)))
-    except http.client.HTTPException as err:
-        raise FetchError('the answer from %s is not valid HTTP: %s' % (where, shown(str(err))))
-    except ConnectionRefusedError:
-        raise FetchError('connection to %s refused: is the server running and listening there?' % where)
-    except socket.gaierror as err:
-        raise FetchError('cannot resolve the host of %s: %s' % (where, err.strerror or err))
-    except OSError as err:
-        raise FetchError('cannot read %s: %s' % (where, err.strerror or err))
+        return _follow(url, deadline, max_body_bytes, username, password, validate_certs, user_agent, visited)
+    except (OSError, http.client.HTTPException) as err:
+        where = visited[-1].shown if visited else parse_target(url).shown
+        raise FetchError(_failure(err, where, deadline))
+
+
+def _failure(err, where, deadline):
+    """What went wrong with the request to where, in words; the most specific classes are tried first."""
+    if isinstance(err, socket.timeout):
+        return 'no complete answer from %s within %s seconds (timeout=%s)' % (where, deadline.seconds, deadline.seconds)
+    if isinstance(err, ssl.SSLCertVerificationError):
+        return ('the TLS certificate of %s is not trusted: %s (validate_certs=false skips this check)'
+                % (where, err.verify_message))
+    if isinstance(err, ssl.SSLError):
+        return 'TLS with %s failed: %s' % (where, err)
+    if isinstance(err, http.client.IncompleteRead):
+        return 'the answer from %s is truncated or its chunked encoding is broken' % where
+    if isinstance(err, http.client.RemoteDisconnected):
+        return '%s closed the connection without answering' % where
+    if isinstance(err, http.client.LineTooLong):
+        return 'the answer from %s is malformed: %s' % (where, err)
+    if isinstance(err, http.client.BadStatusLine):
+        return 'the answer from %s is malformed: its status line is %s' % (where, shown(err.line))
+    if isinstance(err, http.client.HTTPException):
+        return 'the answer from %s is not valid HTTP: %s' % (where, shown(str(err)))
+    if isinstance(err, ConnectionRefusedError):
+        return 'connection to %s refused: is the server running and listening there?' % where
+    if isinstance(err, socket.gaierror):
+        return 'cannot resolve the host of %s: %s' % (where, err.strerror or err)
+    return 'cannot read %s: %s' % (where, err.strerror or err)

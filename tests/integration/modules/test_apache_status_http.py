@@ -307,3 +307,10 @@ def test_parsing_a_hostile_page_counts_against_the_timeout():
                                           max_body_bytes=64 * 1024 * 1024)
     assert 'not parsed within 1 seconds (timeout=1)' in message
     assert seconds < 1 + 2, seconds
+
+
+def test_a_failure_after_a_redirect_names_the_server_that_failed():
+    with ScriptedServer(send(b'HTTP/1.1 200 OK\r\nContent-Length: 900\r\n\r\nlocalhost\n'), host='localhost') as second:
+        with ScriptedServer(redirect_to(second.url + '/server-status?auto')) as first:
+            message = failure(first.url + '/server-status', timeout=5)
+    assert message.startswith('the body from %s/server-status?auto is truncated' % second.url), message

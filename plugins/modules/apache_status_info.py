@@ -17,6 +17,9 @@ description:
   - With O(full=true), also fetches the HTML page and returns the table of current requests, which Apache only
     prints with C(ExtendedStatus On).
   - The role C(hostops.fleet.apache_status) sets up the page this module reads.
+  - The web server is not trusted. O(timeout) bounds the whole call, the body is capped at O(max_body_bytes),
+    credentials go only to the host of O(url), and every malformed answer fails with a message that names the
+    problem. See the security page of the collection's docs for the details.
 author:
   - hostops.fleet developers (@hostops)
 extends_documentation_fragment:
@@ -34,20 +37,40 @@ options:
     type: bool
     default: false
   timeout:
-    description: Seconds to wait for Apache's answer.
+    description:
+      - Seconds the whole call may take, from 1 to 3600, on the wall clock. It covers connecting, the TLS
+        handshake, redirects, every read of the answer, the parsing and, with O(full=true), both pages; a server that sends
+        its answer slowly cannot stretch it.
+      - Name resolution is left to the host's resolver and its own timeouts.
     type: int
     default: 10
+  max_body_bytes:
+    description:
+      - The largest page accepted, in bytes. A longer answer fails, naming this option.
+      - The HTML page of O(full=true) has one row of about 400 bytes per scoreboard slot; the default admits some
+        20,000 slots.
+    type: int
+    default: 8388608
+    version_added: 0.2.0
   validate_certs:
     description: Verify the TLS certificate for an C(https://) URL.
     type: bool
     default: true
   url_username:
-    description: User name for HTTP basic authentication, if the status location requires it.
+    description:
+      - User name for HTTP basic authentication, if the status location requires it. It can also be written
+        into O(url) (V(http://user:password@host/server-status)).
+      - The credentials are sent with every request to the host, scheme and port of O(url) (and after a
+        redirect from http on port 80 to https on 443 of the same host), never to another host a redirect
+        names.
     type: str
   url_password:
     description: Password for HTTP basic authentication.
     type: str
 notes:
+  - The module connects directly; proxy variables (C(http_proxy) and the like) are not used, because the status
+    location normally admits only local clients.
+  - Redirects are followed, at most five.
   - A 403 answer means the client address is not admitted by the C(Require) lines of the status location; a 404
     means mod_status is not enabled or the path is wrong. Both fail with a message saying so.
 seealso:
@@ -75,7 +98,7 @@ EXAMPLES = r"""
 
 RETURN = r"""
 url:
-  description: The URL that was read.
+  description: The URL that was read, without credentials.
   returned: always
   type: str
   sample: http://localhost/server-status?auto
@@ -88,7 +111,8 @@ status:
   description:
     - Every field of the C(?auto) page, typed, under snake_case names (C(Total Accesses) becomes C(total_accesses)).
     - Which fields appear depends on the Apache version, the MPM (the C(conns_*) fields come from event) and
-      C(ExtendedStatus). Unknown fields are kept under a derived name.
+      C(ExtendedStatus). Unknown fields are kept under a derived name; a page with more than 200 fields is refused.
+    - Numbers are integers within 64 bits or finite floats; an unknown field whose value is not one stays text.
   returned: always
   type: dict
   sample:
@@ -176,10 +200,17 @@ requests:
       protocol: http/1.1
       vhost: 172.17.0.2:80
       request: GET /sleep.php HTTP/1.1
+requests_dropped:
+  description: Rows of the current-requests table beyond the first 20,000, which are not returned.
+  returned: when full=true
+  type: int
+  sample: 0
+  version_added: 0.2.0
 """
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.hostops.fleet.plugins.module_utils._apache_status import ApacheStatusError, gather
+from ansible_collections.hostops.fleet.plugins.module_utils._bounded_http import password_in
 
 
 def main():
@@ -188,6 +219,7 @@ def main():
             url=dict(type='str', default='http://localhost/server-status'),
             full=dict(type='bool', default=False),
             timeout=dict(type='int', default=10),
+            max_body_bytes=dict(type='int', default=8388608),
             validate_certs=dict(type='bool', default=True),
             url_username=dict(type='str'),
             url_password=dict(type='str', no_log=True),
@@ -195,10 +227,13 @@ def main():
         supports_check_mode=True,
     )
     params = module.params
+    if password_in(params['url']):
+        # Like url_password: never echoed back, whether in invocation, a message or a result.
+        module.no_log_values.add(password_in(params['url']))
     try:
         result = gather(params['url'], full=params['full'], timeout=params['timeout'],
-                        validate_certs=params['validate_certs'], url_username=params['url_username'],
-                        url_password=params['url_password'])
+                        max_body_bytes=params['max_body_bytes'], validate_certs=params['validate_certs'],
+                        url_username=params['url_username'], url_password=params['url_password'])
     except ApacheStatusError as err:
         module.fail_json(msg=str(err))
     module.exit_json(changed=False, **result)

@@ -161,3 +161,115 @@ def test_ranking_on_100000_lines_in_bounded_memory(tmp_path):
     assert size > 10 * 1024 * 1024
     # The whole file is >10 MiB; the scan must not grow with it.
     assert peak < 2 * 1024 * 1024, peak
+
+
+# A hostile log: every PHP script on the host writes to it.
+
+MOMENT = datetime.datetime(2026, 11, 28, 12, 0, 0, tzinfo=UTC)
+
+
+def raw_line(time_text, script='/a.php', line='1', zone='UTC'):
+    return '[%s %s] mail() on [%s:%s]: To: x@example.com -- Headers:  -- Subject: s\n' % (time_text, zone, script, line)
+
+
+def scan_text(text, **options):
+    return maillog.scan(io.BytesIO(text.encode('utf-8', 'surrogateescape')), **options)
+
+
+@pytest.mark.parametrize('time_text', ['28-Nov-2026 99:99:99', '28-Nov-2026 24:00:00', '28-Nov-2026 23:60:00',
+                                       '28-Nov-2026 23:59:60', '31-Feb-2026 10:00:00', '28-Foo-2026 10:00:00',
+                                       '00-Nov-2026 10:00:00'])
+def test_an_impossible_time_is_malformed_not_another_day(time_text):
+    result = scan_text(raw_line(time_text) + raw_line(time_text, zone='Europe/Berlin'))
+    assert (result['entries_matched'], result['malformed_lines']) == (0, 2)
+
+
+def test_a_line_number_beyond_uint32_digits_is_malformed():
+    result = scan_text(raw_line('28-Nov-2026 10:00:00', line='9' * 5000) + raw_line('28-Nov-2026 10:00:00', line='7'))
+    assert (result['entries_matched'], result['malformed_lines']) == (1, 1)
+    assert result['top_scripts'][0]['lines'] == [7]
+
+
+def test_many_distinct_days_each_get_their_own_epoch():
+    days = [MOMENT + datetime.timedelta(days=n) for n in range(0, 4000, 7)]
+    text = ''.join(raw_line(day.strftime('%d-%b-%Y %H:%M:%S')) for day in days)
+    result = scan_text(text, max_entries=1000)
+    assert [e['time'] for e in result['entries']] == [day.strftime('%Y-%m-%dT%H:%M:%SZ') for day in days]
+
+
+def test_time_zone_names_are_looked_up_at_most_max_zone_names_times():
+    names = ['Fake/Zone%d' % n for n in range(maillog.MAX_ZONE_NAMES + 30)]
+    result = scan_text(''.join(raw_line('28-Nov-2026 10:00:00', zone=name) for name in names))
+    # UTC and GMT are known up front; the names after the cap are malformed lines, not lookups.
+    looked_up = maillog.MAX_ZONE_NAMES - 2
+    assert result['unresolved_timezones'] == sorted(names[:looked_up])
+    assert (result['entries_matched'], result['malformed_lines']) == (looked_up, len(names) - looked_up)
+    assert scan_text(raw_line('28-Nov-2026 10:00:00', zone='Z' * 65))['malformed_lines'] == 1
+
+
+@pytest.mark.parametrize('text,options,message', [
+    (None, {'since': '99999999999w'}, 'since=99999999999w reaches back before the year 1'),
+    (None, {'since': '9' * 5000 + 's'}, 'is neither a duration'),
+    (None, {'max_entries': 10 ** 19}, 'max_entries=10000000000000000000 is out of range'),
+    (None, {'max_entries': maillog.MAX_ENTRIES + 1}, 'max_entries=1001 is out of range'),
+    (None, {'top': 10 ** 19}, 'top=10000000000000000000 is out of range'),
+])
+def test_huge_option_values_fail_naming_the_option(text, options, message):
+    with pytest.raises(maillog.PhpMailLogError, match=message):
+        maillog.read_log(fixture('mixed-mail.log'), now=MOMENT, **options)
+
+
+def test_the_longest_relative_since_that_fits_is_accepted():
+    assert maillog.parse_since('100000w', MOMENT) == MOMENT - datetime.timedelta(weeks=100000)
+
+
+def test_cut_keeps_distinct_long_names_distinct_and_within_the_limit():
+    first, second = 'a' * 5000 + 'x', 'a' * 5000 + 'y'
+    assert maillog.cut('short', 512) == 'short'
+    cut_first, cut_second = maillog.cut(first, 512), maillog.cut(second, 512)
+    assert len(cut_first) == len(cut_second) == 512 and cut_first != cut_second
+    assert cut_first.startswith('a' * 400) and '[truncated 5001 chars, sha256 ' in cut_first
+
+
+def test_long_lines_give_entries_with_cut_texts():
+    to = ','.join('u%d@example.com' % n for n in range(2000))
+    line = '[28-Nov-2026 10:00:00 UTC] mail() on [/%s.php:1]: To: %s -- Headers: %s -- Subject: %s\n' % (
+        'p' * 5000, to, 'H' * 9000, 'S' * 9000)
+    assert len(line) < maillog.MAX_LINE_BYTES
+    result = scan_text(line * 3, max_entries=2)
+    assert len(result['entries']) == 2
+    entry = result['entries'][0]
+    assert entry['recipients'] == 2000
+    assert [len(entry[key]) for key in ('script', 'to', 'headers', 'subject')] == [512, 512, 512, 512]
+    assert result['top_scripts'][0]['script'] == entry['script'] and result['top_scripts'][0]['calls'] == 3
+
+
+class _GrowingLog(io.BytesIO):
+    """A log that a script appends to faster than it is read: every readline adds a line at the end."""
+
+    def readline(self, *args):
+        position = self.tell()
+        self.seek(0, io.SEEK_END)
+        self.write(raw_line('28-Nov-2026 10:00:00').encode())
+        self.seek(position)
+        return io.BytesIO.readline(self, *args)
+
+
+def test_only_the_size_the_file_had_when_opened_is_read():
+    start = raw_line('28-Nov-2026 10:00:00').encode() * 4
+    result = maillog.scan(_GrowingLog(start), size_limit=len(start))
+    assert result['lines_read'] == 4
+
+
+def test_10000_distinct_long_names_in_bounded_traced_memory():
+    # The names are cut to MAX_SCRIPT_CHARS before they become tally keys; before, each kept its whole length.
+    text = ''.join(raw_line('28-Nov-2026 10:00:00', script='/%05d/%s' % (n, 'n' * 6000)) for n in range(10000))
+    stream = io.BytesIO(text.encode())
+    del text
+    tracemalloc.start()
+    result = maillog.scan(stream, max_entries=0, top=10)
+    _current, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert result['entries_matched'] == 10000 and result['untracked_calls'] == 0
+    # 10,000 tallies with 512-character keys: under 16 MiB; uncut they would need 60 MiB.
+    assert peak < 16 * 1024 * 1024, peak

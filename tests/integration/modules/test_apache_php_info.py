@@ -92,7 +92,7 @@ def test_hostile_lines_are_malformed_not_failures(tmp_path):
 
 def test_ten_thousand_distinct_long_script_names_stay_in_bounded_memory(tmp_path):
     # Before the names were cut, 10,000 names of 64 KiB cost 650 MiB; 16,000 characters keep this test quick
-    # (160 MB of log) while an uncut tally would still cost 160 MiB. bench/php_mail_log_memory.py measures
+    # (160 MB of log) while an uncut tally would still cost 160 MiB. bench/info_modules_memory.py measures
     # the 64 KiB names and a 1 GiB log.
     path = str(tmp_path / 'mail.log')
     with open(path, 'w') as handle:

@@ -39,11 +39,14 @@ def _out_of_range(value):
 def number(mapping, key, where):
     """mapping[key] as a finite float, None when absent; MalformedFacts for anything else."""
     value = mapping.get(key)
+    # Exact types first: this runs a few hundred times per host.
+    kind = type(value)
+    if kind is float and math.isfinite(value) or kind is int and -MAX_INTEGER < value < MAX_INTEGER:
+        return float(value)
     if value is None:
         return None
-    if isinstance(value, float) and math.isfinite(value):
-        return float(value)
-    if isinstance(value, int) and not isinstance(value, bool) and not _out_of_range(value):
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and not _out_of_range(value) \
+            and math.isfinite(value):
         return float(value)
     raise MalformedFacts('%s.%s is %s' % (where, key, _not('a number', value)))
 
@@ -78,6 +81,8 @@ def _text(value, key, where):
 def string(mapping, key, where):
     """mapping[key] as text (a number is written as text), None when absent or empty; MalformedFacts else."""
     value = mapping.get(key)
+    if type(value) is str:
+        return value or None
     if value is None or value == '':
         return None
     return _text(value, key, where)

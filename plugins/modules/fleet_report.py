@@ -103,6 +103,9 @@ attributes:
       - Every run writes a new report with the time it was generated.
 notes:
   - Files are written atomically (a temporary file renamed over the target), so a reader never sees half a report.
+  - The HTML page is made from Jinja2 templates shipped in the collection, in C(plugins/plugin_utils/templates/fleet_report/).
+    Its first page of host cards is written into the document; every card also travels as data from which the
+    page's script draws the other pages.
 seealso:
   - module: hostops.fleet.hostfacts
 """

@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 
-# Integers beyond this are no pid, inode or count; they would also break JSON readers that use doubles.
+# No pid, inode, count, size or rate a host reports reaches this (8 EiB); beyond it, values are malformed.
 MAX_INTEGER = 2 ** 63
 
 
@@ -33,20 +33,25 @@ def kind_of(value):
 
 
 def _out_of_range(value):
-    return isinstance(value, int) and not isinstance(value, bool) and not -MAX_INTEGER < value < MAX_INTEGER
+    """An integer or float beyond MAX_INTEGER (or NaN): sums and products of such values would overflow."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return False
+    return not -MAX_INTEGER < value < MAX_INTEGER
 
 
 def number(mapping, key, where):
-    """mapping[key] as a finite float, None when absent; MalformedFacts for anything else."""
+    """mapping[key] as a float within +-MAX_INTEGER, None when absent; MalformedFacts for anything else.
+
+    The bound keeps every figure the report derives (rates, ratios, scores) finite.
+    """
     value = mapping.get(key)
-    # Exact types first: this runs a few hundred times per host.
+    # Exact types first: this runs a few hundred times per host. NaN fails the comparison.
     kind = type(value)
-    if kind is float and math.isfinite(value) or kind is int and -MAX_INTEGER < value < MAX_INTEGER:
+    if (kind is float or kind is int) and -MAX_INTEGER < value < MAX_INTEGER:
         return float(value)
     if value is None:
         return None
-    if isinstance(value, (int, float)) and not isinstance(value, bool) and not _out_of_range(value) \
-            and math.isfinite(value):
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and not _out_of_range(value):
         return float(value)
     raise MalformedFacts('%s.%s is %s' % (where, key, _not('a number', value)))
 
@@ -63,17 +68,17 @@ def integer(mapping, key, where):
 
 def _not(expected, value):
     """Why a value is not what was expected: ``a list, not an integer``, ``an integer out of range``."""
-    if _out_of_range(value):
-        return 'an integer out of range'
-    if isinstance(value, float):
+    if isinstance(value, float) and not math.isfinite(value):
         return '%r, not a finite number' % value
+    if _out_of_range(value):
+        return '%s out of range' % kind_of(value)
     return '%s, not %s' % (kind_of(value), expected)
 
 
 def _text(value, key, where):
     if isinstance(value, str):
         return value
-    if isinstance(value, (int, float)) and not _out_of_range(value):
+    if isinstance(value, (int, float)) and not _out_of_range(value) and math.isfinite(value):
         return str(value)
     raise MalformedFacts('%s.%s is %s' % (where, key, _not('text', value)))
 
@@ -96,13 +101,18 @@ def section(mapping, key, where):
     raise MalformedFacts('%s.%s is %s' % (where, key, _not('a mapping', value)))
 
 
-def entries(mapping, key, where):
-    """mapping[key] as a list of mappings, [] when absent; anything else is MalformedFacts."""
+def _list(mapping, key, where):
     value = mapping.get(key)
     if value is None:
         return []
-    if not isinstance(value, (list, tuple)):
-        raise MalformedFacts('%s.%s is %s' % (where, key, _not('a list', value)))
+    if isinstance(value, (list, tuple)):
+        return value
+    raise MalformedFacts('%s.%s is %s' % (where, key, _not('a list', value)))
+
+
+def entries(mapping, key, where):
+    """mapping[key] as a list of mappings, [] when absent; anything else is MalformedFacts."""
+    value = _list(mapping, key, where)
     for item in value:
         if not isinstance(item, Mapping):
             raise MalformedFacts('%s.%s holds %s' % (where, key, _not('a mapping', item)))
@@ -111,9 +121,4 @@ def entries(mapping, key, where):
 
 def texts(mapping, key, where):
     """mapping[key] as a list of strings, [] when absent."""
-    value = mapping.get(key)
-    if value is None:
-        return []
-    if not isinstance(value, (list, tuple)):
-        raise MalformedFacts('%s.%s is %s' % (where, key, _not('a list', value)))
-    return ['' if item is None else _text(item, key + '[]', where) for item in value]
+    return ['' if item is None else _text(item, key + '[]', where) for item in _list(mapping, key, where)]

@@ -109,6 +109,7 @@ def set_path(facts, path, value):
     ('namespaces.namespaces.3.inode', '4026532182', 'namespaces.namespaces[].inode is text, not an integer'),
     ('processes.load.load1', float('nan'), 'processes.load.load1 is nan, not a finite number'),
     ('processes.cpu_count', float('inf'), 'processes.cpu_count is inf, not a finite number'),
+    ('io.top_writers.0.write_bytes_s', 1e300, 'io.top[].write_bytes_s is a number out of range'),
     ('processes', 'nope', 'hostfacts.processes is text, not a mapping'),
     ('filesystems.mounts', [None], 'filesystems.mounts holds null, not a mapping'),
     ('io.top_writers.0.command', {'$gt': 1}, 'io.top[].command is a mapping, not text'),

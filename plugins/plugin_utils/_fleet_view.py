@@ -12,7 +12,7 @@ Lists are positional to keep the embedded data small; their layouts are named wh
 
 from __future__ import annotations
 
-from ansible_collections.hostops.fleet.plugins.plugin_utils._fleet_model import SEVERITIES, alert_counts, io_rate
+from ansible_collections.hostops.fleet.plugins.plugin_utils._fleet_model import alert_counts, io_rate
 from ansible_collections.hostops.fleet.plugins.plugin_utils._format import (
     NA, fmt_num, fmt_pct, human_bytes, text,
 )
@@ -39,7 +39,7 @@ def level(pct, warn, crit):
     return 'crit' if pct >= crit else ('warn' if pct >= warn else 'good')
 
 
-def bar(pct, colour, title):
+def meter(pct, colour, title):
     """A meter: [width in % as text, colour, tooltip]."""
     width = 0.0 if pct is None else max(0.0, min(100.0, pct))
     return ['%.1f' % width, colour, title]
@@ -55,7 +55,7 @@ def search_text(record):
 # ---------------------------------------------------------------- a host's card
 
 def _metrics(record):
-    """[label, value, bar, sub] for memory, load, CPU and disk."""
+    """[label, value, meter, sub] for memory, load, CPU and disk."""
     memory = record['memory'] or {}
     avail = memory.get('available_pct')
     # The bar is what is left: short and red is bad, as the module's 20 % rule says.
@@ -67,16 +67,16 @@ def _metrics(record):
     disk = record['busiest_disk'] or {}
     util = disk.get('util_pct')
     return [
-        ['memory available', fmt_pct(avail), bar(avail, avail_level, 'memory available'),
+        ['memory available', fmt_pct(avail), meter(avail, avail_level, 'memory available'),
          '%s of %s available, swap used %s' % (human_bytes(memory.get('available')), human_bytes(memory.get('total')),
                                                human_bytes(memory.get('swap_used')))],
         ['load / CPUs', '%s / %s' % (fmt_num(load[0], 2), fmt_num(record['cpu_count'], 0)),
-         bar(load_pct, level(load_pct, 100, 200), 'load per CPU'),
+         meter(load_pct, level(load_pct, 100, 200), 'load per CPU'),
          '5 min %s, 15 min %s' % (fmt_num(load[1], 2), fmt_num(load[2], 2))],
-        ['CPU busy', fmt_pct(busy), bar(busy, level(busy, 80, 95), 'CPU busy'),
+        ['CPU busy', fmt_pct(busy), meter(busy, level(busy, 80, 95), 'CPU busy'),
          'us %s sy %s wa %s' % (fmt_num(cpu.get('us')), fmt_num(cpu.get('sy')), fmt_num(cpu.get('wa')))],
         ['iowait · busiest disk', '%s · %s %s' % (fmt_pct(record['iowait_pct']), text(disk.get('name')), fmt_pct(util)),
-         bar(util, level(util, 70, 90), 'disk utilisation'),
+         meter(util, level(util, 70, 90), 'disk utilisation'),
          'r/s %s w/s %s wkB/s %s' % (fmt_num(disk.get('r_s')), fmt_num(disk.get('w_s')), fmt_num(disk.get('wkb_s'), 0))],
     ]
 
@@ -97,9 +97,9 @@ def _hogs(record):
 
 
 def _filesystem_rows(record):
-    """[tooltip, mount point, bar, use %, used / size] of the fullest filesystems."""
+    """[tooltip, mount point, meter, use %, used / size] of the fullest filesystems."""
     return [['%s on %s (%s)' % (text(m['mount_point']), text(m['device']), text(m['fstype'])), text(m['mount_point']),
-             bar(m['use_pct'], level(m['use_pct'], 80, 90), 'use'), fmt_pct(m['use_pct']),
+             meter(m['use_pct'], level(m['use_pct'], 80, 90), 'use'), fmt_pct(m['use_pct']),
              '%s / %s' % (human_bytes(m['used']), human_bytes(m['size']))]
             for m in record['filesystems'][:FILESYSTEMS_SHOWN]]
 

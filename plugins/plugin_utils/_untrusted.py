@@ -86,7 +86,7 @@ def _text(value, key, where):
 def string(mapping, key, where):
     """mapping[key] as text (a number is written as text), None when absent or empty; MalformedFacts else."""
     value = mapping.get(key)
-    if type(value) is str:
+    if isinstance(value, str):
         return value or None
     if value is None or value == '':
         return None

@@ -13,6 +13,7 @@ import pytest
 
 from ansible_collections.hostops.fleet.plugins.plugin_utils import _fleet_model as model
 
+
 def test_summary_of_a_real_host_keeps_the_numbers_operators_read(facts):
     record = model.summarize_host('web1', facts)
     assert record['state'] == 'ok'

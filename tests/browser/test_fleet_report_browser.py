@@ -215,7 +215,7 @@ def test_cards_drawn_by_the_page_script_equal_the_templates(browser, tmp_path):
     cards = "Array.from(document.querySelectorAll('#hosts > article')).map(function(a){" \
             "return a.outerHTML.replace(/>\\s+</g, '><');})"
     # The page script draws a fold's tables when it opens: closed, compare the cards without them.
-    without_tables = cards.replace(";})", ".replace(/<div class=\"tables\">[\\s\\S]*?<\\/div><\\/details>/," \
+    without_tables = cards.replace(";})", ".replace(/<div class=\"tables\">[\\s\\S]*?<\\/div><\\/details>/,"
                                           " '<div class=\"tables\"></div></details>');})")
     from_template = browser.evaluate(without_tables)
     # Changing the page size draws the first page again, from the card views.

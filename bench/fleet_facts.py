@@ -17,7 +17,7 @@ import os
 import random
 
 CHECKOUT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-FIXTURE = os.path.join(CHECKOUT, 'tests', 'unit', 'fixtures', 'fleet_report', 'hostfacts-localhost.json')
+FIXTURE = os.path.join(CHECKOUT, 'tests', 'fixtures', 'fleet_report', 'hostfacts-localhost.json')
 
 HOT_COMMANDS = ('java', 'postgres', 'mysqld', 'python3', 'node', 'nginx', 'bonnie++', 'rsync', 'gzip', 'ffmpeg')
 ROLES = ('web', 'db', 'cache', 'batch', 'k8s', 'mail')

@@ -12,17 +12,20 @@ controller's variable manager one host at a time and reduced to a small record.
 from __future__ import annotations
 
 import os
-import tempfile
 import time
 from collections.abc import Mapping
 
 from ansible.errors import AnsibleActionFail
 from ansible.plugins.action import ActionBase
 
-from ansible_collections.hostops.fleet.plugins.module_utils._fleet_report import (
-    DEFAULT_LIMITS, FleetReportError, build_report, render_csv, render_html, render_json, summarize_host,
-    validate_limits,
+from ansible_collections.hostops.fleet.plugins.plugin_utils._fleet_files import (
+    csv_chunks, json_chunks, write_atomically,
 )
+from ansible_collections.hostops.fleet.plugins.plugin_utils._fleet_html import html_chunks
+from ansible_collections.hostops.fleet.plugins.plugin_utils._fleet_model import (
+    DEFAULT_LIMITS, FleetReportError, summarize_host, validate_limits,
+)
+from ansible_collections.hostops.fleet.plugins.plugin_utils._fleet_summary import build_report
 
 FORMATS = ('html', 'json', 'csv')
 
@@ -37,21 +40,6 @@ ARGUMENT_SPEC = dict(
     limits=dict(type='dict', default={}, options=dict(
         (name, dict(type='float', default=value)) for name, value in DEFAULT_LIMITS.items())),
 )
-
-
-def write_atomically(path, text):
-    """Write next to the target and rename over it: a reader never sees half a report."""
-    directory = os.path.dirname(path) or '.'
-    handle, tmp_path = tempfile.mkstemp(prefix='.fleet-report-', dir=directory)
-    try:
-        with os.fdopen(handle, 'w', encoding='utf-8') as stream:
-            stream.write(text)
-        os.chmod(tmp_path, 0o644)
-        os.replace(tmp_path, path)
-    except BaseException:
-        if os.path.exists(tmp_path):
-            os.unlink(tmp_path)
-        raise
 
 
 def fact_caches(hostvars):
@@ -132,14 +120,14 @@ class ActionModule(ActionBase):
         records = collect_records(task_vars.get('hostvars'), names, args['outcome_var'], limits)
         report = build_report(records, title=args['title'], limits=limits)
 
-        renderers = {'html': lambda: render_html(report, args['page_size']),
-                     'json': lambda: render_json(report), 'csv': lambda: render_csv(report)}
+        writers = {'html': lambda: html_chunks(report, args['page_size']),
+                   'json': lambda: json_chunks(report), 'csv': lambda: csv_chunks(report)}
         files = {}
         for fmt in args['formats']:
             path = os.path.join(dest, '%s.%s' % (args['basename'], fmt))
             files[fmt] = path
             if not self._task.check_mode:
-                write_atomically(path, renderers[fmt]())
+                write_atomically(path, writers[fmt]())
 
         summary = report['summary']
         result.update(

@@ -4,19 +4,19 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Action plugin in front of hostops.fleet.hostfacts: evaluates O(query) on the controller.
 
-ansible-core picks an action plugin named like the module for a task whose action is
-``hostops.fleet.hostfacts`` (TaskExecutor._get_action_handler_with_module_context looks up
-the action name in the action loader before falling back to ``normal``). A task that
-reaches the module by a short name from a ``library`` directory resolves to
-``ansible.legacy.hostfacts`` and bypasses this plugin; the module then evaluates the query
-on the target itself, which needs jmespath there.
+ansible-core picks an action plugin named like the module (TaskExecutor._get_action_handler_with_module_context
+looks the action name up in the action loader before falling back to ``normal``). For the full name
+that is this plugin of the collection. A short name resolves as ``ansible.legacy.hostfacts`` in the
+configured ``library`` and ``action_plugins`` directories: the repository's ansible.cfg lists this
+directory as ``action_plugins`` beside ``library``, so the short name comes through this same plugin,
+and the module never sees a query (it refuses one that reaches it).
 """
 
 from __future__ import annotations
 
 from ansible.plugins.action import ActionBase
 
-from ansible_collections.hostops.fleet.plugins.module_utils._query import QueryError, compile_query, search
+from ansible_collections.hostops.fleet.plugins.plugin_utils._query import QueryError, compile_query, search
 
 
 class ActionModule(ActionBase):
@@ -32,7 +32,7 @@ class ActionModule(ActionBase):
         if query is not None:
             # Before the module runs, so a typo costs no round trip to any host.
             try:
-                compiled = compile_query(query, where='controller')
+                compiled = compile_query(query)
             except QueryError as exc:
                 result.update(failed=True, msg=str(exc))
                 return result

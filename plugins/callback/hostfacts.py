@@ -56,40 +56,15 @@ notes:
 from ansible import constants as C
 from ansible.plugins.callback.default import CallbackModule as DefaultCallback
 
-HOSTFACTS_ACTIONS = ('hostops.fleet.hostfacts', 'hostfacts')
+from ansible_collections.hostops.fleet.plugins.plugin_utils._format import (
+    NA, fmt_num, human_bytes, owner_text, text, uptime_text,
+)
+
+HOSTFACTS_ACTIONS = ('hostops.fleet.hostfacts', 'hostfacts', 'ansible.legacy.hostfacts')
 SECTIONS = ('alerts', 'summary', 'memory', 'filesystems', 'processes', 'io', 'namespaces', 'containers', 'warnings')
 DEFAULT_SECTIONS = SECTIONS[:-1]
-NA = 'n/a'
 # Commands longer than this are cut, as ps aux cuts them at the terminal width.
 COMMAND_WIDTH = 120
-
-
-def human(value, suffix=''):
-    """free -h / df -h style sizes: 1023B, 1.5K, 7.7G (binary units); n/a for missing values."""
-    if value is None or isinstance(value, bool):
-        return NA
-    try:
-        value = float(value)
-    except (TypeError, ValueError):
-        return NA
-    for unit in ('B', 'K', 'M', 'G', 'T', 'P'):
-        if abs(value) < 1024 or unit == 'P':
-            return ('%d%s%s' if unit == 'B' else '%.1f%s%s') % (value, unit, suffix)
-        value /= 1024.0
-    return NA
-
-
-def num(value, digits=1):
-    if value is None or isinstance(value, bool):
-        return NA
-    try:
-        return '%.*f' % (digits, float(value))
-    except (TypeError, ValueError):
-        return NA
-
-
-def text(value):
-    return NA if value is None else str(value)
 
 
 def table(headers, rows, right=(), last_free=True):
@@ -140,21 +115,13 @@ def render_summary(facts, rows):
                 text(tasks.get('stopped')), text(tasks.get('zombie')), text(tasks.get('uninterruptible')),
                 text(processes.get('threads'))),
              'load average: %s, %s, %s on %s CPU(s); up %s'
-             % (num(load.get('load1'), 2), num(load.get('load5'), 2), num(load.get('load15'), 2),
-                text(processes.get('cpu_count')), uptime(processes.get('uptime_seconds')))]
+             % (fmt_num(load.get('load1'), 2), fmt_num(load.get('load5'), 2), fmt_num(load.get('load15'), 2),
+                text(processes.get('cpu_count')), uptime_text(processes.get('uptime_seconds')))]
     cpu = processes.get('cpu')
     if hasattr(cpu, 'get'):
-        lines.append('%%Cpu(s): %s' % ', '.join('%s %s' % (num(cpu.get(key)), key)
+        lines.append('%%Cpu(s): %s' % ', '.join('%s %s' % (fmt_num(cpu.get(key)), key)
                                                 for key in ('us', 'sy', 'ni', 'id', 'wa', 'hi', 'si', 'st')))
     return lines
-
-
-def uptime(seconds):
-    if seconds is None:
-        return NA
-    seconds = int(float(seconds))
-    days, rest = divmod(seconds, 86400)
-    return ('%d day(s), ' % days if days else '') + '%d:%02d' % (rest // 3600, rest // 60 % 60)
 
 
 def render_memory(facts, rows):
@@ -162,12 +129,12 @@ def render_memory(facts, rows):
     if not hasattr(memory, 'get') or not memory:
         return []
     lines = table(('', 'total', 'used', 'free', 'shared', 'buff/cache', 'available'), [
-        ('Mem:', human(memory.get('total')), human(memory.get('used')), human(memory.get('free')),
-         human(memory.get('shared')), human(memory.get('buff_cache')), human(memory.get('available'))),
-        ('Swap:', human(memory.get('swap_total')), human(memory.get('swap_used')), human(memory.get('swap_free')),
+        ('Mem:', human_bytes(memory.get('total')), human_bytes(memory.get('used')), human_bytes(memory.get('free')),
+         human_bytes(memory.get('shared')), human_bytes(memory.get('buff_cache')), human_bytes(memory.get('available'))),
+        ('Swap:', human_bytes(memory.get('swap_total')), human_bytes(memory.get('swap_used')), human_bytes(memory.get('swap_free')),
          '', '', ''),
     ], right=range(1, 7), last_free=False)
-    lines.append('available %s %% of total: %s' % (num(memory.get('available_pct')), text(memory.get('status'))))
+    lines.append('available %s %% of total: %s' % (fmt_num(memory.get('available_pct')), text(memory.get('status'))))
     return lines
 
 
@@ -181,13 +148,13 @@ def render_filesystems(facts, rows):
         if status not in (None, 'ok'):
             body.append((mount.get('device'), mount.get('fstype'), '-', '-', '-', status, '-', mount.get('mount_point')))
             continue
-        body.append((mount.get('device'), mount.get('fstype'), human(mount.get('size')), human(mount.get('used')),
-                     human(mount.get('available')), '%s%%' % text(mount.get('use_pct')),
+        body.append((mount.get('device'), mount.get('fstype'), human_bytes(mount.get('size')), human_bytes(mount.get('used')),
+                     human_bytes(mount.get('available')), '%s%%' % text(mount.get('use_pct')),
                      '%s%%' % text(mount.get('inodes_use_pct')), mount.get('mount_point')))
     lines = table(('Filesystem', 'Type', 'Size', 'Used', 'Avail', 'Use%', 'IUse%', 'Mounted on'), body,
                   right=(2, 3, 4, 5, 6))
     for entry in _get(facts, 'filesystems', 'du') or []:
-        lines.append('du -sh %s: %s (%s)' % (text(entry.get('path')), human(entry.get('bytes')),
+        lines.append('du -sh %s: %s (%s)' % (text(entry.get('path')), human_bytes(entry.get('bytes')),
                                              text(entry.get('status'))))
     return lines
 
@@ -195,8 +162,8 @@ def render_filesystems(facts, rows):
 def _ps_rows(entries, rows):
     body = []
     for proc in (entries or [])[:rows]:
-        body.append((proc.get('user'), proc.get('pid'), num(proc.get('cpu_pct', proc.get('cpu_pct_lifetime'))),
-                     num(proc.get('mem_pct')), proc.get('vsz_kb'), proc.get('rss_kb'), proc.get('tty'),
+        body.append((proc.get('user'), proc.get('pid'), fmt_num(proc.get('cpu_pct', proc.get('cpu_pct_lifetime'))),
+                     fmt_num(proc.get('mem_pct')), proc.get('vsz_kb'), proc.get('rss_kb'), proc.get('tty'),
                      proc.get('state'), (proc.get('start_time') or '')[11:16] or NA, proc.get('cpu_time_str'),
                      text(proc.get('args') or proc.get('command'))[:COMMAND_WIDTH]))
     return body
@@ -221,12 +188,12 @@ def render_io(facts, rows):
     io = facts.get('io')
     if not hasattr(io, 'get'):
         return []
-    lines = ['iowait %s %%' % num(io.get('iowait_pct'))]
+    lines = ['iowait %s %%' % fmt_num(io.get('iowait_pct'))]
     disks = [d for d in io.get('disks') or [] if d.get('kind', 'disk') == 'disk']
     if disks:
         lines.extend(table(('Device', 'r/s', 'w/s', 'rkB/s', 'wkB/s', 'r_await', 'w_await', 'aqu-sz', '%util'), [
-            (d.get('name'), num(d.get('r_s')), num(d.get('w_s')), num(d.get('rkb_s')), num(d.get('wkb_s')),
-             num(d.get('r_await')), num(d.get('w_await')), num(d.get('aqu_sz'), 2), num(d.get('util_pct')))
+            (d.get('name'), fmt_num(d.get('r_s')), fmt_num(d.get('w_s')), fmt_num(d.get('rkb_s')), fmt_num(d.get('wkb_s')),
+             fmt_num(d.get('r_await')), fmt_num(d.get('w_await')), fmt_num(d.get('aqu_sz'), 2), fmt_num(d.get('util_pct')))
             for d in disks], right=range(1, 9), last_free=False))
     hogs = {}
     for proc in (io.get('top_writers') or []) + (io.get('top_readers') or []):
@@ -236,8 +203,8 @@ def render_io(facts, rows):
         body = []
         for proc in sorted(hogs.values(), key=lambda p: -((p.get('write_bytes_s') or 0) + (p.get('read_bytes_s') or 0)))[:rows]:
             files = proc.get('open_files') or []
-            body.append((proc.get('pid'), proc.get('user'), human(proc.get('read_bytes_s'), '/s'),
-                         human(proc.get('write_bytes_s'), '/s'), files[0].get('path') if files else '-',
+            body.append((proc.get('pid'), proc.get('user'), human_bytes(proc.get('read_bytes_s'), '/s'),
+                         human_bytes(proc.get('write_bytes_s'), '/s'), files[0].get('path') if files else '-',
                          text(proc.get('command') or proc.get('comm'))[:COMMAND_WIDTH]))
         lines.extend(table(('PID', 'USER', 'READ', 'WRITE', 'FILE', 'COMMAND'), body, right=(0, 2, 3)))
     d_state = io.get('d_state') or []
@@ -247,13 +214,6 @@ def render_io(facts, rows):
             text(p.get('of_samples'))) for p in d_state[:rows]))
     lines.extend('finding: %s' % finding for finding in io.get('findings') or [])
     return lines
-
-
-def _owner(owner):
-    if not hasattr(owner, 'get'):
-        return NA
-    ident = owner.get('id') or owner.get('name')
-    return '%s %s' % (owner.get('kind'), str(ident)[:12]) if ident else text(owner.get('kind'))
 
 
 def render_namespaces(facts, rows):
@@ -270,7 +230,7 @@ def render_namespaces(facts, rows):
         for entry in entries[:rows]:
             pins = ', '.join(text(p.get('name') or p.get('path')) for p in entry.get('pinned_by') or [])
             body.append((entry.get('inode'), entry.get('type'), entry.get('nprocs'), entry.get('pid') or '-',
-                         entry.get('user') or '-', _owner(entry.get('owner')), pins or '-',
+                         entry.get('user') or '-', text(owner_text(entry.get('owner'))), pins or '-',
                          text(entry.get('command') or '-')[:COMMAND_WIDTH]))
         lines.extend(table(('NS', 'TYPE', 'NPROCS', 'PID', 'USER', 'OWNER', 'PINNED BY', 'COMMAND'), body,
                            right=(0, 2, 3)))
@@ -285,9 +245,9 @@ def render_containers(facts, rows):
         return []
     if not containers:
         return ['containers: none']
-    body = [(c.get('id', '')[:12], c.get('runtime'), human(c.get('memory_usage_bytes')),
-             human(c.get('memory_limit_bytes')) if c.get('memory_limit_bytes') else 'none',
-             num(c.get('cpu_usage_seconds')), c.get('pids_current'), c.get('nprocs'))
+    body = [(c.get('id', '')[:12], c.get('runtime'), human_bytes(c.get('memory_usage_bytes')),
+             human_bytes(c.get('memory_limit_bytes')) if c.get('memory_limit_bytes') else 'none',
+             fmt_num(c.get('cpu_usage_seconds')), c.get('pids_current'), c.get('nprocs'))
             for c in containers[:rows]]
     return ['containers:'] + table(('CONTAINER', 'RUNTIME', 'MEM', 'LIMIT', 'CPU s', 'PIDS', 'PROCS'), body,
                                    right=(2, 3, 4, 5, 6), last_free=False)

@@ -75,7 +75,7 @@ _value:
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.hostops.fleet.plugins.module_utils._query import QueryError, compile_query, is_match, search
+from ansible_collections.hostops.fleet.plugins.plugin_utils._query import QueryError, compile_query, is_match, search
 
 
 def _host_data(host_vars, root):
@@ -94,7 +94,7 @@ def hosts_where(hostvars, expression, hosts=None, root='hostfacts'):
         raise AnsibleFilterError('hosts_where: the input must be hostvars (a mapping of host name to variables), '
                                  'got %s' % type(hostvars).__name__)
     try:
-        compiled = compile_query(expression, option='hosts_where expression', where='controller')
+        compiled = compile_query(expression, option='hosts_where expression')
     except QueryError as exc:
         raise AnsibleFilterError(str(exc))
     names = list(hostvars.keys()) if hosts is None else list(hosts)

@@ -19,6 +19,10 @@ description:
     non-default namespaces and containers. The summary shows counts and charts for the whole fleet.
   - Hosts that were unreachable or whose gathering failed appear as such, from the outcome variable the
     gathering play sets (O(outcome_var)); hosts with neither facts nor an outcome appear as C(no_facts).
+  - A host whose facts the report cannot read (a value of the wrong type, such as a list where a pid belongs or
+    an integer too large for a number, or empty hostfacts) appears as C(malformed), with a critical alert that
+    names the place; the other hosts are not affected.
+  - Every text a host reported is escaped in the HTML page, including inside the data the page script reads.
   - Runs entirely on the controller as an action plugin. Facts are read host by host and reduced to a small
     record, so 5,000 hosts render in seconds (see C(docs/performance.md)).
 author:
@@ -99,6 +103,9 @@ attributes:
       - Every run writes a new report with the time it was generated.
 notes:
   - Files are written atomically (a temporary file renamed over the target), so a reader never sees half a report.
+  - The HTML page is made from Jinja2 templates shipped in the collection, in C(plugins/plugin_utils/templates/fleet_report/).
+    Its first page of host cards is written into the document; every card also travels as data from which the
+    page's script draws the other pages.
 seealso:
   - module: hostops.fleet.hostfacts
 """
@@ -147,10 +154,10 @@ hosts:
   type: int
   sample: 6
 by_state:
-  description: Hosts per state (V(ok), V(unreachable), V(failed), V(no_facts)).
+  description: Hosts per state (V(ok), V(unreachable), V(failed), V(no_facts), V(malformed)).
   returned: always
   type: dict
-  sample: {ok: 5, unreachable: 1, failed: 0, no_facts: 0}
+  sample: {ok: 5, unreachable: 1, failed: 0, no_facts: 0, malformed: 0}
 by_severity:
   description: Hosts per worst alert severity (V(critical), V(warning), V(info), V(ok)).
   returned: always

@@ -2,7 +2,8 @@
 # Copyright (c) hostops.fleet contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""The fleet report in headless Debian chromium: no console errors, the rendered DOM, usability at 5,000 hosts.
+"""The fleet report in headless Debian chromium: no console errors, the rendered DOM, cards drawn by the page
+script equal to the template's, hosts with hostile names, usability at 5,000 hosts.
 
   make browser        (installs chromium if missing, then runs this file)
   UPDATE_SCREENSHOT=1 also writes docs/img/fleet-report.png
@@ -23,15 +24,19 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 CHECKOUT = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(CHECKOUT, 'bench'))
-sys.path.insert(0, os.path.join(CHECKOUT, 'tests', 'unit'))
 
-# conftest makes ansible_collections.hostops.fleet importable from the checkout.
-import conftest  # noqa: E402,F401 pylint: disable=unused-import
+# tests/conftest.py (loaded by pytest) makes ansible_collections.hostops.fleet importable from the checkout.
 import fleet_facts  # noqa: E402
-from ansible_collections.hostops.fleet.plugins.module_utils import _fleet_report as fr  # noqa: E402
+from ansible_collections.hostops.fleet.plugins.plugin_utils._fleet_html import render_html  # noqa: E402
+from ansible_collections.hostops.fleet.plugins.plugin_utils._fleet_model import summarize_host  # noqa: E402
+from ansible_collections.hostops.fleet.plugins.plugin_utils._fleet_summary import build_report  # noqa: E402
+from ansible_collections.hostops.fleet.plugins.plugin_utils._fleet_view import search_text  # noqa: E402
 from cdp import Browser  # noqa: E402
 
 PAGE_SIZE = 50
+# Process names any unprivileged user on a managed host can set (prctl PR_SET_NAME, exec -a).
+HOSTILE_NAMES = ('<!--<script>', '</script><script>document.title="owned"</script>',
+                 '<img src=x onerror="document.title=\'owned\'">', 'a\u2028b\u2029c & <b>bold</b>')
 SEVERITY_RANK = {'critical': 0, 'warning': 1, 'info': 2, 'ok': 3}
 
 
@@ -50,18 +55,37 @@ def browser():
     session.close()
 
 
-def write_report(directory, hosts, real_first=True):
-    """A fleet from the captured fixture with variation; the real captured host first, as it was collected."""
+def hostile_hosts():
+    """Hosts whose top process and alert carry a hostile name, of every severity, so that they rank on
+    the first page and on later ones (drawn by the page script)."""
+    with open(fleet_facts.FIXTURE, encoding='utf-8') as stream:
+        captured = stream.read()
+    for index, name in enumerate(HOSTILE_NAMES):
+        facts = json.loads(captured)
+        facts['processes']['top_cpu'][0].update(command=name, args=name, cpu_pct=1.0)
+        severity = ('critical', 'warning', 'info', 'info')[index]
+        facts['alerts'] = [{'severity': severity, 'subset': name, 'message': name}]
+        yield summarize_host('hostile-%d %s' % (index, name), facts)
+
+
+def write_report(directory, hosts, real_first=True, hostile=False):
+    """A fleet from the captured fixture with variation; the real captured host first, as it was collected.
+
+    With ``hostile``, hosts with hostile process names and one with malformed facts join the fleet.
+    """
     records = []
     if real_first:
         with open(fleet_facts.FIXTURE, encoding='utf-8') as stream:
-            records.append(fr.summarize_host('captured-host.example.net', json.load(stream)))
+            records.append(summarize_host('captured-host.example.net', json.load(stream)))
     for name, facts, outcome in fleet_facts.fleet(hosts):
-        records.append(fr.summarize_host(name, facts, outcome))
-    report = fr.build_report(records, title='Fleet report (%d hosts, simulated)' % len(records))
+        records.append(summarize_host(name, facts, outcome))
+    if hostile:
+        records.extend(hostile_hosts())
+        records.append(summarize_host('malformed.example.net', {'memory': {'total': 10 ** 400}}))
+    report = build_report(records, title='Fleet report (%d hosts, simulated)' % len(records))
     path = os.path.join(directory, 'fleet-report.html')
     with open(path, 'w', encoding='utf-8') as stream:
-        stream.write(fr.render_html(report, PAGE_SIZE))
+        stream.write(render_html(report, PAGE_SIZE))
     return path, report
 
 
@@ -117,12 +141,95 @@ def test_small_fleet_renders_without_errors_and_in_order(browser, tmp_path):
     assert 'page 2 of 3' in browser.evaluate("document.getElementById('pageinfo').textContent")
     browser.evaluate("var q=document.getElementById('q');q.value='ffmpeg';q.dispatchEvent(new Event('input'))")
     found = browser.evaluate(CARDS_JS)
-    expected = [h['name'] for h in report['hosts'] if 'ffmpeg' in fr.search_text(h)][:PAGE_SIZE]
+    expected = [h['name'] for h in report['hosts'] if 'ffmpeg' in search_text(h)][:PAGE_SIZE]
     assert [c['name'] for c in found] == expected and expected
 
-    # Details fold open with the tables.
-    browser.evaluate("document.getElementById('expand').click()")
+    # Details fold open with the tables (drawn by the page script when they open).
+    expand_all(browser)
     assert browser.evaluate("document.querySelectorAll('#hosts details[open] table').length") >= len(found) * 3
+    assert browser.errors() == []
+
+
+NAMES_JS = "Array.from(document.querySelectorAll('#hosts article.host h3')).map(function(h){return h.textContent;})"
+# Nothing a host sent may become an element or run: the page has its two scripts, no image, its own title.
+INTACT_JS = """({scripts: document.scripts.length, images: document.images.length, title: document.title,
+  comments: document.createTreeWalker(document, NodeFilter.SHOW_COMMENT).nextNode() !== null})"""
+
+
+def expand_all(browser, timeout=30):
+    """Open every details fold and wait until the page script has drawn their tables."""
+    browser.evaluate("document.getElementById('expand').click()")
+    started = time.perf_counter()
+    while not browser.evaluate("Array.from(document.querySelectorAll('#hosts details .tables'))"
+                               ".every(function(t){return t.childNodes.length > 0;})"):
+        assert time.perf_counter() - started < timeout, 'the details folds were never drawn'
+        time.sleep(0.05)
+
+
+def choose(browser, element, value, event):
+    browser.evaluate("var e=document.getElementById('%s');e.value=%s;e.dispatchEvent(new Event('%s'))"
+                     % (element, json.dumps(value), event))
+
+
+def assert_intact(browser, title):
+    assert browser.evaluate(INTACT_JS) == {'scripts': 2, 'images': 0, 'title': title, 'comments': False}
+    assert browser.errors() == []
+
+
+def test_hostile_names_leave_paging_filter_and_severity_selector_working(browser, tmp_path):
+    path, report = write_report(str(tmp_path), 119, hostile=True)
+    browser.open('file://' + path)
+    wait_ready(browser)
+    assert_intact(browser, report['title'])
+
+    # Paging reaches every host, in report order, whatever the names on the pages before.
+    seen = browser.evaluate(NAMES_JS)
+    while not browser.evaluate("document.getElementById('next').disabled"):
+        browser.evaluate("document.getElementById('next').click()")
+        seen += browser.evaluate(NAMES_JS)
+    assert seen == [h['name'] for h in report['hosts']]
+    assert_intact(browser, report['title'])
+
+    # The filter finds the hostile hosts, and their names show as the text they are.
+    choose(browser, 'q', 'hostile-', 'input')
+    hostile = [h['name'] for h in report['hosts'] if h['name'].startswith('hostile-')]
+    assert sorted(browser.evaluate(NAMES_JS)) == sorted(hostile) and len(hostile) == len(HOSTILE_NAMES)
+    assert browser.evaluate("document.querySelector('#hosts .hog-cpu b').textContent") in HOSTILE_NAMES
+
+    # The severity selector, and the malformed host marked and counted.
+    choose(browser, 'q', '', 'input')
+    choose(browser, 'sev', 'malformed', 'change')
+    assert browser.evaluate(NAMES_JS) == ['malformed.example.net']
+    assert browser.evaluate("document.querySelector('#hosts article .state').textContent") == 'MALFORMED'
+    assert browser.evaluate("+document.querySelector('[data-tile=\"malformed facts\"] b').textContent") == 1
+    choose(browser, 'sev', 'info', 'change')
+    infos = [h['name'] for h in report['hosts'] if h['severity'] == 'info'][:PAGE_SIZE]
+    assert browser.evaluate(NAMES_JS) == infos and infos
+    assert_intact(browser, report['title'])
+
+
+def test_cards_drawn_by_the_page_script_equal_the_templates(browser, tmp_path):
+    path = write_report(str(tmp_path), 60, hostile=True)[0]
+    browser.open('file://' + path)
+    wait_ready(browser)
+    cards = "Array.from(document.querySelectorAll('#hosts > article')).map(function(a){" \
+            "return a.outerHTML.replace(/>\\s+</g, '><');})"
+    # The page script draws a fold's tables when it opens: closed, compare the cards without them.
+    without_tables = cards.replace(";})", ".replace(/<div class=\"tables\">[\\s\\S]*?<\\/div><\\/details>/,"
+                                          " '<div class=\"tables\"></div></details>');})")
+    from_template = browser.evaluate(without_tables)
+    # Changing the page size draws the first page again, from the card views.
+    choose(browser, 'pagesize', str(PAGE_SIZE), 'change')
+    assert browser.evaluate(without_tables) == from_template
+    expand_all(browser)
+    from_script = browser.evaluate(cards)
+    browser.open('file://' + path)
+    wait_ready(browser)
+    expand_all(browser)
+    from_template = browser.evaluate(cards)
+    assert len(from_template) == PAGE_SIZE
+    assert [c.count('<') for c in from_script] == [c.count('<') for c in from_template]
+    assert from_script == from_template
     assert browser.errors() == []
 
 

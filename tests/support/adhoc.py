@@ -6,7 +6,7 @@
 
 The collection path is the conftest's symlink root, so the code under test is this checkout,
 not an installed copy; the working directory is the checkout, so ansible.cfg applies
-(library = ./plugins/modules makes the short module names resolve).
+(library and action_plugins make the short names resolve, through the same action plugins).
 """
 
 from __future__ import annotations

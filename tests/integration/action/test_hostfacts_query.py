@@ -4,23 +4,23 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """JMESPath queries over hostfacts: on facts from the fixture trees, and end to end through real `ansible`.
 
-The end-to-end tests run the action plugin (FQCN), the module alone (short name from
-ansible.cfg's library path), and the module on a Python that has no jmespath
-(/usr/bin/python3 of Debian 12 without python3-jmespath).
+The end-to-end tests run the action plugin by the full name and by the short name (ansible.cfg's
+library and action_plugins), the module alone (a short name with no action plugin), a target Python
+that has no jmespath (/usr/bin/python3 of Debian 12 without python3-jmespath), and a controller
+Python that cannot import it.
 """
 
 from __future__ import annotations
 
 import os
 import subprocess
+import sys
 
 import pytest
 
 from ansible_collections.hostops.fleet.plugins.module_utils._hostfacts import gather
 from ansible_collections.hostops.fleet.plugins.module_utils._procfs import ProcFS
-from ansible_collections.hostops.fleet.plugins.module_utils._query import (
-    QueryError, compile_query, is_match, search, to_plain,
-)
+from ansible_collections.hostops.fleet.plugins.plugin_utils._query import compile_query, search
 
 from support.adhoc import run_adhoc
 from support.hostfacts_fixtures import fixture_procfs, options
@@ -34,59 +34,6 @@ def meminfo_kb(root, field):
         if line.startswith(field + ':'):
             return int(line.split()[1])
     raise AssertionError('%s not in meminfo' % field)
-
-
-# ---------------------------------------------------------------- invalid expressions
-
-
-# The position is where jmespath stops: the bad token, or the end of an incomplete expression.
-@pytest.mark.parametrize('expression, bad_token, fragment', [
-    ('memory.[available_pct', None, 'Incomplete expression'),
-    ('processes.top_cpu[?cpu_pct ~ `50`]', '~', 'Unknown token ~'),
-    ('memory.available_pct <', None, 'Incomplete expression'),
-    ("namespaces.namespaces[?type == 'net'", None, None),
-])
-def test_invalid_expression_names_message_and_position(expression, bad_token, fragment):
-    position = expression.index(bad_token) if bad_token else len(expression)
-    with pytest.raises(QueryError) as info:
-        compile_query(expression)
-    message = str(info.value)
-    assert message.startswith('query: invalid JMESPath expression at position %d' % position)
-    assert expression in message
-    if fragment:
-        assert fragment in message
-    # jmespath draws a caret under the position.
-    assert message.splitlines()[-1].index('^') >= position
-
-
-@pytest.mark.parametrize('expression', ['', '   ', None, 42])
-def test_empty_or_non_string_query_is_rejected(expression):
-    with pytest.raises(QueryError, match='query must be a non-empty JMESPath expression'):
-        compile_query(expression)
-
-
-def test_runtime_type_error_is_a_query_error():
-    compiled = compile_query('length(memory.total)')
-    with pytest.raises(QueryError, match='failed on the facts'):
-        search(compiled, {'memory': {'total': 5}})
-
-
-@pytest.mark.parametrize('value, expected', [
-    (None, False), (False, False), ([], False), ({}, False), ('', False),
-    (0, True), (True, True), ([0], True), ({'a': None}, True), ('x', True), (0.0, True),
-])
-def test_jmespath_truthiness(value, expected):
-    assert is_match(value) is expected
-
-
-def test_to_plain_turns_builtin_subclasses_into_builtins():
-    class Tagged(str):
-        pass
-
-    data = to_plain({Tagged('k'): [Tagged('v'), (1, True)]})
-    assert list(data)[0].__class__ is str
-    assert data['k'][0].__class__ is str and data['k'][1] == [1, True]
-    assert search(compile_query("length(k[0])"), {Tagged('k'): [Tagged('abc')]}) == 3
 
 
 # ---------------------------------------------------------------- real facts from the fixture trees
@@ -142,12 +89,43 @@ def test_fqcn_invalid_query_fails_before_the_module_runs():
     assert 'invocation' not in result
 
 
-def test_short_name_bypasses_the_action_plugin_and_evaluates_on_the_target():
-    result, proc = run_adhoc('hostfacts', 'gather_subset=memory interval=0 query=memory.total')
+def test_short_name_goes_through_the_action_plugin_and_evaluates_on_the_controller():
+    result, proc = run_adhoc('hostfacts', "gather_subset=memory interval=0 query='{total: memory.total}'")
     assert proc.returncode == 0, proc.stderr
-    assert result['ansible_facts'] == {'hostfacts_query': meminfo_kb('/', 'MemTotal') * 1024}
-    # The module received the query: proof that it, not the action plugin, evaluated it.
-    assert result['invocation']['module_args']['query'] == 'memory.total'
+    assert result['ansible_facts'] == {'hostfacts_query': {'total': meminfo_kb('/', 'MemTotal') * 1024}}
+    # The module was not asked to evaluate anything: the action plugin took query out, as for the full name.
+    assert result['invocation']['module_args']['query'] is None
+
+
+def test_short_name_invalid_query_fails_on_the_controller_before_the_module_runs():
+    result, proc = run_adhoc('hostfacts', "query='memory.[available_pct'", '-vvv')
+    assert result['failed']
+    assert 'invalid JMESPath expression at position 21' in result['msg']
+    assert 'AnsiballZ_hostfacts' not in proc.stdout + proc.stderr
+
+
+def test_a_query_that_reaches_the_module_without_the_action_plugin_is_refused(tmp_path):
+    # An empty action_plugins path: the short name resolves to the module alone, as with library only.
+    result, proc = run_adhoc('hostfacts', 'gather_subset=memory interval=0 query=memory.total',
+                             ANSIBLE_ACTION_PLUGINS=str(tmp_path))
+    assert result['failed'], proc.stdout
+    assert 'evaluated on the controller' in result['msg']
+    assert 'hostfacts_query' not in result.get('ansible_facts', {})
+    assert 'Traceback' not in result.get('module_stderr', '') + result['msg']
+
+
+def test_without_jmespath_on_the_controller_the_error_names_the_controller_python(tmp_path):
+    # A jmespath module that cannot be imported, first on the controller's path.
+    (tmp_path / 'jmespath.py').write_text('raise ImportError("jmespath is not installed here")\n')
+    result, proc = run_adhoc('hostops.fleet.hostfacts', 'gather_subset=memory interval=0 query=memory.total',
+                             PYTHONPATH=str(tmp_path))
+    assert result['failed'], proc.stdout
+    assert 'the jmespath Python library is not installed in the Python that runs Ansible' in result['msg']
+    assert '-m pip install jmespath' in result['msg']
+    # The Python named is the one that runs ansible: the interpreter of this virtualenv.
+    named = result['msg'].split('(', 1)[1].split(')', 1)[0]
+    assert os.path.dirname(named) == os.path.dirname(sys.executable)
+    assert 'full name' not in result['msg']
 
 
 def _bare_python_lacks_jmespath():
@@ -161,13 +139,11 @@ needs_bare_python = pytest.mark.skipif(not _bare_python_lacks_jmespath(),
 
 
 @needs_bare_python
-def test_missing_jmespath_on_the_target_fails_naming_jmespath():
+def test_short_name_query_works_when_the_target_has_no_jmespath():
     result, proc = run_adhoc('hostfacts', 'gather_subset=memory interval=0 query=memory.total',
                              '-e', 'ansible_python_interpreter=%s' % BARE_PYTHON)
-    assert result['failed'], proc.stdout
-    assert 'jmespath Python library is not installed on the target' in result['msg']
-    assert 'hostops.fleet.hostfacts' in result['msg']
-    assert 'Traceback' not in result.get('module_stderr', '') + result['msg']
+    assert proc.returncode == 0, proc.stdout
+    assert result['ansible_facts'] == {'hostfacts_query': meminfo_kb('/', 'MemTotal') * 1024}
 
 
 @needs_bare_python

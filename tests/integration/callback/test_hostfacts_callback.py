@@ -30,8 +30,8 @@ def test_free_h_table(facts):
     lines = cb.render_memory(facts, 10)
     assert lines[0].split() == ['total', 'used', 'free', 'shared', 'buff/cache', 'available']
     mem = lines[1].split()
-    assert mem[0] == 'Mem:' and mem[1] == cb.human(facts['memory']['total'])
-    assert mem[6] == cb.human(facts['memory']['available'])
+    assert mem[0] == 'Mem:' and mem[1] == cb.human_bytes(facts['memory']['total'])
+    assert mem[6] == cb.human_bytes(facts['memory']['available'])
     assert lines[2].split()[0] == 'Swap:'
 
 
@@ -84,7 +84,7 @@ def test_alerts_come_first_and_missing_subsets_are_left_out(facts):
 
 
 def test_na_for_missing_values():
-    assert cb.human(None) == 'n/a' and cb.num('x') == 'n/a'
+    assert cb.human_bytes(None) == 'n/a' and cb.fmt_num('x') == 'n/a'
     assert cb.render_memory({'memory': {'total': 1024}}, 10)[1].split()[2] == 'n/a'
 
 
@@ -112,6 +112,12 @@ def test_real_ad_hoc_run_prints_tables(tmp_path):
     assert '== localhost: hostfacts memory,filesystems' in proc.stdout
     assert 'Mem:' in proc.stdout and 'Mounted on' in proc.stdout
     assert '"ansible_facts"' not in proc.stdout
+
+
+def test_the_short_name_prints_the_same_tables(tmp_path):
+    proc = run_ansible('hostfacts', 'gather_subset=memory interval=0', tmp_path)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert '== localhost: hostfacts memory' in proc.stdout and 'Mem:' in proc.stdout
 
 
 def test_other_modules_keep_the_default_output(tmp_path):

@@ -14,8 +14,8 @@ from ansible.parsing.dataloader import DataLoader
 from ansible.vars.hostvars import HostVars
 from ansible.vars.manager import VariableManager
 
-from ansible_collections.hostops.fleet.plugins.action.fleet_report import collect_records, write_atomically
-from ansible_collections.hostops.fleet.plugins.module_utils._fleet_report import DEFAULT_LIMITS
+from ansible_collections.hostops.fleet.plugins.action.fleet_report import collect_records
+from ansible_collections.hostops.fleet.plugins.plugin_utils._fleet_model import DEFAULT_LIMITS
 from support import paths
 
 FIXTURE = os.path.join(paths.FIXTURES, 'fleet_report', 'hostfacts-localhost.json')
@@ -43,16 +43,18 @@ def test_every_host_reaches_the_report_with_its_state():
         'down': (None, {'state': 'unreachable', 'msg': 'Failed to connect to the host via ssh'}),
         'broken': (None, {'state': 'failed', 'msg': 'MODULE FAILURE'}),
         'skipped': (None, None),
+        'hollow': ({}, {'state': 'ok', 'msg': ''}),
     })
-    records = collect_records(hostvars, ['up', 'down', 'broken', 'skipped', 'ghost', 'up'], 'hostops_fleet_outcome',
-                              DEFAULT_LIMITS)
+    records = collect_records(hostvars, ['up', 'down', 'broken', 'skipped', 'ghost', 'hollow', 'up'],
+                              'hostops_fleet_outcome', DEFAULT_LIMITS)
     states = dict((r['name'], (r['state'], r['message'])) for r in records)
-    assert len(records) == 5  # the duplicate name counts once
+    assert len(records) == 6  # the duplicate name counts once
     assert states['up'] == ('ok', None)
     assert states['down'] == ('unreachable', 'Failed to connect to the host via ssh')
     assert states['broken'] == ('failed', 'MODULE FAILURE')
     assert states['skipped'][0] == 'no_facts'
     assert states['ghost'] == ('no_facts', 'not in the inventory')
+    assert states['hollow'] == ('malformed', 'hostfacts is empty')
     up = [r for r in records if r['name'] == 'up'][0]
     assert up['memory']['total'] == facts['memory']['total']
 
@@ -69,12 +71,3 @@ def test_without_the_caches_the_merged_hostvars_are_used():
 
     records = collect_records(PlainHostVars(), ['a'], 'hostops_fleet_outcome', DEFAULT_LIMITS)
     assert records[0]['state'] == 'ok' and records[0]['cpu_count'] == facts['processes']['cpu_count']
-
-
-def test_write_atomically_replaces_and_leaves_no_temporary_file(tmp_path):
-    target = tmp_path / 'fleet-report.html'
-    target.write_text('old')
-    write_atomically(str(target), 'new')
-    assert target.read_text() == 'new'
-    assert sorted(p.name for p in tmp_path.iterdir()) == ['fleet-report.html']
-    assert oct(target.stat().st_mode & 0o777) == '0o644'

@@ -1,0 +1,76 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) hostops.fleet contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""How the controller shows numbers: the one formatting module of the stdout callback and the fleet report.
+
+Private: may change without notice. Every function takes whatever a host sent (None, a string,
+a list, an integer too large for a float) and returns text; a value that is not a number shows as n/a.
+"""
+
+from __future__ import annotations
+
+import math
+
+NA = 'n/a'
+
+# free -h and df -h units: binary, one letter.
+_UNITS = ((1024.0 ** 5, 'P'), (1024.0 ** 4, 'T'), (1024.0 ** 3, 'G'), (1024.0 ** 2, 'M'), (1024.0, 'K'))
+
+
+def as_number(value):
+    """A finite float, or None for anything that is not a number (shown as n/a)."""
+    if value is None or isinstance(value, bool):
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError, OverflowError):
+        return None
+    return number if math.isfinite(number) else None
+
+
+def text(value):
+    """The value as text; n/a for None."""
+    return NA if value is None else str(value)
+
+
+def human_bytes(value, suffix=''):
+    """free -h style: 512B, 1.5K, 7.7G (binary units), with a suffix such as /s for rates; n/a when missing."""
+    number = as_number(value)
+    if number is None:
+        return NA
+    size = abs(number)
+    for scale, unit in _UNITS:
+        if size >= scale:
+            return '%.1f%s%s' % (number / scale, unit, suffix)
+    return '%d%s%s' % (number, 'B', suffix)
+
+
+def fmt_num(value, digits=1):
+    """A number with ``digits`` decimals; n/a when missing."""
+    number = as_number(value)
+    return NA if number is None else '%.*f' % (digits, number)
+
+
+def fmt_pct(value, digits=0):
+    """A percentage such as ``42 %``; n/a when missing."""
+    number = as_number(value)
+    return NA if number is None else '%.*f %%' % (digits, number)
+
+
+def owner_text(owner):
+    """Who owns a namespace or process, as lsns would add it: ``docker 241de4252f45``; None when unknown."""
+    if not hasattr(owner, 'get'):
+        return None
+    kind = owner.get('kind') or 'unknown'
+    ident = owner.get('id') or owner.get('name')
+    return '%s %s' % (kind, str(ident)[:12]) if ident else str(kind)
+
+
+def uptime_text(seconds):
+    """uptime style: ``3 day(s), 4:05``; n/a when missing."""
+    number = as_number(seconds)
+    if number is None or number < 0:
+        return NA
+    days, rest = divmod(int(number), 86400)
+    return ('%d day(s), ' % days if days else '') + '%d:%02d' % (rest // 3600, rest // 60 % 60)

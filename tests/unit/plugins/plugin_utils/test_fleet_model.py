@@ -1,0 +1,172 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) hostops.fleet contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The fleet report's record of one host, on facts captured from a real host (tests/fixtures/fleet_report)
+and on facts a hostile or broken host could send."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+
+from ansible_collections.hostops.fleet.plugins.plugin_utils import _fleet_model as model
+
+
+def test_summary_of_a_real_host_keeps_the_numbers_operators_read(facts):
+    record = model.summarize_host('web1', facts)
+    assert record['state'] == 'ok'
+    assert record['memory']['available_pct'] == facts['memory']['available_pct']
+    assert record['cpu_count'] == facts['processes']['cpu_count']
+    assert record['load'][0] == facts['processes']['load']['load1']
+    assert record['top_cpu'][0]['pid'] == facts['processes']['top_cpu'][0]['pid']
+    assert len(record['top_cpu']) == min(model.TOP_PROCESSES, len(facts['processes']['top_cpu']))
+    fullest = max(m['use_pct'] for m in facts['filesystems']['mounts'] if m.get('use_pct') is not None)
+    assert record['filesystems'][0]['use_pct'] == fullest
+    assert record['busiest_disk']['name'] == facts['io']['disks'][0]['name']
+    non_default = [n for n in facts['namespaces']['namespaces'] if not n['default']]
+    assert record['namespaces']['count'] == len(non_default)
+    assert record['containers']['count'] == len(facts['containers'])
+    assert record['namespaces']['entries'][0]['owner'].startswith('docker ')
+
+
+def test_process_alerts_name_the_process(facts, quiet):
+    facts = quiet(facts)
+    facts['processes']['top_cpu'][0].update(pid=4242, command='sha256sum', cpu_pct=99.0)
+    facts['processes']['top_memory'][0].update(pid=4343, command='memhog', mem_pct=40.0, rss_kb=4 * 1024 * 1024)
+    facts['io']['top_writers'][0].update(pid=4444, comm='diskwriter', write_bytes_s=50 * 1024 * 1024.0,
+                                         open_files=[{'path': '/var/tmp/blob', 'mount_point': '/'}])
+    record = model.summarize_host('h', facts)
+    messages = [a['message'] for a in record['alerts']]
+    assert 'pid 4242 (sha256sum) uses 99 % CPU' in messages
+    assert any(m.startswith('pid 4343 (memhog) holds 4.0G resident') for m in messages)
+    assert 'pid 4444 (diskwriter) writes 50.0 MiB/s to /var/tmp/blob' in messages
+    assert record['severity'] == 'warning'
+
+
+def test_limits_move_the_alerts(facts, quiet):
+    facts = quiet(facts)
+    facts['processes']['top_cpu'][0]['cpu_pct'] = 50.0
+    assert model.summarize_host('h', copy.deepcopy(facts))['severity'] == 'ok'
+    limits = model.validate_limits({'process_cpu_pct': 40})
+    assert model.summarize_host('h', facts, limits=limits)['severity'] == 'warning'
+
+
+def test_pinned_network_namespace_without_process_is_reported(facts, quiet):
+    facts = quiet(facts)
+    facts['namespaces']['namespaces'].append({
+        'type': 'net', 'inode': 4026532999, 'nprocs': 0, 'pid': None, 'user': None, 'command': None,
+        'default': False, 'owner': {'kind': 'unknown', 'id': None, 'name': None},
+        'pinned_by': [{'kind': 'netns_name', 'path': '/run/netns/blue', 'name': 'blue'}]})
+    record = model.summarize_host('h', facts)
+    assert record['namespaces']['pinned_only'][0]['pinned_by'] == 'blue'
+    assert 'net namespace 4026532999 has no process, pinned by blue' in [a['message'] for a in record['alerts']]
+    assert record['namespaces']['entries'][0]['inode'] == 4026532999  # processless ones are listed first
+
+
+@pytest.mark.parametrize('outcome, state, severity', [
+    ({'state': 'unreachable', 'msg': 'ssh: connect to host h port 22: No route to host'}, 'unreachable', 'critical'),
+    ({'state': 'failed', 'msg': 'MODULE FAILURE'}, 'failed', 'critical'),
+    (None, 'no_facts', 'warning'),
+    ({'state': 'ok'}, 'no_facts', 'warning'),
+    ({'state': 'sideways'}, 'failed', 'critical'),
+])
+def test_hosts_without_facts_are_kept_and_say_why(outcome, state, severity):
+    record = model.summarize_host('h', None, outcome)
+    assert (record['state'], record['severity']) == (state, severity)
+    if outcome and outcome.get('msg'):
+        assert outcome['msg'] in record['alerts'][0]['message']
+
+
+def test_missing_subsets_are_not_malformed(facts):
+    for subset in ('io', 'namespaces', 'containers', 'filesystems'):
+        del facts[subset]
+    del facts['processes']['cpu']
+    record = model.summarize_host('partial', facts)
+    assert record['state'] == 'ok'
+    assert record['busiest_disk'] is None and record['namespaces'] is None and record['cpu_busy_pct'] is None
+
+
+def test_a_host_alert_of_unknown_severity_counts_as_a_warning(facts, quiet):
+    facts = quiet(facts)
+    facts['alerts'] = [{'severity': 'apocalyptic', 'subset': 'memory', 'message': 'm'}]
+    record = model.summarize_host('h', facts)
+    assert record['alerts'][0]['severity'] == 'warning' and record['severity'] == 'warning'
+
+
+def set_path(facts, path, value):
+    """facts[a][b][0][c] = value for path 'a.b.0.c'."""
+    keys = [int(k) if k.isdigit() else k for k in path.split('.')]
+    target = facts
+    for key in keys[:-1]:
+        target = target[key]
+    target[keys[-1]] = value
+
+
+@pytest.mark.parametrize('path, value, reason', [
+    ('memory.total', 10 ** 400, 'memory.total is an integer out of range'),
+    ('processes.top_cpu.0.pid', [1, 2], 'processes.top_cpu[].pid is a list, not an integer'),
+    ('namespaces.namespaces.3.inode', '4026532182', 'namespaces.namespaces[].inode is text, not an integer'),
+    ('processes.load.load1', float('nan'), 'processes.load.load1 is nan, not a finite number'),
+    ('processes.cpu_count', float('inf'), 'processes.cpu_count is inf, not a finite number'),
+    ('io.top_writers.0.write_bytes_s', 1e300, 'io.top[].write_bytes_s is a number out of range'),
+    ('processes', 'nope', 'hostfacts.processes is text, not a mapping'),
+    ('filesystems.mounts', [None], 'filesystems.mounts holds null, not a mapping'),
+    ('io.top_writers.0.command', {'$gt': 1}, 'io.top[].command is a mapping, not text'),
+    ('processes.top_memory.0.args', 10 ** 5000, 'processes.top_memory[].args is an integer out of range'),
+    ('memory.available_pct', True, 'memory.available_pct is a boolean, not a number'),
+    ('warnings', 'one long warning', 'hostfacts.warnings is text, not a list'),
+], ids=lambda value: value if isinstance(value, str) and len(value) < 40 else type(value).__name__)
+def test_a_value_of_the_wrong_type_makes_a_malformed_record_that_names_the_place(facts, path, value, reason):
+    set_path(facts, path, value)
+    record = model.summarize_host('hostile', facts)
+    assert (record['state'], record['severity']) == ('malformed', 'critical')
+    assert record['alerts'] == [{'severity': 'critical', 'subset': 'host', 'message': 'malformed facts: ' + reason}]
+    assert record['memory'] is None and record['top_cpu'] == []
+
+
+@pytest.mark.parametrize('facts, reason', [
+    ({}, 'hostfacts is empty'),
+    ([], 'hostfacts is a list, not a mapping'),
+    ('all good', 'hostfacts is text, not a mapping'),
+    ({'collected_at': '2026-11-29T10:00:00+0000', 'alerts': []}, 'hostfacts holds none of the subsets'),
+])
+def test_empty_or_shapeless_hostfacts_is_malformed_not_healthy(facts, reason):
+    record = model.summarize_host('h', facts, {'state': 'ok', 'msg': ''})
+    assert (record['state'], record['severity']) == ('malformed', 'critical')
+    assert record['alerts'][0]['message'].startswith('malformed facts: ' + reason)
+
+
+def test_any_other_failure_on_a_host_is_malformed_and_names_no_host_data(facts):
+    class Exploding(dict):
+        def get(self, key, default=None):
+            if key == 'memory':
+                raise RuntimeError('secret value from the host')
+            return dict.get(self, key, default)
+
+    record = model.summarize_host('h', Exploding(facts))
+    assert record['state'] == 'malformed'
+    assert record['alerts'][0]['message'] == 'malformed facts: the report cannot read these facts (RuntimeError)'
+
+
+def test_the_fixture_host_with_every_number_as_an_integer_is_not_malformed(facts):
+    facts['memory']['available_pct'] = 13
+    facts['interval'] = 1
+    assert model.summarize_host('h', facts)['state'] == 'ok'
+
+
+@pytest.mark.parametrize('limits, message', [
+    ({'bogus': 1}, 'limits.bogus is not a known limit'),
+    ({'process_cpu_pct': -1}, 'limits.process_cpu_pct must be a number of 0 or more'),
+    ({'load_per_cpu': 'high'}, 'limits.load_per_cpu must be a number'),
+    ({'load_per_cpu': float('inf')}, 'limits.load_per_cpu must be a number'),
+])
+def test_bad_limits_name_the_key(limits, message):
+    with pytest.raises(model.FleetReportError, match=message):
+        model.validate_limits(limits)
+
+
+def test_limits_merge_over_the_defaults():
+    merged = model.validate_limits({'process_mem_pct': 10, 'load_per_cpu': None})
+    assert merged == dict(model.DEFAULT_LIMITS, process_mem_pct=10.0)

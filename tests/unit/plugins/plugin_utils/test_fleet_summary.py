@@ -1,0 +1,59 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) hostops.fleet contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The fleet report's ranking of hosts and its summary of the fleet."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+
+from ansible_collections.hostops.fleet.plugins.plugin_utils._fleet_model import summarize_host
+from ansible_collections.hostops.fleet.plugins.plugin_utils._fleet_summary import build_report, histogram
+
+
+def test_report_order_and_summary(facts, quiet):
+    busy = quiet(copy.deepcopy(facts))
+    busy['processes']['top_cpu'][0].update(command='spinner', cpu_pct=100.0)
+    idle = quiet(copy.deepcopy(facts))
+    low_memory = quiet(copy.deepcopy(facts))
+    low_memory['alerts'] = [{'severity': 'critical', 'subset': 'memory', 'message': 'memory available 3 %'}]
+    records = [summarize_host('idle', idle), summarize_host('busy', busy),
+               summarize_host('down', None, {'state': 'unreachable', 'msg': 'timed out'}),
+               summarize_host('low', low_memory), summarize_host('hostile', {})]
+    report = build_report(records)
+    names = [h['name'] for h in report['hosts']]
+    assert sorted(names[:3]) == ['down', 'hostile', 'low'] and names[3:] == ['busy', 'idle']
+    assert [h['rank'] for h in report['hosts']] == [1, 2, 3, 4, 5]
+    summary = report['summary']
+    assert summary['by_state'] == {'ok': 3, 'unreachable': 1, 'failed': 0, 'no_facts': 0, 'malformed': 1}
+    assert summary['by_severity'] == {'critical': 3, 'warning': 1, 'info': 0, 'ok': 1}
+    assert sum(summary['memory_available_pct']['counts']) == 3  # only hosts that reported
+    assert dict(summary['top_cpu_commands'])['spinner'] == 1
+    assert summary['alerts_by_subset']['host'] == 2
+
+
+def test_equal_severity_ranks_the_busier_host_first(facts, quiet):
+    calm = quiet(copy.deepcopy(facts))
+    loaded = quiet(copy.deepcopy(facts))
+    loaded['processes']['top_cpu'][0]['cpu_pct'] = 60.0  # below the limit: no alert, only a higher score
+    records = [summarize_host('calm', calm), summarize_host('loaded', loaded)]
+    assert records[0]['severity'] == records[1]['severity']
+    assert [h['name'] for h in build_report(records)['hosts']] == ['loaded', 'calm']
+
+
+@pytest.mark.parametrize('values, counts, missing', [
+    ([0, 9.9, 10, 99, 100, 250], [2, 1, 0, 0, 0, 3], 0),
+    ([None, 55], [0, 0, 0, 1, 0, 0], 1),
+    ([], [0] * 6, 0),
+])
+def test_histogram_buckets_are_half_open_and_the_last_takes_the_rest(values, counts, missing):
+    result = histogram(values, (0, 10, 20, 40, 60, 80, 100))
+    assert result['counts'] == counts and result['missing'] == missing
+
+
+def test_an_empty_fleet_has_a_report():
+    report = build_report([], title='nobody')
+    assert report['summary']['hosts'] == 0 and report['hosts'] == []

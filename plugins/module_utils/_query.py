@@ -11,7 +11,7 @@ fails, with a message that names jmespath.
 
 from __future__ import annotations
 
-from ansible_collections.hostops.fleet.plugins.module_utils._collector import HostfactsError
+from ansible_collections.hostops.fleet.plugins.module_utils._errors import FleetError as HostfactsError
 
 JMESPATH_MISSING = ('the jmespath Python library is not installed on the %s; install it (pip install jmespath, '
                     'or the python3-jmespath package), or run the module by its full name hostops.fleet.hostfacts '

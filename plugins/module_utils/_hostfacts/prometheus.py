@@ -75,47 +75,52 @@ def _pct_ratio(pct):
 
 def metric_families(facts):
     """The metric families for the subsets present in ``facts`` (absent subsets give no samples)."""
-    families = []
-    memory = facts.get('memory') or {}
-    families.append(MetricFamily('hostops_memory_available_ratio',
-                                 'Memory available (MemAvailable) as a fraction of total memory.')
-                    .add(_ratio(memory.get('available'), memory.get('total'))))
-    families.append(MetricFamily('hostops_memory_total_bytes', 'Total usable memory (MemTotal) in bytes.')
-                    .add(memory.get('total')))
+    return (_memory_families(facts.get('memory') or {}) + _filesystem_families(facts.get('filesystems') or {})
+            + _io_families(facts.get('io') or {}, facts.get('processes') or {})
+            + _namespace_families(facts.get('namespaces')) + _report_families(facts))
 
+
+def _memory_families(memory):
+    return [MetricFamily('hostops_memory_available_ratio',
+                         'Memory available (MemAvailable) as a fraction of total memory.')
+            .add(_ratio(memory.get('available'), memory.get('total'))),
+            MetricFamily('hostops_memory_total_bytes', 'Total usable memory (MemTotal) in bytes.')
+            .add(memory.get('total'))]
+
+
+def _filesystem_families(filesystems):
     used = MetricFamily('hostops_filesystem_used_ratio',
                         'Filesystem space used as a fraction of the space non-root users can use, as df computes it.')
     inodes = MetricFamily('hostops_filesystem_inodes_used_ratio', 'Filesystem inodes used as a fraction of all inodes.')
     timed_out = MetricFamily('hostops_filesystem_timed_out',
                              '1 when statvfs on the mount did not answer within the timeout (hung network mount).')
-    for mount in (facts.get('filesystems') or {}).get('mounts') or []:
+    for mount in filesystems.get('mounts') or []:
         labels = {'mountpoint': mount.get('mount_point'), 'device': mount.get('device'), 'fstype': mount.get('fstype')}
         if mount.get('status') == 'ok':
             usable = (mount.get('used') or 0) + (mount.get('available') or 0)
             used.add(_ratio(mount.get('used'), usable), **labels)
             inodes.add(_ratio(mount.get('inodes_used'), mount.get('inodes_total')), **labels)
         timed_out.add(1 if mount.get('status') == 'timed_out' else 0, **labels)
-    families.extend([used, inodes, timed_out])
+    return [used, inodes, timed_out]
 
-    io = facts.get('io') or {}
-    families.append(MetricFamily('hostops_cpu_iowait_ratio',
-                                 'Fraction of CPU time spent waiting for I/O over the sampling interval.')
-                    .add(_pct_ratio(io.get('iowait_pct'))))
+
+def _io_families(io, processes):
+    iowait = MetricFamily('hostops_cpu_iowait_ratio',
+                          'Fraction of CPU time spent waiting for I/O over the sampling interval.')
+    iowait.add(_pct_ratio(io.get('iowait_pct')))
     util = MetricFamily('hostops_disk_utilization_ratio',
                         'Fraction of the sampling interval the device was busy (iostat %util / 100).')
     for disk in io.get('disks') or []:
         util.add(_pct_ratio(disk.get('util_pct')), device=disk.get('name'), kind=disk.get('kind'))
-    families.append(util)
-
-    processes = facts.get('processes') or {}
     d_state = (processes.get('tasks') or {}).get('uninterruptible')
     if d_state is None and 'd_state' in io:
         d_state = len(io['d_state'])
-    families.append(MetricFamily('hostops_processes_uninterruptible',
-                                 'Processes in state D (uninterruptible sleep), usually waiting for I/O.')
-                    .add(d_state))
+    uninterruptible = MetricFamily('hostops_processes_uninterruptible',
+                                   'Processes in state D (uninterruptible sleep), usually waiting for I/O.')
+    return [iowait, util, uninterruptible.add(d_state)]
 
-    namespaces = facts.get('namespaces')
+
+def _namespace_families(namespaces):
     non_default = MetricFamily('hostops_namespaces_non_default',
                                'Namespaces that are not the host default (those of PID 1), by type.')
     hidden = MetricFamily('hostops_network_namespaces_hidden',
@@ -131,16 +136,16 @@ def metric_families(facts):
         for kind in sorted(counts):
             non_default.add(counts[kind], type=kind)
         hidden.add(hidden_count)
-    families.extend([non_default, hidden])
+    return [non_default, hidden]
 
+
+def _report_families(facts):
     alerts = MetricFamily('hostops_alerts', 'Health alerts raised by hostops.fleet.hostfacts, by severity.')
     for severity in SEVERITIES:
         alerts.add(sum(1 for alert in facts.get('alerts') or [] if alert.get('severity') == severity),
                    severity=severity)
-    families.append(alerts)
-    families.append(MetricFamily('hostops_facts_warnings', 'Warnings about partial facts in the last collection.')
-                    .add(len(facts.get('warnings') or [])))
-    return families
+    warnings = MetricFamily('hostops_facts_warnings', 'Warnings about partial facts in the last collection.')
+    return [alerts, warnings.add(len(facts.get('warnings') or []))]
 
 
 def is_hidden_netns(entry):

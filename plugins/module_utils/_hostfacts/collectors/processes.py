@@ -197,24 +197,19 @@ class ProcessesCollector(Collector):
             stat = sample.stat
             pid = stat.pid
             if stat.flags & PF_KTHREAD:
-                # Kernel threads are root's and have no cmdline: nothing more to read for them.
-                uid = 0
-                command, args = describe_command(stat, None, length)
+                uid, argv = 0, None  # kernel threads are root's and have no cmdline: nothing to read
             else:
                 uid = pid_euid(pid)
                 argv = pid_cmdline(pid, limit)
                 if argv is None and uid is None:
                     continue
-                command, args = describe_command(stat, argv, length)
+            command, args = describe_command(stat, argv, length)
             rss_kb = stat.rss_pages * page_kb
-            ticks = sample.ticks
-            tty = ttys.get(stat.tty_nr)
-            if tty is None:
-                tty = ttys[stat.tty_nr] = tty_name(stat.tty_nr)
-            cpu_seconds = ticks / hz
-            time_str = times.get(int(cpu_seconds))
-            if time_str is None:
-                time_str = times[int(cpu_seconds)] = cpu_time_str(cpu_seconds)
+            # TTY names and TIME strings are never empty: a cache miss is the only falsy get().
+            tty = ttys.get(stat.tty_nr) or ttys.setdefault(stat.tty_nr, tty_name(stat.tty_nr))
+            cpu_seconds = sample.ticks / hz
+            second = int(cpu_seconds)
+            time_str = times.get(second) or times.setdefault(second, cpu_time_str(cpu_seconds))
             row = {
                 'pid': pid,
                 'ppid': stat.ppid,

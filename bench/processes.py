@@ -2,9 +2,9 @@
 # Copyright (c) hostops.fleet contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Benchmark of hostfacts part 1 (processes, memory, filesystems) against ps aux, psutil and setup.
+"""Benchmark of the processes, memory and filesystems subsets of hostfacts against ps aux, psutil and setup.
 
-    make bench                      # or: .venv/bin/python bench/run.py [--procs 2000] [--big 10000] [--runs 5]
+    make bench                      # or: .venv/bin/python bench/processes.py [--procs 2000] [--big 10000] [--runs 5]
 
 With --procs extra sleeping processes running, alternating A/B, medians of --runs runs:
   1. gather() of processes+memory+filesystems, interval 0, in this process after imports,
@@ -38,9 +38,8 @@ import time
 
 CHECKOUT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BIN = os.path.dirname(sys.executable)
-OPTIONS = dict(gather_subset=['processes', 'memory', 'filesystems'], interval=0.0, samples=5, top=10,
-               process_list='top', cmdline_length=256, include_pseudo=False, du_paths=[], timeout=5.0,
-               open_files=5, thresholds={})
+# Overrides of the hostfacts options table (the rest are its defaults).
+OPTIONS = dict(gather_subset=['processes', 'memory', 'filesystems'], interval=0.0)
 PSUTIL_ATTRS = ['pid', 'ppid', 'username', 'status', 'memory_percent', 'memory_info', 'terminal', 'create_time',
                 'cpu_times', 'name', 'cmdline', 'num_threads']
 
@@ -101,7 +100,7 @@ def alternate(runs, cases):
     return times
 
 
-def in_process_cases(gather):
+def in_process_cases(gather, options_class):
     import psutil
 
     def psutil_loop():
@@ -112,11 +111,12 @@ def in_process_cases(gather):
             psutil.disk_usage(part.mountpoint)
         return rows
 
-    full = dict(OPTIONS, process_list='full')
+    top = options_class.from_params(OPTIONS)
+    full = options_class.from_params(dict(OPTIONS, process_list='full'))
     return [
         ('ps aux', lambda: run_quiet(['ps', 'aux'])),
-        ('gather top', lambda: gather(dict(OPTIONS))),
-        ('gather full', lambda: gather(dict(full))),
+        ('gather top', lambda: gather(top)),
+        ('gather full', lambda: gather(full)),
         ('psutil loop', psutil_loop),
     ]
 
@@ -191,10 +191,11 @@ def timed_group(result, runs, cases):
 
 
 def measure_size(extra, runs, gather, root, with_ansible):
+    """Every case with ``extra`` sleeping processes; ``gather`` is (gather function, options class)."""
     sleepers = spawn_sleepers(extra)
     try:
         result = {'extra_processes': extra, 'processes': count_processes()}
-        times = timed_group(result, runs, in_process_cases(gather))
+        times = timed_group(result, runs, in_process_cases(*gather))
         if with_ansible:
             times.update(timed_group(result, runs, ansible_cases()))
             times.update(timed_group(result, runs, module_only_cases()))
@@ -276,8 +277,10 @@ def main():
         parser.error('--runs must be 5 or more (medians of at least 5 runs)')
     root = collection_root()
     sys.path.insert(0, root)
-    from ansible_collections.hostops.fleet.plugins.module_utils._hostfacts import gather
-    gather(dict(OPTIONS))  # warm up imports and caches, as a module process has them after import
+    from ansible_collections.hostops.fleet.plugins.module_utils._hostfacts.gather import gather
+    from ansible_collections.hostops.fleet.plugins.module_utils._hostfacts.options import HostfactsOptions
+    gather(HostfactsOptions.from_params(OPTIONS))  # warm up imports and caches, as a module process has them
+    gather = (gather, HostfactsOptions)
 
     results = {'host': platform.node(), 'python': platform.python_version(), 'cpus': os.cpu_count(),
                'runs': args.runs, 'date': time.strftime('%Y-%m-%dT%H:%M:%S%z')}

@@ -2,7 +2,7 @@
 # Copyright (c) hostops.fleet contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Benchmark of hostfacts part 2 against the tools it replaces, with 2,000 extra processes.
+"""Benchmark of the namespaces and io subsets of hostfacts against the tools they replace, with 2,000 extra processes.
 
 - namespaces subset vs ``lsns`` (bar: ratio <= 1.0)
 - io subset with interval 0 (the sampling interval is excluded) vs ``ps aux`` (bar: ratio <= 1.5)
@@ -10,9 +10,9 @@
 Each figure is the median of RUNS alternating runs (tool, module, tool, module, ...), so that
 a noisy neighbour hurts both sides alike. The module side runs in a fresh ``python3`` process
 (interpreter start and imports included), like the tools; the time inside gather() is shown too. Prints a table; ``--append-doc``
-appends it to docs/performance.md under a "part 2" heading.
+appends it to docs/performance.md under a "namespaces and io" heading.
 
-Usage: python3 bench/bench_part2.py [--procs 2000] [--runs 7] [--append-doc]
+Usage: python3 bench/namespaces_io.py [--procs 2000] [--runs 7] [--append-doc]
 """
 
 from __future__ import annotations
@@ -30,9 +30,9 @@ CHECKOUT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DRIVER = r'''
 import sys, time
 started = time.perf_counter()
-from ansible_collections.hostops.fleet.plugins.module_utils._hostfacts import gather
-facts = gather({'gather_subset': [sys.argv[1]], 'interval': 0.0, 'samples': 5, 'top': 10,
-                'open_files': 5, 'cmdline_length': 256, 'thresholds': {}})
+from ansible_collections.hostops.fleet.plugins.module_utils._hostfacts.gather import gather
+from ansible_collections.hostops.fleet.plugins.module_utils._hostfacts.options import HostfactsOptions
+facts = gather(HostfactsOptions.from_params({'gather_subset': [sys.argv[1]], 'interval': 0.0}))
 assert facts[sys.argv[1]] is not None
 print(time.perf_counter() - started)
 '''
@@ -113,7 +113,7 @@ def main():
     print('\n'.join(lines))
     if args.append_doc:
         with open(os.path.join(CHECKOUT, 'docs', 'performance.md'), 'a') as doc:
-            doc.write('\n## part 2: namespaces and io (bench/bench_part2.py, %s)\n\n' % time.strftime('%Y-%m-%d'))
+            doc.write('\n## namespaces and io (bench/namespaces_io.py, %s)\n\n' % time.strftime('%Y-%m-%d'))
             doc.write('\n'.join(lines) + '\n')
     return 0 if all(row[5] <= row[6] for row in rows) else 1
 

@@ -241,4 +241,3 @@ def _shown(value):
     """A value for a message: a 4,000-digit integer is shortened, not printed whole."""
     text = repr(value)
     return text if len(text) <= 24 else '%s... (%d characters)' % (text[:20], len(text))
-

@@ -26,6 +26,7 @@ from ansible_collections.hostops.fleet.plugins.module_utils._hostfacts.common.ps
 )
 from ansible_collections.hostops.fleet.plugins.module_utils._hostfacts.readers.pids import PF_KTHREAD
 
+
 def describe_command(stat, argv, cmdline_length):
     """(command, args) as ps shows them: [name] for kernel threads, '[name] <defunct>' for zombies."""
     if stat.flags & PF_KTHREAD:

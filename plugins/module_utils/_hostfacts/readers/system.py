@@ -193,4 +193,3 @@ def _decode_net_address(text):
     words = [struct.pack('=I', int(text[i:i + 8], 16)) for i in range(0, len(text), 8)]
     packed = b''.join(words)
     return socket.inet_ntop(socket.AF_INET if len(packed) == 4 else socket.AF_INET6, packed)
-

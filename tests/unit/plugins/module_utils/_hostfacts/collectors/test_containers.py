@@ -68,7 +68,7 @@ def test_v1_only_host(tmp_path):
 def v2_tree(tmp_path):
     root = str(tmp_path / 'v2')
     write_file(root, 'proc/self/mountinfo',
-          '25 1 0:22 / /sys/fs/cgroup rw,nosuid,nodev,noexec,relatime shared:4 - cgroup2 cgroup2 rw,nsdelegate\n')
+               '25 1 0:22 / /sys/fs/cgroup rw,nosuid,nodev,noexec,relatime shared:4 - cgroup2 cgroup2 rw,nsdelegate\n')
     write_file(root, 'sys/fs/cgroup/cgroup.controllers', 'cpuset cpu io memory hugetlb pids rdma misc\n')
     scope = 'sys/fs/cgroup/system.slice/docker-%s.scope/' % ID1
     write_file(root, scope + 'cgroup.procs', '4242\n4250\n')

@@ -33,18 +33,6 @@ def ns_link_target(target):
     return (kind, int(inode)) if inode.isdigit() else None
 
 
-def namespace_types(procfs):
-    """The namespace types this kernel exposes (the *_for_children links are not namespaces of their own)."""
-    names = procfs.listdir(procfs.proc + '/self/ns', 'ns') or []
-    return sorted(name for name in names if not name.endswith('_for_children'))
-
-
-def self_pid(procfs):
-    """The module's own pid (the first field of /proc/self/stat, which fixture trees also hold)."""
-    data = procfs.read_bytes(procfs.proc + '/self/stat', 'stat')
-    return int(data.split()[0]) if data else None
-
-
 def host_defaults(procfs, types):
     """({type: inode}, source) of the host's default namespaces, and a warning when PID 1 was unreadable.
 
@@ -64,7 +52,7 @@ def host_defaults(procfs, types):
         if found:
             return found, 'kthreadd', ('namespaces: %s; the host defaults were taken from kthreadd (PID 2), '
                                        'a kernel thread, which always lives in the initial namespaces' % reason)
-    pid = self_pid(procfs)
+    pid = procfs.self_pid()
     found = procfs.pid_namespaces(pid, types) if pid else None
     return found or {}, 'self', ('namespaces: %s and there is no kernel thread in this pid namespace; the '
                                  'defaults are those of the module itself (PID %s), so namespaces it shares '
@@ -78,7 +66,7 @@ class NamespacesCollector(Collector):
 
     def finish(self, elapsed):
         procfs = self.procfs
-        types = namespace_types(procfs)
+        types = procfs.namespace_types()
         defaults, source, warning = host_defaults(procfs, types)
         if warning:
             self.report.warn(warning)

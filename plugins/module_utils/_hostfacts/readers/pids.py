@@ -198,6 +198,17 @@ class PidFiles(FileReader):
                 result[name] = int(target[target.index('[') + 1:-1])
         return result
 
+    def namespace_types(self):
+        """The namespace types this kernel exposes, from /proc/self/ns (the *_for_children links are not
+        namespaces of their own)."""
+        names = self.listdir(self.proc + '/self/ns', 'ns') or []
+        return sorted(name for name in names if not name.endswith('_for_children'))
+
+    def self_pid(self):
+        """The reading process's own pid (the first field of /proc/self/stat, which fixture trees also hold)."""
+        data = self.read_bytes(self.proc + '/self/stat', 'stat', single_read=True)
+        return int(data.split()[0]) if data else None
+
     def pid_cgroups(self, pid):
         """/proc/PID/cgroup as a list of CgroupEntry, or None."""
         text = self.read_text('%s/%d/cgroup' % (self.proc, pid), 'cgroup')

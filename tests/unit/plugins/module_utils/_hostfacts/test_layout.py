@@ -115,6 +115,11 @@ def test_files_and_functions_are_short(name):
 FILE_CALLS = ('open', 'stat', 'lstat', 'listdir', 'scandir', 'readlink', 'statvfs')
 
 
+def _names_the_reader(node):
+    """``procfs`` or ``self.procfs``: the reader a collector is given."""
+    return 'procfs' in (getattr(node, 'id', None), getattr(node, 'attr', None))
+
+
 def test_collectors_and_common_helpers_read_files_only_through_the_reader():
     """/proc and /sys are opened by the readers (each file parsed in one place), never above them."""
     for name, path in FILES.items():
@@ -125,6 +130,5 @@ def test_collectors_and_common_helpers_read_files_only_through_the_reader():
                 or (isinstance(node.func, ast.Attribute) and node.func.attr in FILE_CALLS
                     and getattr(node.func.value, 'id', None) == 'os'))]
             built = [node.lineno for node in ast.walk(tree) if isinstance(node, ast.Attribute)
-                     and node.attr in ('proc', 'sys', 'root') and 'procfs' in (getattr(node.value, 'id', None),
-                                                                             getattr(node.value, 'attr', None))]
+                     and node.attr in ('proc', 'sys', 'root') and _names_the_reader(node.value)]
             assert not direct and not built, (name, direct, built)

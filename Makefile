@@ -87,7 +87,7 @@ molecule: venv install fleet
 	done
 
 bench: venv install
-	$(BIN)/python bench/run.py && $(BIN)/python bench/bench_part2.py
+	$(BIN)/python bench/processes.py && $(BIN)/python bench/namespaces_io.py
 
 # docs/modules, docs/plugins and docs/roles are generated from DOCUMENTATION and argument_specs.yml.
 docs: venv

@@ -9,10 +9,10 @@ from __future__ import annotations
 import os
 import tempfile
 
-from ansible_collections.hostops.fleet.plugins.module_utils._collector import HostfactsError
+from ansible_collections.hostops.fleet.plugins.module_utils._errors import FleetError
 
 
-class AtomicWriteError(HostfactsError):
+class AtomicWriteError(FleetError):
     """The file could not be written; the message names the option that gave the path."""
 
 

@@ -37,6 +37,10 @@ options:
     description:
       - Which subsets to collect, the way M(ansible.builtin.setup) selects them.
       - V(all) selects every subset, V(min) selects V(memory) and V(filesystems), and V(!name) excludes a subset.
+      - As with M(ansible.builtin.setup), V(!all) excludes every subset but V(min), so V(!all) alone collects
+        V(min) and V([!all, io]) collects V(min) and V(io); add V(!min) to drop those too. A subset named
+        explicitly is collected even when an exclusion also covers it.
+      - A list of exclusions only (V([!io])) starts from V(all), and named subsets do not bring V(min) along.
       - An unknown name fails with the list of valid ones.
     type: list
     elements: str
@@ -45,15 +49,19 @@ options:
     description:
       - Seconds between the two samples from which rates are computed (per-process and system CPU %, I/O rates).
       - With V(0), one sample is taken and rate fields are left out, not faked.
+      - At most V(60); a value that is not a finite number, or is out of range, fails naming the option.
     type: float
     default: 1.0
   samples:
     description:
       - How many times processes in state D (uninterruptible sleep) are sampled across O(interval) by the V(io) subset.
+      - From V(1) to V(20). Each sample reads the C(stat) file of every process, whatever O(interval).
     type: int
     default: 5
   top:
-    description: Length of each ranked list (top CPU, memory, readers and writers).
+    description:
+      - Length of each ranked list (top CPU, memory, readers and writers), the same in every subset; V(0) empties them.
+      - At most V(1000); O(process_list=full) returns every process.
     type: int
     default: 10
   process_list:
@@ -64,7 +72,10 @@ options:
     choices: [top, full]
     default: top
   cmdline_length:
-    description: Process arguments longer than this many characters are truncated in the facts.
+    description:
+      - Every command line in the facts (process C(args), the C(command) of I/O processes, of processes in state D
+        and of namespace holders) is cut to this many characters.
+      - At most V(131072), the longest single argument Linux accepts (MAX_ARG_STRLEN).
     type: int
     default: 256
   include_pseudo:
@@ -81,14 +92,15 @@ options:
     description:
       - Seconds allowed for each C(statvfs) call and each O(du_paths) entry. A mount that does not answer in time
         (a hard NFS mount, say) is reported as C(timed_out) with a warning; the module never hangs on it.
+      - More than V(0) and at most V(600); a value that is not a finite number fails naming the option.
     type: float
     default: 5.0
   open_files:
-    description: How many open regular files are listed for each of the top I/O processes (bounded, like C(lsof -p)).
+    description: How many open regular files are listed for each of the top I/O processes (like C(lsof -p)), at most V(100).
     type: int
     default: 5
   thresholds:
-    description: Limits that raise alerts.
+    description: Limits that raise alerts, each a percentage from 0 to 100.
     type: dict
     default: {}
     suboptions:
@@ -117,12 +129,10 @@ options:
       - A JMESPath expression evaluated against the facts (the content of C(ansible_facts.hostfacts), so paths start
         with a subset name, for example V(memory.available_pct)).
       - Only its result is returned, under C(ansible_facts.hostfacts_query), instead of C(ansible_facts.hostfacts).
-      - Called as M(hostops.fleet.hostfacts), the action plugin evaluates the query on the controller, where
-        C(jmespath) is always installed, and checks the expression before the module runs; an invalid expression
-        fails with JMESPath's message and the position of the error.
-      - Called by a short name from a C(library) path (C(ansible localhost -m hostfacts)), the action plugin is
-        bypassed and the query is evaluated on the target, which then needs C(jmespath); without it the module
-        fails with a message that names C(jmespath).
+      - The query is always evaluated on the controller by the C(hostops.fleet.hostfacts) action plugin, where
+        C(jmespath) is installed, which checks the expression before the module runs; an invalid expression
+        fails with JMESPath's message and the position of the error. The target never evaluates it and needs no
+        C(jmespath); if the module is ever reached with O(query) set, it fails saying so.
     type: str
   output:
     description:
@@ -473,46 +483,19 @@ ansible_facts:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.hostops.fleet.plugins.module_utils._collector import HostfactsError
-from ansible_collections.hostops.fleet.plugins.module_utils._hostfacts import gather
-from ansible_collections.hostops.fleet.plugins.module_utils._publish import Publisher
-
-THRESHOLD_SPEC = dict(
-    memory_available_pct=dict(type='float', default=20.0),
-    filesystem_use_pct=dict(type='float', default=90.0),
-    inode_use_pct=dict(type='float', default=90.0),
-    iowait_pct=dict(type='float', default=20.0),
-    disk_util_pct=dict(type='float', default=90.0),
-)
-
-ARGUMENT_SPEC = dict(
-    gather_subset=dict(type='list', elements='str', default=['all']),
-    interval=dict(type='float', default=1.0),
-    samples=dict(type='int', default=5),
-    top=dict(type='int', default=10),
-    process_list=dict(type='str', choices=['top', 'full'], default='top'),
-    cmdline_length=dict(type='int', default=256),
-    include_pseudo=dict(type='bool', default=False),
-    du_paths=dict(type='list', elements='path', default=[]),
-    timeout=dict(type='float', default=5.0),
-    open_files=dict(type='int', default=5),
-    thresholds=dict(type='dict', default={}, options=THRESHOLD_SPEC, apply_defaults=True),
-    query=dict(type='str'),
-    output=dict(type='str', choices=['facts', 'prometheus'], default='facts'),
-    prometheus_path=dict(type='path'),
-)
+from ansible_collections.hostops.fleet.plugins.module_utils._errors import FleetError
+from ansible_collections.hostops.fleet.plugins.module_utils._hostfacts.options import argument_spec
+from ansible_collections.hostops.fleet.plugins.module_utils._hostfacts.publish import run_hostfacts
 
 
 def main():
-    module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True,
+    module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True,
                            required_if=[('output', 'prometheus', ['prometheus_path'])])
     try:
-        publisher = Publisher(module.params, module.check_mode)
-        facts = gather(module.params)
-        result = publisher.publish(facts)
-    except HostfactsError as exc:
+        result, warnings = run_hostfacts(module.params, module.check_mode)
+    except FleetError as exc:
         module.fail_json(msg=str(exc))
-    for warning in facts['warnings']:
+    for warning in warnings:
         module.warn(warning)
     module.exit_json(**result)
 

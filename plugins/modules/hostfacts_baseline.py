@@ -75,7 +75,9 @@ options:
     type: float
     default: 3600.0
   timeout:
-    description: Seconds allowed for each C(statvfs) made while gathering facts.
+    description:
+      - Seconds allowed for each C(statvfs) made while gathering facts, as the O(hostops.fleet.hostfacts#module:timeout)
+        option of M(hostops.fleet.hostfacts) - more than V(0) and at most V(600).
     type: float
     default: 5.0
 notes:
@@ -164,8 +166,9 @@ hidden_network_namespaces:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.hostops.fleet.plugins.module_utils._baseline import SECTIONS, BaselineManager
-from ansible_collections.hostops.fleet.plugins.module_utils._collector import HostfactsError
+from ansible_collections.hostops.fleet.plugins.module_utils._errors import FleetError
+from ansible_collections.hostops.fleet.plugins.module_utils._hostfacts.baseline import SECTIONS, BaselineManager
+from ansible_collections.hostops.fleet.plugins.module_utils._hostfacts.options import option_spec
 
 ARGUMENT_SPEC = dict(
     path=dict(type='path', default='/var/lib/hostops/baseline.json'),
@@ -173,7 +176,8 @@ ARGUMENT_SPEC = dict(
     update=dict(type='bool', default=False),
     sections=dict(type='list', elements='str', choices=list(SECTIONS), default=list(SECTIONS)),
     min_process_age=dict(type='float', default=3600.0),
-    timeout=dict(type='float', default=5.0),
+    # The same option as hostfacts' timeout: its type, default and bounds come from the hostfacts table.
+    timeout=option_spec('timeout'),
 )
 
 
@@ -181,7 +185,7 @@ def main():
     module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
     try:
         result = BaselineManager(module.params, check_mode=module.check_mode).run()
-    except HostfactsError as exc:
+    except FleetError as exc:
         module.fail_json(msg=str(exc))
     for warning in result.pop('warnings'):
         module.warn(warning)

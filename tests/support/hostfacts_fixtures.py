@@ -2,7 +2,8 @@
 # Copyright (c) hostops.fleet contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Shared helpers of the hostfacts part 1 tests: fixture trees captured by tests/fixtures/capture_proc.py."""
+"""Fixture trees of a Debian 12 host and a bookworm systemd container, captured by tests/fixtures/capture_proc.py
+with the output of ps, free and df at the same moment (processes, memory and filesystems tests)."""
 
 from __future__ import annotations
 
@@ -11,24 +12,25 @@ import os
 import posix
 import shutil
 
-from ansible_collections.hostops.fleet.plugins.module_utils._procfs import ProcFS, StatvfsResult
+from ansible_collections.hostops.fleet.plugins.module_utils._hostfacts.deadline import CallResult
+from ansible_collections.hostops.fleet.plugins.module_utils._hostfacts.options import HostfactsOptions
+from ansible_collections.hostops.fleet.plugins.module_utils._hostfacts.readers.procfs import ProcFS
 from support.fixture_archives import extracted
 
 FIXTURES = extracted('hostfacts')
 TREES = ('debian12-host', 'bookworm-container')
 
-DEFAULT_OPTIONS = dict(
-    gather_subset=['processes', 'memory', 'filesystems'], interval=0.0, samples=1, top=10, process_list='full',
-    cmdline_length=256, include_pseudo=False, du_paths=[], timeout=5.0, open_files=5,
-    thresholds=dict(memory_available_pct=20.0, filesystem_use_pct=90.0, inode_use_pct=90.0,
-                    iowait_pct=20.0, disk_util_pct=90.0),
-)
+# Overrides of the options table for these tests: the three subsets these trees were captured for,
+# one sample, every process listed.
+FIXTURE_OVERRIDES = dict(gather_subset=['processes', 'memory', 'filesystems'], interval=0.0, samples=1,
+                         process_list='full')
 
 
 def options(**overrides):
-    result = json.loads(json.dumps(DEFAULT_OPTIONS))
-    result.update(overrides)
-    return result
+    """HostfactsOptions: the table's defaults, FIXTURE_OVERRIDES, then ``overrides``."""
+    params = dict(FIXTURE_OVERRIDES)
+    params.update(overrides)
+    return HostfactsOptions.from_params(params)
 
 
 def load_json(tree, name):
@@ -47,17 +49,16 @@ class FixtureProcFS(ProcFS):
         self.captured_statvfs = load_json(tree, 'statvfs.json')
         self.statvfs_calls = []
 
-    def statvfs_many(self, mount_points, timeout):
+    def statvfs_mounts(self, mount_points, timeout):
+        """The statvfs results captured with the tree, as the deadline helper would return them."""
         results = {}
-        for path in mount_points:
-            mount_point = '/' + os.path.relpath(path, self.root).lstrip('.')
-            mount_point = '/' if mount_point in ('/', '//') else mount_point.rstrip('/')
+        for mount_point in mount_points:
             self.statvfs_calls.append(mount_point)
             values = self.captured_statvfs.get(mount_point)
             if values is None:
-                results[path] = StatvfsResult('error', None, 'No such file or directory')
+                results[mount_point] = CallResult('error', None, 'No such file or directory')
             else:
-                results[path] = StatvfsResult('ok', posix.statvfs_result(values), None)
+                results[mount_point] = CallResult('ok', posix.statvfs_result(values), None)
         return results
 
 

@@ -18,13 +18,13 @@ import sys
 
 import pytest
 
-from ansible_collections.hostops.fleet.plugins.module_utils._hostfacts import gather
-from ansible_collections.hostops.fleet.plugins.module_utils._procfs import ProcFS
+from ansible_collections.hostops.fleet.plugins.module_utils._hostfacts.gather import gather
+from ansible_collections.hostops.fleet.plugins.module_utils._hostfacts.readers.procfs import ProcFS
 from ansible_collections.hostops.fleet.plugins.plugin_utils._query import compile_query, search
 
 from support.adhoc import run_adhoc
 from support.hostfacts_fixtures import fixture_procfs, options
-from support.part2_fixtures import HYBRID_A, capture_pids, read
+from support.hybrid_host_fixtures import HYBRID_A, capture_pids, read
 
 BARE_PYTHON = '/usr/bin/python3'
 
@@ -54,7 +54,7 @@ def test_query_on_debian12_fixture_facts(tmp_path):
 
 
 def test_query_finds_the_fd_held_netns_of_the_part2_fixture():
-    facts = gather(dict(options(), gather_subset=['namespaces']), procfs=ProcFS(HYBRID_A))
+    facts = gather(options(gather_subset=['namespaces']), procfs=ProcFS(HYBRID_A))
     holder = capture_pids()['HOLDER']
     held = read(HYBRID_A, 'proc', str(holder), 'fd', '3').strip()
     assert held.startswith('net:[')

@@ -19,12 +19,12 @@ import pytest
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.hostops.fleet.plugins.filter.hosts_where import FilterModule, hosts_where
-from ansible_collections.hostops.fleet.plugins.module_utils._hostfacts import gather
-from ansible_collections.hostops.fleet.plugins.module_utils._procfs import ProcFS
+from ansible_collections.hostops.fleet.plugins.module_utils._hostfacts.gather import gather
+from ansible_collections.hostops.fleet.plugins.module_utils._hostfacts.readers.procfs import ProcFS
 
 from support.adhoc import run_playbook
 from support.hostfacts_fixtures import FIXTURES, fixture_procfs, options
-from support.part2_fixtures import HYBRID_A, HYBRID_B, copy_tree, read
+from support.hybrid_host_fixtures import HYBRID_A, HYBRID_B, copy_tree, read
 
 LOW_MEMORY = 'memory.available_pct < `%s`'
 D_STATE = 'processes.tasks.uninterruptible > `0` || length(io.d_state || `[]`) > `0`'

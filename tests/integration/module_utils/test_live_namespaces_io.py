@@ -2,7 +2,7 @@
 # Copyright (c) hostops.fleet contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Part 2 against the real tools, on this machine, at the same moment.
+"""namespaces and io against the real tools, on this machine, at the same moment.
 
 Creates namespaces for real (unshare, ip netns add, one held only by an open fd) and compares
 with ``lsns -J``; runs a real dd writer and reader and compares with ``iostat -x`` (sysstat)
@@ -22,11 +22,11 @@ import time
 
 import pytest
 
-from ansible_collections.hostops.fleet.plugins.module_utils._hostfacts import gather
+from ansible_collections.hostops.fleet.plugins.module_utils._hostfacts.gather import gather
 
 from support import paths
 
-from support.part2_fixtures import options
+from support.hybrid_host_fixtures import options
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith('linux') or os.geteuid() != 0,
                                 reason='creates namespaces and reads every /proc/PID/io: needs root on Linux')
@@ -87,7 +87,7 @@ def namespaces_made():
 
 def test_every_namespace_lsns_lists_appears_and_the_ones_it_misses_too(namespaces_made):
     before = lsns_keys()
-    facts = gather(dict(options(), gather_subset=['namespaces'], interval=0.0))['namespaces']
+    facts = gather(options(gather_subset=['namespaces'], interval=0.0))['namespaces']
     after = lsns_keys()
     ours = dict(((e['type'], e['inode']), e) for e in facts['namespaces'])
     stable = set(before) & set(after)  # listed by lsns before and after us: alive the whole time
@@ -129,7 +129,7 @@ def disk_load():
 def test_writer_and_reader_ranked_first_and_disk_rates_agree_with_iostat(disk_load):
     iostat = subprocess.Popen(['iostat', '-o', 'JSON', '-d', '-x', '-y', str(int(INTERVAL)), '1'],
                               stdout=subprocess.PIPE)
-    facts = gather(dict(options(open_files=5), gather_subset=['io'], interval=INTERVAL, samples=5))['io']
+    facts = gather(options(open_files=5, gather_subset=['io'], interval=INTERVAL, samples=5))['io']
     report = json.loads(iostat.communicate()[0])
     assert disk_load['writer'] in [p['pid'] for p in facts['top_writers'][:1]], facts['top_writers'][:3]
     assert disk_load['reader'] in [p['pid'] for p in facts['top_readers'][:1]], facts['top_readers'][:3]
@@ -153,9 +153,10 @@ def test_unprivileged_run_gives_partial_facts_and_one_warning_to_use_become():
     os.makedirs(os.path.join(root, 'ansible_collections', 'hostops'))
     os.symlink(CHECKOUT, os.path.join(root, 'ansible_collections', 'hostops', 'fleet'))
     script = ('import json, sys\n'
-              'from ansible_collections.hostops.fleet.plugins.module_utils._hostfacts import gather\n'
-              'facts = gather({"gather_subset": ["namespaces", "io", "containers"], "interval": 0.5, "samples": 2,'
-              ' "top": 5, "open_files": 2, "cmdline_length": 256, "thresholds": {}})\n'
+              'from ansible_collections.hostops.fleet.plugins.module_utils._hostfacts.gather import gather\n'
+              'from ansible_collections.hostops.fleet.plugins.module_utils._hostfacts.options import HostfactsOptions\n'
+              'facts = gather(HostfactsOptions.from_params({"gather_subset": ["namespaces", "io", "containers"],'
+              ' "interval": 0.5, "samples": 2, "top": 5, "open_files": 2}))\n'
               'print(json.dumps(facts))\n')
     try:
         argv = ['setpriv', '--reuid=nobody', '--regid=nogroup', '--clear-groups', sys.executable, '-c', script]

@@ -23,7 +23,7 @@ import sys
 
 import pytest
 
-from ansible_collections.hostops.fleet.plugins.module_utils._hostfacts import gather
+from ansible_collections.hostops.fleet.plugins.module_utils._hostfacts.gather import gather
 
 from support.hostfacts_fixtures import options
 

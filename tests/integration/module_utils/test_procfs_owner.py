@@ -2,7 +2,7 @@
 # Copyright (c) hostops.fleet contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""ProcFS.pid_euid on this live host: one stat of /proc/PID, right even for non-dumpable processes.
+"""The reader's pid_euid on this live host: one stat of /proc/PID, right even for non-dumpable processes.
 
 The kernel makes the files of a non-dumpable process root's but leaves the world-readable
 /proc/PID directory with the task's euid; pid_euid relies on that to skip /proc/PID/status
@@ -20,8 +20,8 @@ import time
 
 import pytest
 
-from ansible_collections.hostops.fleet.plugins.module_utils._hostfacts import gather
-from ansible_collections.hostops.fleet.plugins.module_utils._procfs import ProcFS
+from ansible_collections.hostops.fleet.plugins.module_utils._hostfacts.gather import gather
+from ansible_collections.hostops.fleet.plugins.module_utils._hostfacts.readers.procfs import ProcFS
 
 from support.hostfacts_fixtures import options
 

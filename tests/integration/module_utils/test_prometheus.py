@@ -2,11 +2,10 @@
 # Copyright (c) hostops.fleet contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""The Prometheus textfile output: parsed back with prometheus_client's own text parser.
+"""The Prometheus textfile output on this machine: live facts, a writer killed mid-write, the module.
 
-Facts come from the part 1 fixture tree and from this machine. The crash test SIGKILLs a
-separate writer process while it replaces a large file, many times, and checks that the
-target is always exactly one of the complete versions.
+The crash test SIGKILLs a separate writer process while it replaces a large file, many times,
+and checks that the target is always exactly one of the complete versions.
 """
 
 from __future__ import annotations
@@ -19,80 +18,19 @@ import textwrap
 import time
 
 import pytest
-from prometheus_client.parser import text_string_to_metric_families
 
-from ansible_collections.hostops.fleet.plugins.module_utils._atomic import AtomicWriteError, write_atomic
-from ansible_collections.hostops.fleet.plugins.module_utils._hostfacts import gather
-from ansible_collections.hostops.fleet.plugins.module_utils._prometheus import PrometheusError, check_path, render
+from ansible_collections.hostops.fleet.plugins.module_utils._atomic import write_atomic
+from ansible_collections.hostops.fleet.plugins.module_utils._hostfacts.gather import gather
+from ansible_collections.hostops.fleet.plugins.module_utils._hostfacts.prometheus import render
 
 from support.adhoc import run_adhoc
-from support.hostfacts_fixtures import fixture_procfs, options
-
-EXPECTED_FAMILIES = {
-    'hostops_memory_available_ratio', 'hostops_memory_total_bytes', 'hostops_filesystem_used_ratio',
-    'hostops_filesystem_inodes_used_ratio', 'hostops_filesystem_timed_out', 'hostops_cpu_iowait_ratio',
-    'hostops_disk_utilization_ratio', 'hostops_processes_uninterruptible', 'hostops_namespaces_non_default',
-    'hostops_network_namespaces_hidden', 'hostops_alerts', 'hostops_facts_warnings',
-    'hostops_facts_collected_timestamp_seconds',
-}
-
-
-def parse(text):
-    return dict((family.name, family) for family in text_string_to_metric_families(text))
-
-
-def assert_help_and_type_everywhere(text):
-    """Independently of the parser: each sample's name has a HELP and a TYPE line before it."""
-    helped, typed = set(), set()
-    for line in text.splitlines():
-        if line.startswith('# HELP '):
-            helped.add(line.split()[2])
-        elif line.startswith('# TYPE '):
-            typed.add(line.split()[2])
-        elif line and not line.startswith('#'):
-            name = line.split('{')[0].split(' ')[0]
-            assert name in helped and name in typed, line
-    for family in parse(text).values():
-        assert family.documentation, family.name
-        assert family.type == 'gauge', family.name
-
-
-def samples(families, name):
-    return dict((tuple(sorted(sample.labels.items())), sample.value) for sample in families[name].samples)
+from support.hostfacts_fixtures import options
+from support.prometheus_text import assert_help_and_type_everywhere, parse, samples
 
 
 @pytest.fixture(scope='module')
 def live_facts():
-    return gather(dict(options(), gather_subset=['all'], interval=0.3, samples=2, process_list='top'))
-
-
-def test_fixture_facts_render_and_parse(tmp_path):
-    facts = gather(options(), procfs=fixture_procfs('debian12-host', tmp_path))
-    text = render(facts, collected_at=1700000000.5)
-    assert_help_and_type_everywhere(text)
-    families = parse(text)
-    assert set(families) == EXPECTED_FAMILIES
-    memory = facts['memory']
-    assert samples(families, 'hostops_memory_available_ratio')[()] == pytest.approx(
-        memory['available'] / float(memory['total']))
-    used = samples(families, 'hostops_filesystem_used_ratio')
-    ok_mounts = [m for m in facts['filesystems']['mounts'] if m['status'] == 'ok']
-    assert len(used) == len(ok_mounts) > 0
-    for mount in ok_mounts:
-        key = tuple(sorted({'mountpoint': mount['mount_point'], 'device': mount['device'],
-                            'fstype': mount['fstype']}.items()))
-        assert used[key] == pytest.approx(mount['used'] / float(mount['used'] + mount['available']))
-        # df's Use% is the same fraction rounded up.
-        assert mount['use_pct'] - 1 <= used[key] * 100 <= mount['use_pct']
-    # The tree's process list has no D state; the gauge is there with 0.
-    assert samples(families, 'hostops_processes_uninterruptible')[()] == facts['processes']['tasks']['uninterruptible']
-    alerts = samples(families, 'hostops_alerts')
-    assert sorted(dict(k)['severity'] for k in alerts) == ['critical', 'info', 'warning']
-    assert sum(alerts.values()) == len(facts['alerts'])
-    assert samples(families, 'hostops_facts_collected_timestamp_seconds')[()] == 1700000000.5
-    # Subsets not gathered keep HELP and TYPE but have no samples: never a fake 0.
-    assert families['hostops_cpu_iowait_ratio'].samples == []
-    assert families['hostops_namespaces_non_default'].samples == []
+    return gather(options(gather_subset=['all'], interval=0.3, samples=2, process_list='top'))
 
 
 def test_live_facts_render_and_parse(live_facts):
@@ -109,43 +47,6 @@ def test_live_facts_render_and_parse(live_facts):
             expected[entry['type']] = expected.get(entry['type'], 0) + 1
     for kind in live_facts['namespaces']['default']:
         assert non_default[(('type', kind),)] == expected.get(kind, 0)
-
-
-def test_label_values_are_escaped(tmp_path):
-    facts = {'filesystems': {'mounts': [{
-        'mount_point': '/srv/we"ird\\path\nx', 'device': '/dev/sdz1', 'fstype': 'ext4', 'status': 'ok',
-        'used': 25, 'available': 75, 'inodes_used': 1, 'inodes_total': 4}]}}
-    text = render(facts)
-    assert_help_and_type_everywhere(text)
-    used = samples(parse(text), 'hostops_filesystem_used_ratio')
-    assert used == {(('device', '/dev/sdz1'), ('fstype', 'ext4'), ('mountpoint', '/srv/we"ird\\path\nx')): 0.25}
-
-
-@pytest.mark.parametrize('path, message', [
-    ('relative.prom', 'must be an absolute path'),
-    ('/tmp/hostops.txt', 'must end in .prom'),
-    ('/nonexistent-dir-hostops/x.prom', 'directory /nonexistent-dir-hostops does not exist'),
-])
-def test_bad_prometheus_path(path, message):
-    with pytest.raises(PrometheusError) as info:
-        check_path(path)
-    assert message in str(info.value) and 'prometheus_path' in str(info.value)
-
-
-def test_write_failure_names_the_option_and_leaves_no_temp_file(tmp_path):
-    directory = tmp_path / 'ro'
-    directory.mkdir()
-    directory.chmod(0o500)
-    try:
-        if os.access(str(directory), os.W_OK):
-            # root ignores directory modes: make the rename fail instead (target is a directory).
-            (directory / 'x.prom').mkdir()
-            directory.chmod(0o700)
-        with pytest.raises(AtomicWriteError, match='prometheus_path: cannot'):
-            write_atomic(str(directory / 'x.prom'), 'a 1\n', option='prometheus_path')
-        assert [n for n in os.listdir(str(directory)) if n.endswith('.tmp')] == []
-    finally:
-        directory.chmod(0o700)
 
 
 WRITER = textwrap.dedent('''

@@ -57,7 +57,7 @@ def test_min_in_check_mode_with_full_list():
 
 
 @pytest.mark.parametrize('args, words', [
-    (dict(interval=-1), ['interval', '0 or more']),
+    (dict(interval=-1), ['interval must be a number from 0 to 60 seconds']),
     (dict(top=-1), ['top']),
     (dict(gather_subset=['memory', 'nonsense']), ['gather_subset', 'nonsense', 'valid subsets are']),
     (dict(du_paths=['relative/path']), ['du_paths', 'absolute']),
@@ -65,10 +65,35 @@ def test_min_in_check_mode_with_full_list():
     (dict(interval='soon'), ['interval']),
     (dict(process_list='some'), ['process_list']),
     (dict(thresholds=dict(memory_available_pct=150)), ['thresholds.memory_available_pct']),
+    # Non-finite and huge numbers, as Ansible hands them over from YAML or key=value strings.
+    (dict(interval='inf'), ['interval must be a number from 0 to 60 seconds, got inf']),
+    (dict(interval='nan'), ['interval must be a number from 0 to 60 seconds, got nan']),
+    (dict(interval=3600), ['interval must be a number from 0 to 60 seconds, got 3600']),
+    (dict(samples=10 ** 6), ['samples must be an integer from 1 to 20']),
+    (dict(timeout='1e300'), ['timeout must be a number more than 0 and at most 600 seconds, got 1e+300']),
+    (dict(timeout='inf', du_paths=['/tmp']), ['timeout must be a number more than 0']),
+    (dict(timeout='nan'), ['timeout must be a number more than 0']),
+    (dict(timeout=-1), ['timeout must be a number more than 0 and at most 600 seconds, got -1']),
+    (dict(top=10 ** 30), ['top must be an integer from 0 to 1000']),
+    (dict(cmdline_length=2 ** 63), ['cmdline_length must be an integer from 0 to 131072']),
+    (dict(query='memory.available_pct'), ['query: the query is evaluated on the controller',
+                                          'hostops.fleet.hostfacts action plugin']),
 ])
 def test_bad_input_fails_cleanly_naming_the_option(args, words):
     result = run_module(**args)
     assert result['failed'] is True
-    assert 'Traceback' not in result['msg']
+    assert 'Traceback' not in result['msg'] and 'OverflowError' not in result['msg']
     for word in words:
         assert word in result['msg']
+
+
+def test_not_all_keeps_min_as_setup_does():
+    facts = run_module(gather_subset=['!all'], interval=0)['ansible_facts']['hostfacts']
+    assert facts['gather_subset'] == ['memory', 'filesystems']
+    assert facts['memory']['total'] > 0
+
+
+def test_top_zero_empties_every_ranked_list_on_this_host():
+    facts = run_module(gather_subset=['processes', 'io'], interval=0.2, top=0)['ansible_facts']['hostfacts']
+    assert facts['processes']['top_cpu'] == facts['processes']['top_memory'] == []
+    assert facts['io']['top_readers'] == facts['io']['top_writers'] == []

@@ -1,0 +1,173 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) hostops.fleet contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The namespaces subset of hostfacts: every namespace, who holds it, who owns it. Private.
+
+What ``lsns`` lists (namespaces with a process in them), plus what it misses:
+namespaces pinned only by an nsfs bind mount (``ip netns add``, util-linux
+#1881) and namespaces held only by an open file descriptor (util-linux #1884).
+No NS_GET_* ioctl is used, so kernels that answer them with ENOSYS change nothing.
+"""
+
+from __future__ import annotations
+
+from ansible_collections.hostops.fleet.plugins.module_utils._hostfacts.common.collector import Collector
+from ansible_collections.hostops.fleet.plugins.module_utils._hostfacts.common.owners import (
+    SUPERVISOR_ARGS_BYTES, OwnerResolver,
+)
+from ansible_collections.hostops.fleet.plugins.module_utils._hostfacts.common.psformat import command_line
+from ansible_collections.hostops.fleet.plugins.module_utils._hostfacts.readers.pids import PF_KTHREAD
+
+NETNS_DIRS = ('/run/netns/', '/var/run/netns/')
+# fds of each process looked at for namespace handles; a process holding a namespace open rarely has more.
+FD_SCAN_LIMIT = 64
+ROW_WIDTH = 100
+
+
+def ns_link_target(target):
+    """('net', 4026532178) from 'net:[4026532178]', or None."""
+    if not target or not target.endswith(']') or ':[' not in target:
+        return None
+    kind, _unused, inode = target[:-1].partition(':[')
+    return (kind, int(inode)) if inode.isdigit() else None
+
+
+def host_defaults(procfs, types):
+    """({type: inode}, source) of the host's default namespaces, and a warning when PID 1 was unreadable.
+
+    The namespaces of PID 1 are the defaults. When PID 1 cannot be read, kthreadd (PID 2) serves as
+    well, because kernel threads never leave the initial namespaces; inside a container's pid
+    namespace there is no kthreadd and the module's own process is the last resort.
+    """
+    before = procfs.denied.get('ns', 0)
+    found = procfs.pid_namespaces(1, types)
+    procfs.forget_denials_as_root('ns', before)
+    if found:
+        return found, 'pid1', None
+    reason = 'the namespaces of PID 1 are not readable'
+    kthreadd = procfs.pid_stat(2)
+    if kthreadd is not None and kthreadd.flags & PF_KTHREAD:
+        found = procfs.pid_namespaces(2, types)
+        if found:
+            return found, 'kthreadd', ('namespaces: %s; the host defaults were taken from kthreadd (PID 2), '
+                                       'a kernel thread, which always lives in the initial namespaces' % reason)
+    pid = procfs.self_pid()
+    found = procfs.pid_namespaces(pid, types) if pid else None
+    return found or {}, 'self', ('namespaces: %s and there is no kernel thread in this pid namespace; the '
+                                 'defaults are those of the module itself (PID %s), so namespaces it shares '
+                                 'with its container are reported as default' % (reason, pid))
+
+
+class NamespacesCollector(Collector):
+    """Every namespace of every type, with its processes, pins and owner."""
+
+    name = 'namespaces'
+
+    def finish(self, elapsed):
+        procfs = self.procfs
+        types = procfs.namespace_types()
+        defaults, source, warning = host_defaults(procfs, types)
+        if warning:
+            self.report.warn(warning)
+        table = {}
+        pids = procfs.pids()
+        before = dict((what, procfs.denied.get(what, 0)) for what in ('ns', 'fd'))
+        unreadable = 0
+        for pid in pids:
+            links = procfs.pid_namespaces(pid, types)
+            unreadable += not links
+            for kind, inode in (links or {}).items():
+                entry = table.get((kind, inode))
+                if entry is None:
+                    table[(kind, inode)] = _new_entry(kind, inode, pid)
+                else:
+                    entry['nprocs'] += 1
+        self._add_mount_pins(table)
+        self._add_fd_pins(table, pids, types)
+        for what, count in before.items():
+            procfs.forget_denials_as_root(what, count)
+        resolver = OwnerResolver(procfs, max(SUPERVISOR_ARGS_BYTES, self.options.cmdline_read_limit))
+        namespaces = [self._describe(entry, defaults, resolver) for _unused, entry in sorted(table.items())]
+        counts = {}
+        for entry in namespaces:
+            counts[entry['type']] = counts.get(entry['type'], 0) + 1
+        return {
+            'default': defaults,
+            'default_source': source,
+            'namespaces': namespaces,
+            'non_default': [_row(entry) for entry in namespaces if not entry['default']],
+            'counts': counts,
+            'unreadable_processes': unreadable,
+        }
+
+    def _add_mount_pins(self, table):
+        """nsfs bind mounts (ip netns add, unshare --net=FILE) from this mount namespace and the host's."""
+        seen = set()
+        for pid in ('self', 1):
+            before = self.procfs.denied.get('mountinfo', 0)
+            mounts = self.procfs.mountinfo(pid) or []
+            if pid == 1:
+                # The host's view (util-linux #1881) is a bonus: its absence is not a partial result.
+                self.procfs.forget_denials('mountinfo', before)
+            for mount in mounts:
+                parsed = ns_link_target(mount.root) if mount.fstype == 'nsfs' else None
+                if parsed is None or (parsed, mount.mount_point) in seen:
+                    continue
+                seen.add((parsed, mount.mount_point))
+                pin = {'kind': 'bind_mount', 'path': mount.mount_point, 'name': None}
+                for netns_dir in NETNS_DIRS:
+                    if mount.mount_point.startswith(netns_dir):
+                        pin = {'kind': 'netns_name', 'path': mount.mount_point,
+                               'name': mount.mount_point[len(netns_dir):]}
+                table.setdefault(parsed, _new_entry(parsed[0], parsed[1], None))['pinned_by'].append(pin)
+
+    def _add_fd_pins(self, table, pids, types):
+        """Open descriptors on namespaces (a process keeping one for later setns)."""
+        for pid in pids:
+            for fd, target in self.procfs.pid_fd_targets(pid, FD_SCAN_LIMIT) or []:
+                parsed = ns_link_target(target) if target.endswith(']') else None
+                if parsed is not None and parsed[0] in types:
+                    entry = table.setdefault(parsed, _new_entry(parsed[0], parsed[1], None))
+                    entry['pinned_by'].append({'kind': 'fd', 'path': '/proc/%d/fd/%d' % (pid, fd),
+                                               'pid': pid, 'name': None})
+
+    def _describe(self, entry, defaults, resolver):
+        entry['default'] = defaults.get(entry['type']) == entry['inode']
+        holder = entry['pid']
+        if holder is None and entry['pinned_by'] and entry['pinned_by'][0]['kind'] == 'fd':
+            holder = entry['pinned_by'][0]['pid']
+        if holder is not None:
+            stat = resolver.stat(holder)
+            args = resolver.args(holder)
+            status = self.procfs.pid_status(holder)
+            fallback = stat.comm if stat else None
+            entry['command'] = command_line(args, fallback, self.options.cmdline_length) if args or fallback else None
+            entry['user'] = self.procfs.username(status.uid) if status else None
+        if entry['default']:
+            entry['owner'] = {'kind': 'host', 'id': None, 'name': None}
+        elif holder is not None:
+            entry['owner'] = resolver.owner(holder)
+        return entry
+
+
+def _new_entry(kind, inode, pid):
+    return {'type': kind, 'inode': inode, 'nprocs': 0 if pid is None else 1, 'pid': pid, 'user': None,
+            'command': None, 'default': False, 'owner': {'kind': 'unknown', 'id': None, 'name': None},
+            'pinned_by': []}
+
+
+def _row(entry):
+    """One line like the source's listns table: PID, namespace, who owns or pins it, command."""
+    owner = entry['owner']
+    who = owner['kind']
+    if owner['id']:
+        who += ' ' + owner['id'][:12]
+    elif owner['name']:
+        who += ' ' + owner['name']
+    pins = ', '.join('%s %s' % ('ip netns' if pin['kind'] == 'netns_name' else pin['kind'].replace('_', ' '),
+                                pin['name'] or pin['path']) for pin in entry['pinned_by'])
+    text = '%7s  %-18s  %-20s  %s' % (entry['pid'] if entry['pid'] is not None else '--',
+                                      '%s:[%d]' % (entry['type'], entry['inode']), who,
+                                      ('pinned by ' + pins + '  ' if pins else '') + (entry['command'] or ''))
+    return text.rstrip()[:ROW_WIDTH]

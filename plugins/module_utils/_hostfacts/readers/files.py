@@ -1,0 +1,182 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) hostops.fleet contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The base of the /proc and /sys readers: opening files, and mapping errors once. Private.
+
+Every file under ``<root>/proc``, ``<root>/sys``, ``<root>/run/udev``, ``<root>/dev/disk``
+(and ``<root>/etc/passwd`` of fixture trees) is opened by the readers of this package and
+nowhere else, and each file is parsed in exactly one function, into named fields
+(psutil's discipline). Collectors take a reader, so that unit tests can point it at
+fixture trees captured from real hosts.
+
+Errors are mapped once, here: ENOENT/ESRCH means the process (or file) is gone and the
+call returns None; EACCES/EPERM (or anything else) means we could not read it: the call
+returns None and the denial is counted, so that the module emits one warning that says
+to use become. Nothing here raises for a vanished process.
+
+Fixture trees store the links of /proc (``ns/*``, ``fd/*``, ``exe``) as regular files
+whose content is the link target, because git and ansible-test do not keep dangling
+symlinks; ``readlink`` accepts both.
+
+Only the standard library is used, and only syscalls (os.open/os.read), never the
+builtin open(): this code runs once per process on hosts with 10,000 of them.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+
+GONE_ERRNOS = (errno.ENOENT, errno.ESRCH, errno.ENOTDIR)
+
+# Large enough for every file read here in one read() call, except cmdline and
+# mountinfo, which are read in a loop.
+READ_CHUNK = 65536
+# Files shorter than this come whole from one read(); /proc/PID/stat, io and status always are.
+SEQ_FILE_SINGLE_READ = 2048
+
+
+class FileReader(object):
+    """Open, read and list files below ``root`` (``/`` on a live host), counting what could not be read."""
+
+    def __init__(self, root='/'):
+        self.root = root
+        self.proc = os.path.join(root, 'proc')
+        self.sys = os.path.join(root, 'sys')
+        self.live = os.path.realpath(root) == '/'
+        # Per-host constants: fixture trees captured on other hosts may override them.
+        self.clock_ticks = os.sysconf('SC_CLK_TCK')
+        self.page_size = os.sysconf('SC_PAGE_SIZE')
+        self.denied = {}
+        self.gone = 0
+        self._usernames = {}
+        self._passwd = None
+
+    # ------------------------------------------------------------------ primitives
+
+    def _note_error(self, exc, what):
+        # Anything but 'gone' (EACCES, EPERM, EIO...) leaves the facts partial: count it as unreadable.
+        if exc.errno in GONE_ERRNOS:
+            self.gone += 1
+        else:
+            self.denied[what] = self.denied.get(what, 0) + 1
+
+    def read_bytes(self, path, what='file', limit=None, single_read=False):
+        """Return the content of an absolute path, or None if it is gone or unreadable.
+
+        ``limit`` caps how much is read (cmdline of a huge process); None reads to EOF.
+        ``single_read`` is for small one-record files (/proc/PID/stat, status, io): the kernel
+        renders such a file whole into its buffer and hands it out in the first read(), so
+        the per-process hot path skips the loop.
+        """
+        try:
+            fd = os.open(path, os.O_RDONLY)
+        except OSError as exc:
+            self._note_error(exc, what)
+            return None
+        try:
+            if single_read:
+                return os.read(fd, READ_CHUNK)
+            return self._read_fd(fd, limit)
+        except OSError as exc:
+            # ESRCH from read() of a process that exited after open().
+            self._note_error(exc, what)
+            return None
+        finally:
+            os.close(fd)
+
+    @staticmethod
+    def _read_fd(fd, limit):
+        """Read an open descriptor to EOF or ``limit`` (the caller handles errors and closes it)."""
+        data = os.read(fd, READ_CHUNK if limit is None else min(limit, READ_CHUNK))
+        # seq_file (/proc/PID/mountinfo, /proc/stat, /proc/diskstats) hands out about a page per
+        # read(): a longer first read may be partial, so read on until EOF (small files: one read).
+        if len(data) > SEQ_FILE_SINGLE_READ and (limit is None or limit > len(data)):
+            chunks = [data]
+            total = len(data)
+            while limit is None or total < limit:
+                chunk = os.read(fd, READ_CHUNK)
+                if not chunk:
+                    break
+                chunks.append(chunk)
+                total += len(chunk)
+            data = b''.join(chunks)
+            if limit is not None:
+                data = data[:limit]
+        return data
+
+    def read_text(self, path, what='file'):
+        data = self.read_bytes(path, what)
+        return None if data is None else data.decode('utf-8', 'replace')
+
+    def readlink(self, path, what='link'):
+        """Return a link target; fixture trees store it as a regular file's content."""
+        try:
+            return os.readlink(path)
+        except OSError as exc:
+            if exc.errno == errno.EINVAL:
+                text = self.read_text(path, what)
+                return None if text is None else text.strip()
+            self._note_error(exc, what)
+            return None
+
+    def listdir(self, path, what='directory'):
+        try:
+            return os.listdir(path)
+        except OSError as exc:
+            self._note_error(exc, what)
+            return None
+
+    def path(self, *parts):
+        """An absolute path below root, e.g. path('run', 'udev', 'data')."""
+        return os.path.join(self.root, *parts)
+
+    # ------------------------------------------------------------------ processes
+
+    # ------------------------------------------------------------------ what could not be read
+
+    def count_denied(self, what, count=1):
+        """Count denials that happened outside read_bytes (statvfs, du) into the one warning."""
+        if count:
+            self.denied[what] = self.denied.get(what, 0) + count
+
+    def forget_denials(self, what, before):
+        """Take denials of ``what`` counted since ``before`` (an earlier ``denied.get(what, 0)``) out of the
+        'use become' count: for files whose absence is not a partial result."""
+        if self.denied.get(what, 0) > before:
+            self.denied[what] = before
+            if not before:
+                del self.denied[what]
+
+    def forget_denials_as_root(self, what, before):
+        """Root was denied anyway (PID 1 of a VM sandbox): become cannot help, so do not ask for it."""
+        if self.live and os.geteuid() == 0:
+            self.forget_denials(what, before)
+
+    # ------------------------------------------------------------------ users
+
+    def username(self, uid):
+        """Name for a uid, cached per uid (lookups dominate the cost of ps otherwise)."""
+        name = self._usernames.get(uid)
+        if name is None:
+            name = self._lookup_username(uid)
+            self._usernames[uid] = name
+        return name
+
+    def _lookup_username(self, uid):
+        if self.live:
+            import pwd  # deferred: only live hosts use NSS
+            try:
+                return pwd.getpwuid(uid).pw_name
+            except KeyError:
+                return str(uid)
+        if self._passwd is None:
+            self._passwd = {}
+            for line in (self.read_text(self.path('etc', 'passwd'), 'passwd') or '').splitlines():
+                fields = line.split(':')
+                if len(fields) > 2 and fields[2].isdigit():
+                    self._passwd.setdefault(int(fields[2]), fields[0])
+        return self._passwd.get(uid, str(uid))
+
+    # ------------------------------------------------------------------ system-wide

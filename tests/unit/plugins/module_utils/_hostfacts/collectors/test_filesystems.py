@@ -1,0 +1,128 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) hostops.fleet contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The filesystems collector on fixture trees: df's choice of mounts, findmnt options, timed out mounts."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from ansible_collections.hostops.fleet.plugins.module_utils._hostfacts.collectors.filesystems import (
+    findmnt_options, usage_fields)
+from ansible_collections.hostops.fleet.plugins.module_utils._hostfacts.deadline import CallResult
+from ansible_collections.hostops.fleet.plugins.module_utils._hostfacts.gather import gather
+from ansible_collections.hostops.fleet.plugins.module_utils._hostfacts.readers.system import MountEntry
+
+from support.hostfacts_fixtures import TREES, fixture_procfs, load_json, options
+
+
+def df_rows(tree):
+    rows = {}
+    for line in load_json(tree, 'tools.json')['df_b1'].splitlines()[1:]:
+        parts = line.split(None, 9)
+        rows[parts[9]] = dict(source=parts[0], fstype=parts[1], size=int(parts[2]), used=int(parts[3]),
+                              avail=int(parts[4]), pcent=int(parts[5].rstrip('%')), itotal=int(parts[6]),
+                              iused=int(parts[7]), ipcent=parts[8])
+    return rows
+
+
+def filesystems_of(tree, tmp_path, **overrides):
+    procfs = fixture_procfs(tree, tmp_path)
+    facts = gather(options(gather_subset=['filesystems'], **overrides), procfs=procfs)
+    return facts, procfs
+
+
+@pytest.mark.parametrize('tree', TREES)
+def test_same_mounts_as_df_captured_with_the_tree(tree, tmp_path):
+    facts, _unused = filesystems_of(tree, tmp_path)
+    mounts = dict((m['mount_point'], m) for m in facts['filesystems']['mounts'])
+    df = df_rows(tree)
+    assert set(mounts) == set(df)
+    for mount_point, expected in df.items():
+        mount = mounts[mount_point]
+        assert (mount['device'], mount['fstype']) == (expected['source'], expected['fstype'])
+        assert mount['size'] == expected['size']
+        assert mount['inodes_total'] == expected['itotal']
+        # statvfs was taken a moment before df ran: usage may move by a few MiB on a busy disk.
+        assert abs(mount['used'] - expected['used']) <= 64 * 2 ** 20
+        assert abs(mount['use_pct'] - expected['pcent']) <= 1
+        assert mount['status'] == 'ok'
+
+
+def test_container_bind_mounts_are_folded_as_df_does(tmp_path):
+    facts, _unused = filesystems_of('bookworm-container', tmp_path)
+    mounts = dict((m['mount_point'], m) for m in facts['filesystems']['mounts'])
+    # Docker bind-mounts /etc/hosts, /etc/hostname and /etc/resolv.conf from one disk: df keeps the shortest.
+    assert sorted(mounts['/etc/hosts']['also_mounted_at']) == ['/etc/hostname', '/etc/resolv.conf']
+    assert mounts['/']['fstype'] == 'overlay'
+
+
+@pytest.mark.parametrize('tree', TREES)
+def test_pseudo_filesystems_only_when_asked(tree, tmp_path):
+    facts, procfs = filesystems_of(tree, tmp_path / 'a')
+    assert not [m for m in facts['filesystems']['mounts'] if m['fstype'] in ('proc', 'sysfs', 'cgroup2', 'devpts')]
+    everything, procfs_all = filesystems_of(tree, tmp_path / 'b', include_pseudo=True)
+    fstypes = set(m['fstype'] for m in everything['filesystems']['mounts'])
+    assert {'proc', 'sysfs'} <= fstypes
+    # Pseudo filesystems are not even probed unless asked for.
+    assert '/proc' not in procfs.statvfs_calls
+    assert '/proc' in procfs_all.statvfs_calls
+
+
+def test_autofs_is_never_probed(tmp_path):
+    procfs = fixture_procfs('bookworm-container', tmp_path)
+    path = os.path.join(procfs.root, 'proc', 'self', 'mountinfo')
+    with open(path, 'a') as handle:
+        handle.write('900 1 0:99 / /net rw,relatime shared:9 - autofs systemd-1 rw,fd=40,pgrp=1,timeout=0\n')
+    facts = gather(options(gather_subset=['filesystems'], include_pseudo=True), procfs=procfs)
+    net = [m for m in facts['filesystems']['mounts'] if m['mount_point'] == '/net']
+    assert net == [dict(net[0], status='skipped')]
+    assert '/net' not in procfs.statvfs_calls
+
+
+def test_findmnt_options_on_the_host_fixture_match_findmnt_rules():
+    entry = MountEntry(1, 0, 254, 0, '/', '/', 'rw,relatime', [], 'ext4', '/dev/vda', 'rw,discard,errors=remount-ro')
+    assert findmnt_options(entry) == 'rw,relatime,discard,errors=remount-ro'
+    readonly_sb = entry._replace(super_options='ro,size=4096k')
+    assert findmnt_options(readonly_sb) == 'ro,relatime,size=4096k'
+    same = entry._replace(options='rw', super_options='rw')
+    assert findmnt_options(same) == 'rw'
+
+
+def test_sizes_are_not_truncated_to_32_bits():
+    vfs = os.statvfs_result((4096, 4096, 2 ** 40, 2 ** 39, 2 ** 38, 2 ** 34, 2 ** 33, 2 ** 33, 0, 255))
+    fields = usage_fields(vfs)
+    assert fields['size'] == 2 ** 52
+    assert fields['used'] == 2 ** 51
+    assert fields['available'] == 2 ** 50
+    assert fields['use_pct'] == 67
+    assert fields['inodes_used'] == 2 ** 33
+    assert fields['inodes_use_pct'] == 50
+
+
+def test_full_filesystem_alerts(tmp_path):
+    facts, _unused = filesystems_of('bookworm-container', tmp_path, thresholds=dict(
+        filesystem_use_pct=1.0, inode_use_pct=100.0, memory_available_pct=20.0))
+    messages = [a['message'] for a in facts['alerts'] if a['subset'] == 'filesystems']
+    assert any(m.startswith('space on / (overlay) is ') for m in messages)
+    assert not any(m.startswith('inodes') for m in messages)
+
+
+def test_timed_out_mount_is_reported_with_a_warning(tmp_path, monkeypatch):
+    procfs = fixture_procfs('bookworm-container', tmp_path)
+    real = procfs.statvfs_mounts
+
+    def statvfs_mounts(mount_points, timeout):
+        results = real(mount_points, timeout)
+        results['/tmp'] = CallResult('timed_out', None, 'statvfs did not return')
+        return results
+
+    monkeypatch.setattr(procfs, 'statvfs_mounts', statvfs_mounts)
+    facts = gather(options(gather_subset=['filesystems'], timeout=0.5), procfs=procfs)
+    tmp = [m for m in facts['filesystems']['mounts'] if m['mount_point'] == '/tmp'][0]
+    assert tmp['status'] == 'timed_out'
+    assert 'size' not in tmp
+    assert any('/tmp' in w and 'timed_out' in w for w in facts['warnings'])

@@ -1,0 +1,213 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) hostops.fleet contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The processes collector on fixture trees captured from a Debian 12 host and a bookworm systemd container."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+
+import pytest
+
+from ansible_collections.hostops.fleet.plugins.module_utils._errors import FleetError
+from ansible_collections.hostops.fleet.plugins.module_utils._hostfacts.common import psformat
+from ansible_collections.hostops.fleet.plugins.module_utils._hostfacts.gather import gather
+from ansible_collections.hostops.fleet.plugins.module_utils._hostfacts.readers.procfs import ProcFS
+
+from support.hostfacts_fixtures import TREES, fixture_procfs, load_json, options, ps_rows
+
+
+def processes_of(tree, tmp_path, **overrides):
+    procfs = fixture_procfs(tree, tmp_path)
+    facts = gather(options(gather_subset=['processes'], **overrides), procfs=procfs)
+    return facts['processes'], procfs
+
+
+@pytest.mark.parametrize('tree', TREES)
+def test_rows_match_ps_captured_at_the_same_moment(tree, tmp_path):
+    facts, _unused = processes_of(tree, tmp_path)
+    rows = dict((row['pid'], row) for row in facts['list'])
+    ps, ps_args = ps_rows(tree)
+    assert set(rows) == set(ps)
+    # The capturing process was running while it read its own stat, and waiting for ps when ps ran.
+    capturer = rows[load_json(tree, 'special.json')['odd']]['ppid']
+    for pid, expected in ps.items():
+        row = rows[pid]
+        assert row['ppid'] == expected['ppid']
+        # ps cuts user names at 8 characters with a '+'.
+        assert row['user'].startswith(expected['user'].rstrip('+')), pid
+        assert row['state'] == expected['stat'][0] or pid == capturer
+        assert row['tty'] == expected['tty']
+        assert row['args'] == ps_args[pid]
+        # The files were copied a few milliseconds before ps ran: memory of a live process may move a little.
+        assert abs(row['rss_kb'] - expected['rss']) <= max(256, expected['rss'] // 20), pid
+        assert abs(row['vsz_kb'] - expected['vsz']) <= max(1024, expected['vsz'] // 20), pid
+
+
+@pytest.mark.parametrize('tree', TREES)
+def test_command_with_spaces_and_parentheses_is_parsed_whole(tree, tmp_path):
+    special = load_json(tree, 'special.json')
+    facts, _unused = processes_of(tree, tmp_path)
+    row = [r for r in facts['list'] if r['pid'] == special['odd']][0]
+    assert row['command'] == load_json(tree, 'tools.json')['odd_name']
+    assert row['args'].endswith('odd (job) x 300')
+    assert row['state'] == 'S'
+    assert row['ppid'] > 0
+
+
+@pytest.mark.parametrize('tree', TREES)
+def test_zombie_is_counted_and_shown_defunct(tree, tmp_path):
+    special = load_json(tree, 'special.json')
+    facts, _unused = processes_of(tree, tmp_path)
+    row = [r for r in facts['list'] if r['pid'] == special['zombie']][0]
+    assert row['state'] == 'Z'
+    assert row['args'].endswith('] <defunct>')
+    assert row['rss_kb'] == 0
+    assert facts['tasks']['zombie'] == 1
+    states = [r['state'] for r in facts['list']]
+    assert facts['tasks']['total'] == len(states)
+    assert facts['tasks']['running'] == states.count('R')
+
+
+def test_kernel_threads_show_bracketed_names(tmp_path):
+    facts, _unused = processes_of('debian12-host', tmp_path)
+    rows = dict((row['pid'], row) for row in facts['list'])
+    assert rows[2]['command'] == '[kthreadd]'
+    assert rows[2]['args'] == '[kthreadd]'
+    assert rows[2]['user'] == 'root'
+    assert rows[2]['ppid'] == 0
+    kernel = [r for r in facts['list'] if r['ppid'] == 2]
+    assert kernel and all(r['command'].startswith('[') and r['vsz_kb'] == 0 for r in kernel)
+    assert facts['tasks']['idle'] == sum(1 for r in facts['list'] if r['state'] == 'I')
+
+
+def test_container_pid_1_is_systemd(tmp_path):
+    facts, _unused = processes_of('bookworm-container', tmp_path)
+    rows = dict((row['pid'], row) for row in facts['list'])
+    assert rows[1]['command'] == 'systemd'
+    assert rows[1]['args'] == '/lib/systemd/systemd'
+    assert rows[33]['user'] == 'messagebus'
+
+
+def test_interval_zero_leaves_rates_out(tmp_path):
+    facts, _unused = processes_of('bookworm-container', tmp_path, process_list='top')
+    assert 'cpu' not in facts
+    assert 'list' not in facts
+    for row in facts['top_cpu'] + facts['top_memory']:
+        assert 'cpu_pct' not in row
+        assert row['cpu_pct_lifetime'] >= 0
+
+
+def _rewrite_stat(root, pid, utime=None, starttime=None):
+    """Change fields of a captured /proc/PID/stat (the comm may hold spaces: split after the last ')')."""
+    path = os.path.join(root, 'proc', str(pid), 'stat')
+    with open(path, 'rb') as handle:
+        data = handle.read()
+    close = data.rfind(b')')
+    fields = data[close + 2:].split(b' ')
+    if utime is not None:
+        fields[11] = str(utime).encode()
+    if starttime is not None:
+        fields[19] = str(starttime).encode()
+    with open(path, 'wb') as handle:
+        handle.write(data[:close + 2] + b' '.join(fields))
+
+
+def _stat_field(root, pid, index):
+    with open(os.path.join(root, 'proc', str(pid), 'stat'), 'rb') as handle:
+        data = handle.read()
+    return int(data[data.rfind(b')') + 2:].split()[index])
+
+
+def test_vanished_reused_and_busy_processes_over_an_interval(tmp_path):
+    """Between the samples: one process exits, one pid is reused, one burns 0.5 s of CPU."""
+    procfs = fixture_procfs('bookworm-container', tmp_path)
+    root = procfs.root
+    special = load_json('bookworm-container', 'special.json')
+    hz = procfs.clock_ticks
+    clock = [100.0]
+
+    def fake_sleep(seconds):
+        shutil.rmtree(os.path.join(root, 'proc', str(special['odd'])))
+        _rewrite_stat(root, 23, starttime=_stat_field(root, 23, 19) + 5)
+        _rewrite_stat(root, 34, utime=_stat_field(root, 34, 11) + hz // 2)
+        clock[0] += 2.0
+
+    facts = gather(options(gather_subset=['processes'], interval=2.0), procfs=procfs,
+                   sleep=fake_sleep, monotonic=lambda: clock[0])['processes']
+    rows = dict((row['pid'], row) for row in facts['list'])
+    assert special['odd'] not in rows
+    # The old pid 23 vanished too: a new process took its pid (new start time).
+    assert facts['vanished'] == 2
+    assert rows[34]['cpu_pct'] == 25.0
+    assert rows[23]['cpu_pct'] == round(100.0 * rows[23]['cpu_time'] / 2.0, 1)
+    assert rows[1]['cpu_pct'] == 0.0
+    assert facts['top_cpu'][0]['pid'] == 34
+
+
+def test_cpu_breakdown_over_the_interval(tmp_path):
+    procfs = fixture_procfs('bookworm-container', tmp_path)
+    path = os.path.join(procfs.root, 'proc', 'stat')
+    with open(path) as handle:
+        lines = handle.read().splitlines()
+    first = [int(x) for x in lines[0].split()[1:]]
+
+    def fake_sleep(seconds):
+        # 60 ticks user, 20 system, 100 idle, 20 iowait: us 30 %, sy 10 %, id 50 %, wa 10 %.
+        later = list(first)
+        for index, delta in ((0, 60), (2, 20), (3, 100), (4, 20)):
+            later[index] += delta
+        with open(path, 'w') as handle:
+            handle.write('\n'.join(['cpu  ' + ' '.join(str(x) for x in later)] + lines[1:]) + '\n')
+
+    facts = gather(options(gather_subset=['processes'], interval=1.0, process_list='top'), procfs=procfs,
+                   sleep=fake_sleep)['processes']
+    assert facts['cpu'] == {'us': 30.0, 'sy': 10.0, 'ni': 0.0, 'id': 50.0, 'wa': 10.0,
+                            'hi': 0.0, 'si': 0.0, 'st': 0.0}
+
+
+def test_top_lists_are_ranked_and_bounded(tmp_path):
+    facts, _unused = processes_of('debian12-host', tmp_path, top=3, process_list='top')
+    assert len(facts['top_memory']) == 3
+    rss = [row['rss_kb'] for row in facts['top_memory']]
+    assert rss == sorted(rss, reverse=True)
+    lifetime = [row['cpu_pct_lifetime'] for row in facts['top_cpu']]
+    assert lifetime == sorted(lifetime, reverse=True)
+    all_rows, _unused = processes_of('debian12-host', tmp_path / 'again')
+    assert rss == sorted((r['rss_kb'] for r in all_rows['list']), reverse=True)[:3]
+
+
+def test_cmdline_is_truncated_to_cmdline_length(tmp_path):
+    facts, _unused = processes_of('bookworm-container', tmp_path, cmdline_length=12)
+    rows = dict((row['pid'], row) for row in facts['list'])
+    assert rows[33]['args'] == '/usr/bin/dbu'
+    assert rows[33]['command'] == 'dbus-daemon'
+
+
+def test_system_fields(tmp_path):
+    facts, procfs = processes_of('debian12-host', tmp_path)
+    assert facts['cpu_count'] == len(procfs.system_stat().per_cpu) > 0
+    assert facts['threads'] >= facts['tasks']['total']
+    assert set(facts['load']) == {'load1', 'load5', 'load15'}
+    assert facts['uptime_seconds'] == round(procfs.uptime(), 2)
+    assert facts['boot_time'] == psformat.iso_time(procfs.system_stat().btime)
+
+
+def test_no_proc_uses_psutil(tmp_path):
+    pytest.importorskip('psutil')
+    facts = gather(options(gather_subset=['processes', 'memory', 'filesystems'], process_list='full'),
+                   procfs=ProcFS(str(tmp_path)))
+    pids = [row['pid'] for row in facts['processes']['list']]
+    assert os.getpid() in pids
+    assert facts['processes']['tasks']['total'] == len(pids)
+    assert facts['memory']['total'] > 0
+    assert any(m['mount_point'] == '/' for m in facts['filesystems']['mounts'])
+
+
+def test_no_proc_and_no_psutil_fails_naming_psutil(tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, 'psutil', None)
+    with pytest.raises(FleetError, match='psutil'):
+        gather(options(gather_subset=['processes']), procfs=ProcFS(str(tmp_path)))

@@ -60,6 +60,8 @@ units: venv
 
 # Integration tests start processes, servers and Ansible runs, create namespaces and mounts (root).
 integration: venv
+	@# The oracles the tests compare with: iostat (sysstat) is not on a minimal Debian.
+	command -v iostat >/dev/null || { apt-get update -qq && apt-get install -y -qq sysstat >/dev/null; }
 	$(BIN)/python -m pytest -q tests/integration
 
 lint: venv install

@@ -53,7 +53,7 @@ def test_query_on_debian12_fixture_facts(tmp_path):
     assert projected == [{'pid': 1, 'cmd': read(root, 'proc', '1', 'comm').strip()}]
 
 
-def test_query_finds_the_fd_held_netns_of_the_part2_fixture():
+def test_query_finds_the_fd_held_netns_of_the_hybrid_host_tree():
     facts = gather(options(gather_subset=['namespaces']), procfs=ProcFS(HYBRID_A))
     holder = capture_pids()['HOLDER']
     held = read(HYBRID_A, 'proc', str(holder), 'fd', '3').strip()

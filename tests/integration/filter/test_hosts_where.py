@@ -4,8 +4,8 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """hostops.fleet.hosts_where on a fleet made of the fixture trees, and on real hostvars in a playbook.
 
-The fleet: debian12-host and bookworm-container (part 1 trees: memory, processes), hybrid-a
-(part 2: namespaces, one fd-held netns, an `ip netns add` one, Docker containers) and
+The fleet: debian12-host and bookworm-container (trees of processes, memory and filesystems), hybrid-a
+(the hybrid-cgroup host: namespaces, one fd-held netns, an `ip netns add` one, Docker containers) and
 hybrid-b (captured 1.5 s later while a dd writer was in state D). Every expected answer is
 read from the trees' own files, not from the facts.
 """
@@ -53,10 +53,10 @@ def net_inodes(root):
 
 
 def linux_tree(source, tmp, name):
-    """A copy of a part 2 tree with the meminfo it was captured without.
+    """A copy of a hybrid-host tree with the meminfo it was captured without.
 
     Without /proc/meminfo the processes collector takes the tree for a non-Linux host and
-    asks psutil about this machine instead; the part 1 tree's meminfo makes it read the tree.
+    asks psutil about this machine instead; the processes tree's meminfo makes it read the tree.
     """
     root = copy_tree(source, tmp, name)
     shutil.copy(os.path.join(FIXTURES, 'debian12-host', 'proc', 'meminfo'), os.path.join(root, 'proc', 'meminfo'))

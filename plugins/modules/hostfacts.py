@@ -78,6 +78,18 @@ options:
       - At most V(131072), the longest single argument Linux accepts (MAX_ARG_STRLEN).
     type: int
     default: 256
+  redact_secrets:
+    description:
+      - Mask the values of well-known secrets in every command line the facts hold (process C(args), the
+        C(command) of I/O processes, of processes in state D and of namespace holders, and so what
+        M(hostops.fleet.hostfacts_baseline) stores), before O(cmdline_length) cuts them.
+      - The patterns - an option named C(password), C(passwd), C(token) or C(secret) (or ending in C(-password),
+        C(_token)...) with its value attached (C(--password=V)) or next (C(--token V)); an assignment C(*_TOKEN=V),
+        C(*_PASSWORD=V), C(*_PASSWD=V), C(*_SECRET=V); the password of a URL (C(scheme://user:V@host)); mysql's
+        C(-pV) after a program named C(mysql*) or C(mariadb*). Each value becomes C(********).
+      - V(false) returns command lines as C(/proc/PID/cmdline) holds them.
+    type: bool
+    default: true
   include_pseudo:
     description: Also report pseudo filesystems (proc, sysfs, cgroup, tmpfs with no size, ...), which are left out by default.
     type: bool

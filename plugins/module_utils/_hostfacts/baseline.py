@@ -241,23 +241,77 @@ def render_lines(state, keep_from=None):
 # ---------------------------------------------------------------------- the baseline file
 
 
-def load(path):
-    """The baseline stored at ``path``, or None when there is none."""
+REMOVE_HINT = 'remove it (state=absent) and record a new one'
+# What each section's items must hold for compare, findings and the diff: {field: (types, wording)}.
+_TEXT = ((str, type(None)), 'a string')
+_ITEM_FIELDS = {
+    'namespaces': {'owner': _TEXT, 'user': _TEXT, 'command': _TEXT, 'processes': ((int, type(None)), 'an integer'),
+                   'pinned_by': ((list, type(None)), 'a list'), 'hidden': ((bool, type(None)), 'true or false')},
+    'processes': {'user': _TEXT, 'command': _TEXT},
+    'mounts': {},
+    'listening': {},
+}
+
+
+def read_baseline(path):
+    """The text of the baseline file at ``path``, or None when there is none."""
     try:
-        text = read_text(path)
+        return read_text(path)
     except (IOError, OSError) as exc:
         raise BaselineError('path: cannot read the baseline %s: %s' % (path, exc.strerror or exc))
-    if text is None:
-        return None
+
+
+def load(path):
+    """The baseline stored at ``path``, checked to the last field, or None when there is none."""
+    text = read_baseline(path)
+    return None if text is None else parse_baseline(text, path)
+
+
+def parse_baseline(text, path):
+    """The baseline in ``text`` (read from ``path``); BaselineError saying what is wrong and what to do."""
     try:
         data = json.loads(text)
     except ValueError as exc:
-        raise BaselineError('path: %s is not a hostfacts baseline (invalid JSON: %s); fix or remove it '
-                            '(state=absent) and record a new one' % (path, exc))
+        raise BaselineError('path: %s is not a hostfacts baseline (invalid JSON: %s); fix or %s'
+                            % (path, exc, REMOVE_HINT))
     if not isinstance(data, dict) or data.get('format') != BASELINE_FORMAT:
-        raise BaselineError('path: %s is not a hostfacts baseline of format %d; remove it (state=absent) and '
-                            'record a new one' % (path, BASELINE_FORMAT))
+        raise BaselineError('path: %s is not a hostfacts baseline of format %d; %s' % (path, BASELINE_FORMAT, REMOVE_HINT))
+    problem = baseline_problem(data)
+    if problem:
+        raise BaselineError('path: %s is not a valid hostfacts baseline (%s); %s' % (path, problem, REMOVE_HINT))
     return data
+
+
+def baseline_problem(data):
+    """What makes a parsed baseline unusable ('processes[3].key is missing'), or None."""
+    sections = data.get('sections')
+    if not isinstance(sections, list) or not all(isinstance(name, str) and name in SECTIONS for name in sections):
+        return 'sections must be a list of %s' % ', '.join(SECTIONS)
+    if not isinstance(data.get('recorded_at'), (str, type(None))):
+        return 'recorded_at is not a string'
+    for section in sections:
+        items = data.get(section)
+        if not isinstance(items, (list, type(None))):
+            return '%s is not a list' % section
+        for index, item in enumerate(items or []):
+            problem = _item_problem(section, item)
+            if problem:
+                return '%s[%d]%s' % (section, index, problem)
+    return None
+
+
+def _item_problem(section, item):
+    if not isinstance(item, dict):
+        return ' is not an object'
+    if not isinstance(item.get('key'), str):
+        return '.key is missing or not a string'
+    for field, (types, wording) in _ITEM_FIELDS[section].items():
+        value = item.get(field)
+        if not isinstance(value, types) or (isinstance(value, bool) and bool not in types):
+            return '.%s is not %s' % (field, wording)
+    if section == 'namespaces' and not all(isinstance(pin, str) for pin in item.get('pinned_by') or []):
+        return '.pinned_by holds something else than strings'
+    return None
 
 
 def validate(options):
@@ -304,9 +358,9 @@ class BaselineManager(object):
 
     def run(self):
         path = self.options['path']
-        baseline = load(path)
         if self.options.get('state') == 'absent':
-            return self._remove(path, baseline)
+            return self._remove(path)
+        baseline = load(path)
         current, running, warnings = snapshot(self.procfs, self.options['sections'],
                                               self.options['min_process_age'], self.options['timeout'], self.now)
         recorded_at = (self.now or datetime.datetime.now(datetime.timezone.utc)).strftime(ISO_FORMAT)
@@ -341,12 +395,18 @@ class BaselineManager(object):
                               'after_header': 'host now'}
         return result
 
-    def _remove(self, path, baseline):
-        result = {'path': path, 'baseline_action': 'absent', 'changed': baseline is not None, 'drift': {},
+    def _remove(self, path):
+        """Remove the file whatever it holds: a corrupt or foreign baseline is what state=absent is for."""
+        text = read_baseline(path)
+        result = {'path': path, 'baseline_action': 'absent', 'changed': text is not None, 'drift': {},
                   'drift_count': 0, 'findings': [], 'warnings': [], 'hidden_network_namespaces': []}
-        if baseline is not None:
+        if text is not None:
+            try:
+                before = render_lines(parse_baseline(text, path))
+            except BaselineError as exc:
+                before = '(not a valid baseline: %s)\n' % exc
             result['baseline_action'] = 'removed'
-            result['diff'] = {'before': render_lines(baseline), 'after': '', 'before_header': path,
+            result['diff'] = {'before': before, 'after': '', 'before_header': path,
                               'after_header': '%s (removed)' % path}
             if not self.check_mode:
                 try:

@@ -82,6 +82,8 @@ OPTIONS = (
             choices=('top', 'full')),
     _option('cmdline_length', 'int', 256, 'every command line in the facts is cut to this many characters',
             minimum=0, maximum=MAX_CMDLINE_LENGTH, unit='characters'),
+    _option('redact_secrets', 'bool', True, 'mask well-known secrets (--password, *_TOKEN=, user:pass@...) in '
+            'every command line before it is cut (common.redact)'),
     _option('include_pseudo', 'bool', False, 'also report pseudo filesystems'),
     _option('du_paths', 'list', [], 'absolute paths summed like du -s -x, each bounded by timeout',
             elements='path'),

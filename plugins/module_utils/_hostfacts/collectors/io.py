@@ -228,7 +228,7 @@ class IOCollector(Collector):
     def _describe_process(self, entry, end):
         pid = entry['pid']
         args = self.procfs.pid_cmdline(pid, self.options.cmdline_read_limit)
-        entry['command'] = command_line(args, '[%s]' % entry['comm'], self.options.cmdline_length)
+        entry['command'] = command_line(args, '[%s]' % entry['comm'], self.options)
         status = self.procfs.pid_status(pid)
         entry['user'] = self.procfs.username(status.uid) if status else None
         entry['open_files'] = self._open_files(pid, self.options.open_files)
@@ -276,12 +276,11 @@ class IOCollector(Collector):
         return rows
 
     def _command(self, pid):
-        length = self.options.cmdline_length
         args = self.procfs.pid_cmdline(pid, self.options.cmdline_read_limit)
         if args:
-            return command_line(args, '', length)
+            return command_line(args, '', self.options)
         pid_stat = self.procfs.pid_stat(pid)
-        return command_line(None, '[%s]' % pid_stat.comm, length) if pid_stat else None
+        return command_line(None, '[%s]' % pid_stat.comm, self.options) if pid_stat else None
 
     # ------------------------------------------------------------------ findings and alerts
 

@@ -10,18 +10,32 @@ from ansible_collections.hostops.fleet.plugins.module_utils._hostfacts.common.co
 from ansible_collections.hostops.fleet.plugins.module_utils._hostfacts.common.fallback import psutil_meminfo, require_psutil
 
 
+def available_bytes(meminfo):
+    """(available, True when MemAvailable was not believable and MemFree stands in for it).
+
+    As procps-ng 4's library/meminfo.c (meminfo_read_failed): a MemAvailable of 0 or missing
+    (kernels before 3.14) is MemFree, and so is one above MemTotal, "symptomatic of running within
+    a lxc container" (lxcfs shows the container's MemTotal beside the host's MemAvailable).
+    """
+    total = meminfo.get('MemTotal', 0)
+    free = meminfo.get('MemFree', 0)
+    available = meminfo.get('MemAvailable') or free
+    if available > total:
+        return free, True
+    return available, False
+
+
 def free_fields(meminfo):
     """free -b's columns, in bytes, with procps-ng 4's formulas.
 
     used = total - available and buff/cache = Buffers + Cached + SReclaimable, as
-    the free of procps-ng 4 (Debian 12) computes them. Kernels older than 3.14
-    have no MemAvailable: free then shows available = free, and so do we.
+    the free of procps-ng 4 (Debian 12) computes them; available as available_bytes.
     """
     total = meminfo.get('MemTotal', 0)
     free = meminfo.get('MemFree', 0)
     buffers = meminfo.get('Buffers', 0)
     cache = meminfo.get('Cached', 0) + meminfo.get('SReclaimable', 0)
-    available = meminfo.get('MemAvailable', free)
+    available = available_bytes(meminfo)[0]
     swap_total = meminfo.get('SwapTotal', 0)
     swap_free = meminfo.get('SwapFree', 0)
     return {
@@ -62,6 +76,11 @@ class MemoryCollector(Collector):
             self.report.warn('memory: /proc/meminfo could not be read; memory facts are missing')
             return {}
         facts = free_fields(meminfo)
+        if available_bytes(meminfo)[1]:
+            self.report.warn(
+                'memory: MemAvailable (%s) is above MemTotal (%s) in /proc/meminfo, as under lxcfs in a container; '
+                'available is MemFree instead, as free(1) shows it' % (
+                    human_bytes(meminfo.get('MemAvailable', 0)), human_bytes(meminfo.get('MemTotal', 0))))
         threshold = self.options.thresholds.memory_available_pct
         facts['available_pct'] = round(100.0 * facts['available'] / facts['total'], 1) if facts['total'] else 0.0
         facts['status'] = 'low' if facts['available_pct'] < threshold else 'ok'

@@ -142,7 +142,7 @@ class NamespacesCollector(Collector):
             args = resolver.args(holder)
             status = self.procfs.pid_status(holder)
             fallback = stat.comm if stat else None
-            entry['command'] = command_line(args, fallback, self.options.cmdline_length) if args or fallback else None
+            entry['command'] = command_line(args, fallback, self.options) if args or fallback else None
             entry['user'] = self.procfs.username(status.uid) if status else None
         if entry['default']:
             entry['owner'] = {'kind': 'host', 'id': None, 'name': None}

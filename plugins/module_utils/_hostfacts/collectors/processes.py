@@ -7,8 +7,10 @@
 Cost model: every process costs one read of /proc/PID/stat per sample (shared
 with the io subset through the reader's begin_sample). The owner (one stat of
 /proc/PID, see readers.pids.PidFiles.pid_euid: /proc/PID/status, the costliest file ps reads,
-is not needed) and cmdline (for the args) are read only for the processes that
-are reported: the ranked lists by default, every process with process_list=full.
+is not needed), cmdline (for the args) and statm (the exact resident size, see
+readers.pids.PidFiles.pid_rss_pages) are read only for the processes that are reported: the
+ranked lists by default, every process with process_list=full. The memory ranking reads statm
+only for the processes that stat's approximate rss cannot rule out (memory_candidates).
 """
 
 from __future__ import annotations
@@ -27,12 +29,13 @@ from ansible_collections.hostops.fleet.plugins.module_utils._hostfacts.common.ps
 from ansible_collections.hostops.fleet.plugins.module_utils._hostfacts.readers.pids import PF_KTHREAD
 
 
-def describe_command(stat, argv, cmdline_length):
-    """(command, args) as ps shows them: [name] for kernel threads, '[name] <defunct>' for zombies."""
+def describe_command(stat, argv, options):
+    """(command, args) as ps shows them: [name] for kernel threads, '[name] <defunct>' for zombies;
+    secrets masked and args cut as ``options`` say (psformat.command_line)."""
     if stat.flags & PF_KTHREAD:
-        return '[%s]' % stat.comm, command_line(None, '[%s]' % stat.comm, cmdline_length)
+        return '[%s]' % stat.comm, command_line(None, '[%s]' % stat.comm, options)
     suffix = ' <defunct>' if stat.state == 'Z' else ''
-    return stat.comm, command_line(argv, '[%s]%s' % (stat.comm, suffix), cmdline_length)
+    return stat.comm, command_line(argv, '[%s]%s' % (stat.comm, suffix), options)
 
 
 def unique_samples(samples):
@@ -51,16 +54,47 @@ def rank(entries, key, count):
     return heapq.nlargest(count, entries, key=lambda e: (key(e), -e.stat.pid))
 
 
-class ProcessSample(object):
-    """One process as read from its stat, with the derived numbers the ranked lists sort on."""
+def stat_rss_error_pages(cpus):
+    """How far /proc/PID/stat's rss can be from the exact one, in pages (never reached in practice).
 
-    __slots__ = ('stat', 'ticks', 'cpu_pct', 'cpu_pct_lifetime')
+    stat reads three per-mm percpu_counters (file, anon, shmem pages) without their per-CPU parts;
+    each CPU holds less than one batch unflushed, and the batch is max(32, 2 x online CPUs)
+    (compute_batch_value in lib/percpu_counter.c).
+    """
+    cpus = max(1, cpus)
+    return 3 * cpus * max(32, 2 * cpus)
+
+
+def memory_candidates(samples, count, error_pages):
+    """The samples that can be among the ``count`` largest by exact rss, judged from stat's rss.
+
+    Every sample outside is below the count-th largest stat rss by more than twice the error, so
+    its exact rss is below that of at least ``count`` others: reading statm for the candidates
+    only gives the same ranking as reading it for every process.
+    """
+    if count <= 0:
+        return []
+    largest = heapq.nlargest(count, (s.stat.rss_pages for s in samples))
+    if len(largest) < count:
+        return list(samples)
+    floor = largest[-1] - 2 * error_pages
+    return [s for s in samples if s.stat.rss_pages >= floor]
+
+
+class ProcessSample(object):
+    """One process as read from its stat, with the derived numbers the ranked lists sort on.
+
+    ``rss_pages`` is None until the exact resident size is read (exact_rss).
+    """
+
+    __slots__ = ('stat', 'ticks', 'cpu_pct', 'cpu_pct_lifetime', 'rss_pages')
 
     def __init__(self, stat, ticks, cpu_pct, cpu_pct_lifetime):
         self.stat = stat
         self.ticks = ticks
         self.cpu_pct = cpu_pct
         self.cpu_pct_lifetime = cpu_pct_lifetime
+        self.rss_pages = None
 
 
 class ProcessesCollector(Collector):
@@ -115,6 +149,7 @@ class ProcessesCollector(Collector):
         self._hz = hz
         self._page_kb = procfs.page_size // 1024
         self._start_times = {}
+        self._cpus = len(system.per_cpu) if system else 1
 
         samples = self._sample(elapsed, uptime, hz)
         load = procfs.loadavg()
@@ -164,7 +199,11 @@ class ProcessesCollector(Collector):
             by_cpu = rank(samples, lambda s: s.cpu_pct, top)
         else:
             by_cpu = rank(samples, lambda s: s.cpu_pct_lifetime, top)
-        by_memory = rank(samples, lambda s: s.stat.rss_pages, top)
+        if self.options.process_list == 'full':
+            candidates = samples
+        else:
+            candidates = memory_candidates(samples, top, stat_rss_error_pages(self._cpus))
+        by_memory = rank(candidates, self._exact_rss_pages, top)
         if self.options.process_list == 'full':
             rows = self._rows(samples)
             # Insertion order is the order of samples (pid order): the listing is the dict's values.
@@ -174,10 +213,20 @@ class ProcessesCollector(Collector):
         facts['top_cpu'] = [rows[s.stat.pid] for s in by_cpu if s.stat.pid in rows]
         facts['top_memory'] = [rows[s.stat.pid] for s in by_memory if s.stat.pid in rows]
 
+    def _exact_rss_pages(self, sample):
+        """The resident pages ps shows (statm, read once per sample); stat's if statm cannot be read."""
+        if sample.rss_pages is None:
+            if sample.stat.flags & PF_KTHREAD:
+                sample.rss_pages = 0
+            else:
+                exact = self.procfs.pid_rss_pages(sample.stat.pid)
+                sample.rss_pages = sample.stat.rss_pages if exact is None else exact
+        return sample.rss_pages
+
     def _rows(self, samples):
         """{pid: ps aux row} for the reported samples; a process gone before its row was read is left out.
 
-        The owner (one stat of /proc/PID) and cmdline are read here, so only for reported processes.
+        The owner (one stat of /proc/PID), cmdline and statm are read here, so only for reported processes.
         This loop runs once per process with process_list=full, so it keeps everything in locals and
         caches what repeats (user names per uid, TTY names, TIME strings, start times per second).
         """
@@ -185,12 +234,13 @@ class ProcessesCollector(Collector):
         pid_cmdline = procfs.pid_cmdline
         pid_euid = procfs.pid_euid
         username = procfs.username
-        length = self.options.cmdline_length
-        limit = self.options.cmdline_read_limit
+        options = self.options
+        limit = options.cmdline_read_limit
         page_kb = self._page_kb
         hz = self._hz
         mem_total_kb = self._mem_total_kb
         start_time = self._start_time
+        exact_rss_pages = self._exact_rss_pages
         ttys = {}
         times = {}
         rows = {}
@@ -204,8 +254,8 @@ class ProcessesCollector(Collector):
                 argv = pid_cmdline(pid, limit)
                 if argv is None and uid is None:
                     continue
-            command, args = describe_command(stat, argv, length)
-            rss_kb = stat.rss_pages * page_kb
+            command, args = describe_command(stat, argv, options)
+            rss_kb = exact_rss_pages(sample) * page_kb
             # TTY names and TIME strings are never empty: a cache miss is the only falsy get().
             tty = ttys.get(stat.tty_nr) or ttys.setdefault(stat.tty_nr, tty_name(stat.tty_nr))
             cpu_seconds = sample.ticks / hz

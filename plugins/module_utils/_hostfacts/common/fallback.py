@@ -51,7 +51,7 @@ def psutil_cpu_ticks(psutil):
     return ticks, psutil.cpu_times()
 
 
-def _row(info, mem_total, cmdline_length, now, cpu_pct):
+def _row(info, mem_total, options, now, cpu_pct):
     cpu = info.get('cpu_times')
     seconds = (cpu.user + cpu.system) if cpu else 0.0
     memory = info.get('memory_info')
@@ -67,7 +67,7 @@ def _row(info, mem_total, cmdline_length, now, cpu_pct):
         'start_time': iso_time(info['create_time']) if info.get('create_time') else None,
         'cpu_time': round(seconds, 2), 'cpu_time_str': cpu_time_str(seconds),
         'command': info.get('name') or '', 'threads': info.get('num_threads'),
-        'args': command_line(info.get('cmdline'), '[%s]' % (info.get('name') or ''), cmdline_length),
+        'args': command_line(info.get('cmdline'), '[%s]' % (info.get('name') or ''), options),
     }
     if cpu_pct is not None:
         row['cpu_pct'] = cpu_pct
@@ -84,7 +84,7 @@ def _rows(psutil, options, first_ticks, elapsed):
         if elapsed and info.get('cpu_times') is not None:
             seconds = info['cpu_times'].user + info['cpu_times'].system
             cpu_pct = round(100.0 * (seconds - first_ticks.get((info['pid'], info['create_time']), 0.0)) / elapsed, 1)
-        rows.append(_row(info, mem_total, options.cmdline_length, now, cpu_pct))
+        rows.append(_row(info, mem_total, options, now, cpu_pct))
     return rows
 
 

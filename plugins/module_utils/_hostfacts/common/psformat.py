@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import time
 
+from ansible_collections.hostops.fleet.plugins.module_utils._hostfacts.common.redact import may_hold_secret, redact_argv
+
 # top's %Cpu(s) line, in the order of /proc/stat's cpu line (psutil's cpu_times use the same names).
 CPU_FIELDS = (('us', 'user'), ('sy', 'system'), ('ni', 'nice'), ('id', 'idle'), ('wa', 'iowait'),
               ('hi', 'irq'), ('si', 'softirq'), ('st', 'steal'))
@@ -75,6 +77,15 @@ def cpu_breakdown(first, last):
     return dict((short, round(100.0 * value / total, 1)) for short, value in deltas.items())
 
 
-def command_line(argv, fallback, length):
-    """argv joined as ps shows it, else ``fallback`` (kernel threads, zombies), cut to ``length`` characters."""
-    return (' '.join(argv) if argv else fallback)[:length]
+def command_line(argv, fallback, options):
+    """argv joined as ps shows it, else ``fallback`` (kernel threads, zombies), for the facts.
+
+    Well-known secrets are masked first (common.redact, unless ``options.redact_secrets`` is false),
+    then the text is cut to ``options.cmdline_length`` characters: a cut never leaves half a secret.
+    """
+    if not argv:
+        return fallback[:options.cmdline_length]
+    text = ' '.join(argv)
+    if options.redact_secrets and may_hold_secret(text):
+        text = ' '.join(redact_argv(argv))
+    return text[:options.cmdline_length]

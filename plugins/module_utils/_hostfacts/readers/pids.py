@@ -2,7 +2,7 @@
 # Copyright (c) hostops.fleet contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""The per-process files of /proc: stat, status, cmdline, io, ns, cgroup, fd and fdinfo. Private.
+"""The per-process files of /proc: stat, statm, status, cmdline, io, ns, cgroup, fd and fdinfo. Private.
 
 Each file is parsed in one method below into named fields; errors are mapped by the
 FileReader primitives (a vanished process gives None, never an exception).
@@ -100,6 +100,22 @@ class PidFiles(FileReader):
             int(f[_STAT_PROCESSOR]) if len(f) > _STAT_PROCESSOR else -1,
             int(f[_STAT_BLKIO_TICKS]) if len(f) > _STAT_BLKIO_TICKS else 0,
         )
+
+    def pid_rss_pages(self, pid):
+        """Resident pages from /proc/PID/statm (its second field), or None if the process is gone.
+
+        This is the resident size ps and top show: ps -o rss reads VmRSS of /proc/PID/status
+        (procps-ng library/pids.c, VM_RSS from f_status) and top's RES the same field of statm; since
+        Linux 6.16 (commit 82241a83cd15, "mm: fix the inaccurate memory statistics issue for users",
+        in stable kernels too) both sum the per-CPU RSS counters exactly (get_mm_counter_sum in
+        task_mem and task_statm, fs/proc/task_mmu.c). /proc/PID/stat's rss is get_mm_rss(), which
+        reads the counters without their per-CPU parts (percpu_counter_read_positive) and can be
+        short by up to 3 x CPUs x the counter batch. statm is the cheaper of the two exact files.
+        """
+        data = self.read_bytes('%s/%d/statm' % (self.proc, pid), 'statm', single_read=True)
+        if not data:
+            return None
+        return int(data.split(None, 2)[1])
 
     def pid_status(self, pid):
         """The Uid/Gid/NSpid lines of /proc/PID/status, or None if the process is gone."""

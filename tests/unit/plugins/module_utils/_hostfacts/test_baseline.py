@@ -324,3 +324,69 @@ def test_foreign_or_corrupt_baseline_fails_clearly(tmp_path, trees, content, mes
         manager(tmp_path, trees['full'], None).run()
     assert message in str(info.value) and str(path) in str(info.value)
     assert path.read_text() == content
+
+
+VALID = {'format': 1, 'sections': ['namespaces', 'processes', 'mounts', 'listening'], 'recorded_at': None,
+         'namespaces': [{'key': 'net:[1]', 'owner': 'unknown', 'user': None, 'command': None, 'processes': 0,
+                         'pinned_by': ['fd /proc/9/fd/3'], 'hidden': True}],
+         'processes': [{'key': 'root: sleep 1', 'user': 'root', 'command': 'sleep 1'}],
+         'mounts': [{'key': '/ ext4 /dev/vda1'}], 'listening': [{'key': 'tcp 0.0.0.0:22'}]}
+
+
+def broken(path, value):
+    """VALID with the value at ``path`` (a tuple of keys and indexes) replaced, as JSON text."""
+    data = json.loads(json.dumps(VALID))
+    target = data
+    for step in path[:-1]:
+        target = target[step]
+    target[path[-1]] = value
+    return json.dumps(data)
+
+
+@pytest.mark.parametrize('content, message', [
+    (broken(('sections',), 'namespaces'), 'sections must be a list of namespaces, processes, mounts, listening'),
+    (broken(('sections',), ['namespaces', 'ports']), 'sections must be a list of'),
+    (broken(('namespaces',), {'key': 'x'}), 'namespaces is not a list'),
+    (broken(('processes', 0), 'sleep'), 'processes[0] is not an object'),
+    (broken(('mounts', 0, 'key'), 7), 'mounts[0].key is missing or not a string'),
+    (broken(('namespaces', 0, 'processes'), '3'), 'namespaces[0].processes is not an integer'),
+    (broken(('namespaces', 0, 'processes'), True), 'namespaces[0].processes is not an integer'),
+    (broken(('namespaces', 0, 'pinned_by'), 'fd'), 'namespaces[0].pinned_by is not a list'),
+    (broken(('namespaces', 0, 'pinned_by'), [{'kind': 'fd'}]), 'namespaces[0].pinned_by holds something else'),
+    (broken(('namespaces', 0, 'hidden'), 'yes'), 'namespaces[0].hidden is not true or false'),
+    (broken(('processes', 0, 'command'), ['sleep']), 'processes[0].command is not a string'),
+    (broken(('recorded_at',), 5), 'recorded_at is not a string'),
+])
+def test_valid_json_with_broken_sections_fails_clearly(tmp_path, trees, content, message):
+    """Each of these made compare, findings or the diff raise KeyError or TypeError before."""
+    path = tmp_path / 'state' / 'baseline.json'
+    path.parent.mkdir()
+    path.write_text(content)
+    with pytest.raises(BaselineError) as info:
+        manager(tmp_path, trees['full'], None).run()
+    assert message in str(info.value) and str(path) in str(info.value)
+    assert 'remove it (state=absent) and record a new one' in str(info.value)
+
+
+def test_the_well_formed_stand_in_is_accepted(tmp_path, trees):
+    """VALID itself compares cleanly: the failures above come from the one broken field."""
+    path = tmp_path / 'state' / 'baseline.json'
+    path.parent.mkdir()
+    path.write_text(json.dumps(VALID))
+    result = manager(tmp_path, trees['full'], None).run()
+    assert result['baseline_action'] == 'compared'
+
+
+@pytest.mark.parametrize('content', ['{not json', '[1, 2]', broken(('processes', 0), 'sleep')])
+@pytest.mark.parametrize('check_mode', [False, True])
+def test_state_absent_removes_a_corrupt_baseline_as_the_error_says(tmp_path, trees, content, check_mode):
+    path = tmp_path / 'state' / 'baseline.json'
+    path.parent.mkdir()
+    path.write_text(content)
+    with pytest.raises(BaselineError) as info:
+        manager(tmp_path, trees['full'], None).run()
+    assert 'state=absent' in str(info.value)
+    result = manager(tmp_path, trees['full'], None, state='absent', check_mode=check_mode).run()
+    assert result['changed'] and result['baseline_action'] == 'removed'
+    assert result['diff']['before'].startswith('(not a valid baseline: path: %s' % path)
+    assert path.exists() == check_mode

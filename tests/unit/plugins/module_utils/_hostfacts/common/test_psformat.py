@@ -11,6 +11,7 @@ from collections import namedtuple
 import pytest
 
 from ansible_collections.hostops.fleet.plugins.module_utils._hostfacts.common import psformat
+from ansible_collections.hostops.fleet.plugins.module_utils._hostfacts.options import HostfactsOptions
 
 
 @pytest.mark.parametrize('seconds, text', [(0, '00:00:00'), (59.9, '00:00:59'), (3725, '01:02:05'),
@@ -49,4 +50,23 @@ def test_cpu_breakdown_takes_proc_stat_and_psutil_samples_alike():
     (['anything'], '[x]', 0, ''),
 ])
 def test_command_line_is_cut_the_same_way_for_args_and_fallbacks(argv, fallback, length, text):
-    assert psformat.command_line(argv, fallback, length) == text
+    options = HostfactsOptions.from_params({'cmdline_length': length})
+    assert psformat.command_line(argv, fallback, options) == text
+
+
+@pytest.mark.parametrize('length, text', [
+    (256, 'agent --server https://r.example --token ******** --ca-checksum ff'),
+    # The cut comes after the mask: never the first characters of the token.
+    (40, 'agent --server https://r.example --token'),
+    (45, 'agent --server https://r.example --token ****'),
+])
+def test_secrets_are_masked_before_the_cut(length, text):
+    argv = ['agent', '--server', 'https://r.example', '--token', 'tok-4f9a2c', '--ca-checksum', 'ff']
+    options = HostfactsOptions.from_params({'cmdline_length': length})
+    assert psformat.command_line(argv, '[agent]', options) == text
+
+
+def test_redact_secrets_false_returns_the_command_line_as_it_is():
+    argv = ['agent', '--token', 'tok-4f9a2c']
+    options = HostfactsOptions.from_params({'redact_secrets': False})
+    assert psformat.command_line(argv, '[agent]', options) == 'agent --token tok-4f9a2c'

@@ -15,36 +15,73 @@ from __future__ import annotations
 import time
 
 from ansible_collections.hostops.fleet.plugins.module_utils._errors import OptionError
-from ansible_collections.hostops.fleet.plugins.module_utils._hostfacts.collectors.containers import ContainersCollector
-from ansible_collections.hostops.fleet.plugins.module_utils._hostfacts.collectors.filesystems import (
-    FilesystemsCollector,
-)
-from ansible_collections.hostops.fleet.plugins.module_utils._hostfacts.collectors.io import IOCollector
-from ansible_collections.hostops.fleet.plugins.module_utils._hostfacts.collectors.memory import MemoryCollector
-from ansible_collections.hostops.fleet.plugins.module_utils._hostfacts.collectors.namespaces import NamespacesCollector
-from ansible_collections.hostops.fleet.plugins.module_utils._hostfacts.collectors.processes import ProcessesCollector
 from ansible_collections.hostops.fleet.plugins.module_utils._hostfacts.common.collector import Report
 from ansible_collections.hostops.fleet.plugins.module_utils._hostfacts.readers.procfs import ProcFS
 
-# The registry, in report order. A new subset adds its collector here (and to the module's docs).
-COLLECTOR_CLASSES = (
-    ProcessesCollector,
-    MemoryCollector,
-    FilesystemsCollector,
-    NamespacesCollector,
-    IOCollector,
-    ContainersCollector,
+
+# Each collector is imported only when its subset is selected: a module run compiles its module_utils from
+# the payload's zip every time, and a run of the defaults need not pay for the subsets it leaves out. The
+# imports are written out (not importlib) because Ansible finds what to ship by reading import statements.
+def _system():
+    from ansible_collections.hostops.fleet.plugins.module_utils._hostfacts.collectors.system import SystemCollector
+    return SystemCollector
+
+
+def _processes():
+    from ansible_collections.hostops.fleet.plugins.module_utils._hostfacts.collectors.processes import (
+        ProcessesCollector)
+    return ProcessesCollector
+
+
+def _memory():
+    from ansible_collections.hostops.fleet.plugins.module_utils._hostfacts.collectors.memory import MemoryCollector
+    return MemoryCollector
+
+
+def _filesystems():
+    from ansible_collections.hostops.fleet.plugins.module_utils._hostfacts.collectors.filesystems import (
+        FilesystemsCollector)
+    return FilesystemsCollector
+
+
+def _namespaces():
+    from ansible_collections.hostops.fleet.plugins.module_utils._hostfacts.collectors.namespaces import (
+        NamespacesCollector)
+    return NamespacesCollector
+
+
+def _io():
+    from ansible_collections.hostops.fleet.plugins.module_utils._hostfacts.collectors.io import IOCollector
+    return IOCollector
+
+
+def _containers():
+    from ansible_collections.hostops.fleet.plugins.module_utils._hostfacts.collectors.containers import (
+        ContainersCollector)
+    return ContainersCollector
+
+
+# The registry, in report order: subset name and the loader of its collector class. A new subset adds its
+# loader here (and its RETURN entry to the module's docs).
+REGISTRY = (
+    ('system', _system),
+    ('processes', _processes),
+    ('memory', _memory),
+    ('filesystems', _filesystems),
+    ('namespaces', _namespaces),
+    ('io', _io),
+    ('containers', _containers),
 )
-COLLECTORS = dict((cls.name, cls) for cls in COLLECTOR_CLASSES)
-SUBSETS = tuple(cls.name for cls in COLLECTOR_CLASSES)
-MIN_SUBSETS = ('memory', 'filesystems')
+LOADERS = dict(REGISTRY)
+SUBSETS = tuple(name for name, _loader in REGISTRY)
+MIN_SUBSETS = ('system', 'memory', 'filesystems')
 
 
 def resolve_subsets(requested, valid=SUBSETS):
     """gather_subset as ansible.builtin.setup reads it (ansible-core module_utils/facts/collector.py,
     get_collector_names), in registry order.
 
-    - ``all`` is every subset, ``min`` is memory and filesystems, ``!name`` excludes.
+    - ``all`` is every subset, ``min`` is system, memory and filesystems, ``!name`` excludes.
     - ``!all`` excludes everything but ``min``, so ``[!all]`` gives ``min`` and ``[!all, io]`` gives
       ``min`` and ``io``; ``[!all, !min]`` gives nothing.
     - A subset named explicitly is kept even if an exclusion also names it, in any order.
@@ -87,26 +124,36 @@ def gather(options, procfs=None, sleep=time.sleep, monotonic=time.monotonic):
 
     ``options`` is a HostfactsOptions; ``procfs`` the reader (a live ProcFS of / by default;
     tests pass one over a fixture tree); ``sleep`` and ``monotonic`` are the clock.
+
+    Only collectors that compute rates (``Collector.takes_samples``) are sampled across ``interval``; the
+    others finish inside the window, after the first sample, so their time is not added to it. When
+    no selected collector samples, nothing sleeps and the reported interval is 0.
     """
     subsets = resolve_subsets(options.gather_subset)
     procfs = procfs or ProcFS('/')
     report = Report()
-    collectors = [COLLECTORS[name](procfs, options, report) for name in subsets]
+    collectors = [LOADERS[name]()(procfs, options, report) for name in subsets]
+    sampled = [collector for collector in collectors if collector.takes_samples]
+    window = options.interval if sampled and options.sampling else 0.0
+    facts = {'gather_subset': subsets, 'interval': window, 'collected_at': time.strftime('%Y-%m-%dT%H:%M:%S%z')}
+    results = {}
     # One shared sample per instant: collectors that read every process's stat at the same moment
     # (processes and io) get one read of it. The finish phase shares the last sample (taken just
     # before it, nothing sleeps in between), so with interval 0 everything is one sample.
     procfs.begin_sample()
     try:
-        elapsed = _sample(collectors, procfs, options, sleep, monotonic)
-        facts = {
-            'gather_subset': subsets,
-            'interval': options.interval,
-            'collected_at': time.strftime('%Y-%m-%dT%H:%M:%S%z'),
-        }
+        started = monotonic()
+        for collector in sampled:
+            collector.begin()
         for collector in collectors:
-            facts[collector.name] = collector.finish(elapsed)
+            if not collector.takes_samples:
+                results[collector.name] = collector.finish(None)
+        elapsed = _sample(sampled, procfs, options, window, started, sleep, monotonic)
+        for collector in sampled:
+            results[collector.name] = collector.finish(elapsed)
     finally:
         procfs.end_samples()
+    facts.update((collector.name, results[collector.name]) for collector in collectors)
     if procfs.denied:
         report.warn(denied_warning(procfs.denied))
     facts['alerts'] = report.sorted_alerts()
@@ -114,15 +161,13 @@ def gather(options, procfs=None, sleep=time.sleep, monotonic=time.monotonic):
     return facts
 
 
-def _sample(collectors, procfs, options, sleep, monotonic):
-    """The first sample, then ``samples`` more spread over ``interval``: the measured seconds, or None."""
-    started = monotonic()
-    for collector in collectors:
-        collector.begin()
-    if not options.sampling:
+def _sample(collectors, procfs, options, window, started, sleep, monotonic):
+    """``samples`` more samples, the k-th at ``started`` + k/samples of the window: the measured seconds,
+    or None without a window. Time already spent (the other collectors, an overloaded host) counts."""
+    if not window:
         return None
-    for _sample_number in range(options.samples):
-        sleep(options.interval / options.samples)
+    for number in range(1, options.samples + 1):
+        sleep(max(0.0, started + window * number / options.samples - monotonic()))
         procfs.begin_sample()
         for collector in collectors:
             collector.tick()

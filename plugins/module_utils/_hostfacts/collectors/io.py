@@ -84,6 +84,7 @@ class IOCollector(Collector):
     """iowait, per-disk iostat figures, per-process I/O rates, D-state counts and the files of the hogs."""
 
     name = 'io'
+    takes_samples = True
 
     def begin(self):
         self.wanted_ticks = self.options.samples

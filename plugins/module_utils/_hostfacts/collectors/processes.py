@@ -101,6 +101,7 @@ class ProcessesCollector(Collector):
     """Task counts, load, CPU breakdown, uptime and per-process rows, from /proc (or psutil)."""
 
     name = 'processes'
+    takes_samples = True
 
     def begin(self):
         self._psutil = None

@@ -29,17 +29,21 @@ class Report(object):
 class Collector(object):
     """One subset of hostfacts (ansible-core's fact collector shape: a ``name`` and a method that returns facts).
 
-    The orchestrator calls ``begin()`` for every selected collector (first sample), then
+    For a collector with ``takes_samples`` true, the orchestrator calls ``begin()`` (first sample), then
     ``tick()`` ``options.samples`` times spread across ``options.interval`` (only when the
     interval is above 0), then ``finish(elapsed)``, which returns the facts. ``elapsed`` is
     the measured seconds between the first and the last sample, or None when the interval
-    is 0: rate fields must then be left out, not faked.
+    is 0: rate fields must then be left out, not faked. A collector without samples only has
+    ``finish(None)`` called, once.
 
     ``procfs`` is the reader (readers.procfs.ProcFS, or one over a fixture tree), ``options``
     a validated options.HostfactsOptions, ``report`` the shared Report.
     """
 
     name = None
+    # True for collectors that compute rates from samples across the interval (processes, io); the
+    # others run once, inside the sampling window.
+    takes_samples = False
 
     def __init__(self, procfs, options, report):
         self.procfs = procfs

@@ -4,7 +4,7 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """ProcFS: the one reader collectors are given, over a live host or a captured fixture tree. Private.
 
-It joins the per-process files, the system-wide files and /sys; what may hang on a
+It joins the per-process files, the system-wide files, /sys and what names the host; what may hang on a
 dead mount (statvfs of mount points, the du walk) goes through the deadline helpers,
 with paths taken below the same root.
 """
@@ -14,12 +14,13 @@ from __future__ import annotations
 import os
 
 from ansible_collections.hostops.fleet.plugins.module_utils._hostfacts import deadline
+from ansible_collections.hostops.fleet.plugins.module_utils._hostfacts.readers.identity import IdentityFiles
 from ansible_collections.hostops.fleet.plugins.module_utils._hostfacts.readers.pids import PidFiles
 from ansible_collections.hostops.fleet.plugins.module_utils._hostfacts.readers.sysfs import SysFiles
 from ansible_collections.hostops.fleet.plugins.module_utils._hostfacts.readers.system import SystemFiles
 
 
-class ProcFS(PidFiles, SystemFiles, SysFiles):
+class ProcFS(PidFiles, SystemFiles, SysFiles, IdentityFiles):
     """Read and parse kernel and udev files below ``root`` (``/`` on a live host)."""
 
     def statvfs_mounts(self, mount_points, timeout):

@@ -13,6 +13,7 @@ import sys
 import pytest
 
 from ansible_collections.hostops.fleet.plugins.module_utils._errors import FleetError
+from ansible_collections.hostops.fleet.plugins.module_utils._hostfacts.collectors import processes as processes_module
 from ansible_collections.hostops.fleet.plugins.module_utils._hostfacts.common import psformat
 from ansible_collections.hostops.fleet.plugins.module_utils._hostfacts.gather import gather
 from ansible_collections.hostops.fleet.plugins.module_utils._hostfacts.readers.procfs import ProcFS
@@ -211,3 +212,60 @@ def test_no_proc_and_no_psutil_fails_naming_psutil(tmp_path, monkeypatch):
     monkeypatch.setitem(sys.modules, 'psutil', None)
     with pytest.raises(FleetError, match='psutil'):
         gather(options(gather_subset=['processes']), procfs=ProcFS(str(tmp_path)))
+
+
+# ---------------------------------------------------------------- rss: statm, what ps shows
+
+
+def _write_statm(root, pid, resident_pages):
+    with open(os.path.join(root, 'proc', str(pid), 'statm'), 'w') as handle:
+        handle.write('9000 %d 300 10 0 400 0\n' % resident_pages)
+
+
+def test_rss_comes_from_statm_where_there_is_one(tmp_path):
+    """The captured trees hold no statm (stat's rss stands in, as for a process whose statm vanished)."""
+    procfs = fixture_procfs('bookworm-container', tmp_path)
+    _write_statm(procfs.root, 33, 1234)
+    rows = dict((row['pid'], row) for row in gather(options(gather_subset=['processes']), procfs=procfs)
+                ['processes']['list'])
+    assert rows[33]['rss_kb'] == 1234 * procfs.page_size // 1024
+    assert rows[1]['rss_kb'] == _stat_field(procfs.root, 1, 21) * procfs.page_size // 1024
+
+
+def test_the_memory_ranking_follows_statm_not_stat(tmp_path):
+    """stat's rss says pid 1 is the largest; the exact size says pid 33 (within the error stat can have)."""
+    procfs = fixture_procfs('bookworm-container', tmp_path)
+    listed = gather(options(gather_subset=['processes']), procfs=procfs)['processes']['list']
+    by_stat = sorted(listed, key=lambda row: -row['rss_kb'])
+    largest, second = by_stat[0], by_stat[1]
+    page_kb = procfs.page_size // 1024
+    _write_statm(procfs.root, second['pid'], largest['rss_kb'] // page_kb + 8)
+    top = gather(options(gather_subset=['processes'], process_list='top', top=1), procfs=procfs)['processes']
+    assert [row['pid'] for row in top['top_memory']] == [second['pid']]
+    assert top['top_memory'][0]['rss_kb'] == (largest['rss_kb'] // page_kb + 8) * page_kb
+
+
+class _Stat(object):
+    def __init__(self, pid, rss_pages):
+        self.pid = pid
+        self.rss_pages = rss_pages
+
+
+class _Sample(object):
+    def __init__(self, pid, rss_pages):
+        self.stat = _Stat(pid, rss_pages)
+
+
+def test_memory_candidates_keep_whatever_the_error_cannot_rule_out():
+    samples = [_Sample(pid, rss) for pid, rss in enumerate([5000, 4000, 3000, 2900, 2700, 100, 2601])]
+    # 2nd largest is 4000: with an error of 700 pages, anything from 2600 up could overtake it.
+    kept = [s.stat.pid for s in processes_module.memory_candidates(samples, 2, 700)]
+    assert kept == [0, 1, 2, 3, 4, 6]
+    assert processes_module.memory_candidates(samples, 0, 700) == []
+    assert len(processes_module.memory_candidates(samples[:1], 3, 700)) == 1
+
+
+@pytest.mark.parametrize('cpus, pages', [(1, 96), (2, 192), (16, 1536), (64, 24576)])
+def test_stat_rss_error_follows_the_percpu_counter_batch(cpus, pages):
+    """3 counters x CPUs x max(32, 2 x CPUs) pages (lib/percpu_counter.c compute_batch_value)."""
+    assert processes_module.stat_rss_error_pages(cpus) == pages

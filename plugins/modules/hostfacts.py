@@ -8,14 +8,18 @@ from __future__ import annotations
 
 DOCUMENTATION = r"""
 module: hostfacts
-short_description: Processes, memory, filesystems, namespaces and I/O hogs from /proc and /sys, with health alerts
+short_description: Host identity, processes, memory, filesystems, namespaces and I/O hogs from /proc and /sys, with alerts
 version_added: 0.1.0
 description:
-  - Reports, as structured facts under C(ansible_facts.hostfacts), what C(ps aux), C(top -n 1), C(free), C(df -h),
-    C(lsblk -fp), C(findmnt), C(du -sh), C(lsns) and C(iostat -x)/C(iotop)/C(lsof) would show on the host.
+  - Reports, as structured facts under C(ansible_facts.hostfacts), what C(uname), C(/etc/os-release), C(ps aux),
+    C(top -n 1), C(free), C(df -h), C(lsblk -fp), C(findmnt), C(du -sh), C(lsns) and C(iostat -x)/C(iotop)/C(lsof)
+    would show on the host.
   - Reads C(/proc) and C(/sys) directly, needs nothing but Python on the target and runs no subprocess.
-  - Changes nothing on the host, except the Prometheus textfile when O(output=prometheus); O(interval) seconds are
-    spent sampling so that rates (CPU %, disk and process I/O) can be computed from two samples.
+  - Changes nothing on the host, except the Prometheus textfile when O(output=prometheus).
+  - By default it takes one snapshot, as C(ps aux) and C(iostat) without an interval do, so that a run across a fleet
+    costs about what M(ansible.builtin.ping) costs. Set O(interval) (for example V(1)) for the rates of C(top) and
+    C(iostat -x 1) - CPU % over the interval, disk and process I/O rates, iowait and state D sampling - and the
+    alerts that need them; that many seconds are then spent sampling.
 author:
   - hostops.fleet developers (@hostops)
 extends_documentation_fragment:
@@ -36,7 +40,9 @@ options:
   gather_subset:
     description:
       - Which subsets to collect, the way M(ansible.builtin.setup) selects them.
-      - V(all) selects every subset, V(min) selects V(memory) and V(filesystems), and V(!name) excludes a subset.
+      - The subsets are V(system), V(processes), V(memory), V(filesystems), V(namespaces), V(io) and V(containers).
+      - V(all) selects every subset, V(min) selects V(system), V(memory) and V(filesystems), and V(!name) excludes a
+        subset.
       - As with M(ansible.builtin.setup), V(!all) excludes every subset but V(min), so V(!all) alone collects
         V(min) and V([!all, io]) collects V(min) and V(io); add V(!min) to drop those too. A subset named
         explicitly is collected even when an exclusion also covers it.
@@ -47,11 +53,15 @@ options:
     default: [all]
   interval:
     description:
-      - Seconds between the two samples from which rates are computed (per-process and system CPU %, I/O rates).
-      - With V(0), one sample is taken and rate fields are left out, not faked.
+      - Seconds between the two samples from which rates are computed (per-process and system CPU %, I/O rates,
+        iowait, state D counts) by the V(processes) and V(io) subsets; the other subsets are read once, inside the
+        interval, and add nothing to it. When neither of those two subsets is selected, nothing is sampled.
+      - With V(0), the default, one sample is taken, rate fields are left out, not faked, C(top_cpu) ranks by CPU
+        time over each process's lifetime (as C(ps aux)), the I/O lists rank by bytes since each process started,
+        and the iowait and disk utilisation alerts cannot fire. V(1) gives what C(top) and C(iostat -x 1) show.
       - At most V(60); a value that is not a finite number, or is out of range, fails naming the option.
     type: float
-    default: 1.0
+    default: 0.0
   samples:
     description:
       - How many times processes in state D (uninterruptible sleep) are sampled across O(interval) by the V(io) subset.
@@ -169,13 +179,16 @@ seealso:
 """
 
 EXAMPLES = r"""
-- name: Gather every subset
+- name: Gather every subset, one snapshot
   hostops.fleet.hostfacts:
 
-- name: Memory and filesystems only, without sampling
+- name: Every subset with the rates of top and iostat -x over one second
+  hostops.fleet.hostfacts:
+    interval: 1
+
+- name: Which host this is, memory and filesystems only
   hostops.fleet.hostfacts:
     gather_subset: min
-    interval: 0
 
 - name: Everything but the I/O subset, with a disk usage summary of /var/log
   hostops.fleet.hostfacts:
@@ -187,8 +200,9 @@ EXAMPLES = r"""
     thresholds:
       memory_available_pct: 30
 
-# Ad hoc, across a fleet:
-#   ansible all -m hostops.fleet.hostfacts -a 'gather_subset=memory,filesystems interval=0'
+# Ad hoc, across a fleet (at about the cost of ansible.builtin.ping):
+#   ansible all -m hostops.fleet.hostfacts
+#   ansible all -m hostops.fleet.hostfacts -a 'gather_subset=system,memory'
 """
 
 RETURN = r"""
@@ -220,7 +234,7 @@ ansible_facts:
           elements: str
           returned: always
         interval:
-          description: The sampling interval used, in seconds.
+          description: The sampling interval used, in seconds; V(0) when no selected subset samples.
           type: float
           returned: always
         collected_at:
@@ -238,6 +252,49 @@ ansible_facts:
           type: list
           elements: str
           returned: always
+        system:
+          description:
+            - Which host this is, from C(/etc/os-release) (else C(/usr/lib/os-release)), C(uname), C(/proc/uptime),
+              the C(btime) of C(/proc/stat) and the routing tables, with no subprocess and no packet sent. A value that
+              cannot be known is null.
+          returned: when the system subset is selected
+          type: dict
+          contains:
+            hostname:
+              description: The kernel's host name, as C(hostname) (C(uname -n)) prints it.
+              type: str
+              returned: always
+              sample: web-01
+            os:
+              description: C(ID), C(VERSION_ID) and C(PRETTY_NAME) of os-release, as C(id), C(version_id) and C(pretty_name).
+              type: dict
+              returned: always
+              sample: {id: debian, version_id: "12", pretty_name: "Debian GNU/Linux 12 (bookworm)"}
+            kernel:
+              description: C(release) (C(uname -r)) and C(machine) (C(uname -m)).
+              type: dict
+              returned: always
+              sample: {release: 6.1.0-28-amd64, machine: x86_64}
+            uptime_seconds:
+              description: Seconds since boot (C(/proc/uptime)).
+              type: float
+              returned: always
+              sample: 3725.51
+            boot_time:
+              description: Boot time, ISO 8601 local time.
+              type: str
+              returned: always
+              sample: "2026-11-28T08:02:13+0000"
+            primary_address:
+              description:
+                - The source addresses the kernel picks for the default route, as C(ip route get) prints them as
+                  C(src) (asked about the addresses M(ansible.builtin.setup) asks about, found by connecting a UDP
+                  socket, which sends nothing), and the interface they leave by (the IPv4 route's, else the IPv6
+                  one's).
+                - Keys C(interface), C(ipv4) and C(ipv6); null without such a route.
+              type: dict
+              returned: always
+              sample: {interface: eth0, ipv4: 192.0.2.10, ipv6: "2001:db8::10"}
         processes:
           description:
             - What C(ps aux) and C(top -n 1) show. Rates (C(cpu), C(cpu_pct)) need O(interval) > 0 and are left out
@@ -292,7 +349,9 @@ ansible_facts:
               elements: dict
               returned: always
             top_memory:
-              description: The O(top) processes with the largest resident set (C(rss_kb)).
+              description:
+                - The O(top) processes with the largest resident set (C(rss_kb), what C(ps -o rss) shows, read from
+                  C(/proc/PID/statm)).
               type: list
               elements: dict
               returned: always
@@ -312,6 +371,8 @@ ansible_facts:
           description:
             - What C(free -b) shows, in bytes, with the formulas of procps-ng 4 (C(used) = C(total) - C(available);
               C(buff_cache) = Buffers + Cached + SReclaimable).
+            - Where MemAvailable is above MemTotal (lxcfs in a container shows the host's MemAvailable beside the
+              container's MemTotal), C(available) is MemFree, as C(free) shows it, with a warning.
           returned: when the memory subset is selected
           type: dict
           contains:
@@ -344,7 +405,7 @@ ansible_facts:
               type: int
               returned: always
             available:
-              description: MemAvailable (MemFree on kernels without it).
+              description: MemAvailable (MemFree on kernels without it, or when MemAvailable is above MemTotal).
               type: int
               returned: always
             available_pct:

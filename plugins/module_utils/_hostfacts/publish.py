@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import time
 
-from ansible_collections.hostops.fleet.plugins.module_utils._hostfacts import prometheus
 from ansible_collections.hostops.fleet.plugins.module_utils._hostfacts.gather import gather
 from ansible_collections.hostops.fleet.plugins.module_utils._hostfacts.options import HostfactsOptions
 
@@ -22,15 +21,22 @@ def run_hostfacts(params, check_mode=False):
     """(module result, warnings) for the module's params; FleetError on bad input."""
     options = HostfactsOptions.from_params(params)
     if options.output == 'prometheus':
-        prometheus.check_path(options.prometheus_path)
+        _prometheus().check_path(options.prometheus_path)
     facts = gather(options)
     return publish(facts, options, check_mode), facts['warnings']
+
+
+def _prometheus():
+    """The Prometheus writer, imported only when output=prometheus (the module compiles what it imports)."""
+    from ansible_collections.hostops.fleet.plugins.module_utils._hostfacts import prometheus
+    return prometheus
 
 
 def publish(facts, options, check_mode=False):
     """The module result: ansible_facts.hostfacts, and the Prometheus file when output=prometheus."""
     result = {'changed': False, 'ansible_facts': {'hostfacts': facts}}
     if options.output == 'prometheus':
+        prometheus = _prometheus()
         text = prometheus.render(facts, collected_at=time.time())
         result['prometheus_path'] = options.prometheus_path
         # The timestamp sample always differs, so a written file is always a change.

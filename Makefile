@@ -19,7 +19,7 @@ export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
 export ANSIBLE_NOCOLOR := 1
 export PY_COLORS := 0
 
-.PHONY: help venv venv-demo build install demo test units integration sanity lint fleet molecule bench clean docs docs-check browser
+.PHONY: help venv venv-demo build install demo test units integration sanity lint fleet molecule bench bench-fanout clean docs docs-check browser
 
 help:
 	@echo "make demo   - set up .venv, build and install the collection, run the fleet job on localhost"
@@ -90,6 +90,10 @@ molecule: venv install fleet
 
 bench: venv install
 	$(BIN)/python bench/processes.py && $(BIN)/python bench/namespaces_io.py
+
+# Not in make test: 20 systemd containers (fanout-01..20, removed afterwards), ad-hoc hostfacts against ping.
+bench-fanout: venv install fleet
+	$(BIN)/python bench/fanout.py
 
 # docs/modules, docs/plugins and docs/roles are generated from DOCUMENTATION and argument_specs.yml.
 docs: venv

@@ -154,3 +154,16 @@ def test_check_mode_records_nothing_and_diff_shows_the_drift(tmp_path):
     assert result['changed'] and result['baseline_action'] == 'recorded', proc.stdout
     assert not path.exists()
     assert result['diff']['before'] == '' and 'namespaces: ' in result['diff']['after']
+
+
+@pytest.mark.parametrize('content', ['{"format": 1, "sections": ["mounts"], "mounts": [{"key": 7}]}', '{not json'])
+def test_a_corrupt_baseline_is_removed_the_way_the_error_says(tmp_path, content):
+    """The module process itself: a clean failure naming state=absent, then state=absent removes the file."""
+    from support.module_process import run_module
+
+    path = tmp_path / 'baseline.json'
+    path.write_text(content)
+    failed = run_module('hostfacts_baseline', path=str(path), sections=['mounts']).result
+    assert failed['failed'] and 'remove it (state=absent)' in failed['msg'] and str(path) in failed['msg']
+    removed = run_module('hostfacts_baseline', path=str(path), state='absent').result
+    assert removed['changed'] and removed['baseline_action'] == 'removed' and not path.exists()

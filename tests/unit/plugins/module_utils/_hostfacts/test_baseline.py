@@ -317,13 +317,24 @@ def test_bad_options_fail_naming_the_option(tmp_path, trees, overrides, message)
     ('[1, 2]', 'is not a hostfacts baseline of format 1'),
 ])
 def test_foreign_or_corrupt_baseline_fails_clearly(tmp_path, trees, content, message):
+    path = write_baseline(tmp_path, content)
+    error = refused(tmp_path, trees)
+    assert message in error and str(path) in error
+    assert path.read_text() == content
+
+
+def write_baseline(tmp_path, content):
     path = tmp_path / 'state' / 'baseline.json'
     path.parent.mkdir()
     path.write_text(content)
+    return path
+
+
+def refused(tmp_path, trees):
+    """The message of the BaselineError a state=present run raises."""
     with pytest.raises(BaselineError) as info:
         manager(tmp_path, trees['full'], None).run()
-    assert message in str(info.value) and str(path) in str(info.value)
-    assert path.read_text() == content
+    return str(info.value)
 
 
 VALID = {'format': 1, 'sections': ['namespaces', 'processes', 'mounts', 'listening'], 'recorded_at': None,
@@ -359,20 +370,15 @@ def broken(path, value):
 ])
 def test_valid_json_with_broken_sections_fails_clearly(tmp_path, trees, content, message):
     """Each of these made compare, findings or the diff raise KeyError or TypeError before."""
-    path = tmp_path / 'state' / 'baseline.json'
-    path.parent.mkdir()
-    path.write_text(content)
-    with pytest.raises(BaselineError) as info:
-        manager(tmp_path, trees['full'], None).run()
-    assert message in str(info.value) and str(path) in str(info.value)
-    assert 'remove it (state=absent) and record a new one' in str(info.value)
+    path = write_baseline(tmp_path, content)
+    error = refused(tmp_path, trees)
+    assert message in error and str(path) in error
+    assert 'remove it (state=absent) and record a new one' in error
 
 
 def test_the_well_formed_stand_in_is_accepted(tmp_path, trees):
     """VALID itself compares cleanly: the failures above come from the one broken field."""
-    path = tmp_path / 'state' / 'baseline.json'
-    path.parent.mkdir()
-    path.write_text(json.dumps(VALID))
+    write_baseline(tmp_path, json.dumps(VALID))
     result = manager(tmp_path, trees['full'], None).run()
     assert result['baseline_action'] == 'compared'
 
@@ -380,12 +386,8 @@ def test_the_well_formed_stand_in_is_accepted(tmp_path, trees):
 @pytest.mark.parametrize('content', ['{not json', '[1, 2]', broken(('processes', 0), 'sleep')])
 @pytest.mark.parametrize('check_mode', [False, True])
 def test_state_absent_removes_a_corrupt_baseline_as_the_error_says(tmp_path, trees, content, check_mode):
-    path = tmp_path / 'state' / 'baseline.json'
-    path.parent.mkdir()
-    path.write_text(content)
-    with pytest.raises(BaselineError) as info:
-        manager(tmp_path, trees['full'], None).run()
-    assert 'state=absent' in str(info.value)
+    path = write_baseline(tmp_path, content)
+    assert 'state=absent' in refused(tmp_path, trees)
     result = manager(tmp_path, trees['full'], None, state='absent', check_mode=check_mode).run()
     assert result['changed'] and result['baseline_action'] == 'removed'
     assert result['diff']['before'].startswith('(not a valid baseline: path: %s' % path)

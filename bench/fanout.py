@@ -77,11 +77,12 @@ def start_containers(names, image):
 
 
 def booted_state(name, limit=300):
-    """systemd's state once it has booted (running or degraded); before its bus is up, systemctl says nothing."""
+    """systemd's state once it has booted (running or degraded), polled: before systemd's bus is up,
+    systemctl answers nothing, and `is-system-running --wait` asked that early can wait forever."""
     deadline = time.monotonic() + limit
     state = ''
     while time.monotonic() < deadline:
-        state = docker('exec', name, 'systemctl', 'is-system-running', '--wait', timeout=limit).stdout.strip()
+        state = docker('exec', name, 'systemctl', 'is-system-running', timeout=30).stdout.strip()
         if state in ('running', 'degraded'):
             break
         time.sleep(0.5)

@@ -50,7 +50,8 @@ def test_default_subsets_on_this_host():
 def test_min_in_check_mode_with_full_list():
     result = run_module(gather_subset=['min', 'processes'], interval=0, process_list='full', _ansible_check_mode=True)
     facts = result['ansible_facts']['hostfacts']
-    assert facts['gather_subset'] == ['processes', 'memory', 'filesystems']
+    assert facts['gather_subset'] == ['system', 'processes', 'memory', 'filesystems']
+    assert facts['system']['hostname'] and facts['system']['kernel']['release']
     pids = [row['pid'] for row in facts['processes']['list']]
     assert 1 in pids
     assert 'cpu' not in facts['processes']
@@ -89,8 +90,18 @@ def test_bad_input_fails_cleanly_naming_the_option(args, words):
 
 def test_not_all_keeps_min_as_setup_does():
     facts = run_module(gather_subset=['!all'], interval=0)['ansible_facts']['hostfacts']
-    assert facts['gather_subset'] == ['memory', 'filesystems']
+    assert facts['gather_subset'] == ['system', 'memory', 'filesystems']
     assert facts['memory']['total'] > 0
+
+
+def test_the_defaults_gather_every_subset_in_one_snapshot():
+    """interval 0 by default: nothing sleeps, no rate is faked (docs/hostfacts.md, the defaults)."""
+    facts = run_module()['ansible_facts']['hostfacts']
+    assert facts['gather_subset'] == ['system', 'processes', 'memory', 'filesystems', 'namespaces', 'io',
+                                      'containers']
+    assert facts['interval'] == 0.0
+    assert 'cpu' not in facts['processes'] and 'iowait_pct' not in facts['io']
+    assert all('cpu_pct' not in row for row in facts['processes']['top_cpu'])
 
 
 def test_top_zero_empties_every_ranked_list_on_this_host():

@@ -60,7 +60,7 @@ BAR = 1.1
 
 def docker(*args, **kwargs):
     return subprocess.run(['docker'] + list(args), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                          universal_newlines=True, **kwargs)
+                          universal_newlines=True, check=False, **kwargs)
 
 
 def start_containers(names, image):
@@ -118,7 +118,7 @@ def run_ansible(inventory, forks, module_args, env, pattern='all'):
     argv = [os.path.join(BIN, 'ansible'), pattern, '-i', inventory, '-f', str(forks), '-m'] + module_args
     started = time.perf_counter()
     done = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env, cwd=CHECKOUT,
-                          universal_newlines=True)
+                          universal_newlines=True, check=False)
     seconds = time.perf_counter() - started
     if done.returncode != 0:
         raise SystemExit('%s failed:\n%s' % (' '.join(argv), done.stdout[-3000:]))
@@ -203,8 +203,8 @@ def print_report(result):
     print('load average (before, after) per round: %s' % ', '.join('%.2f-%.2f' % tuple(p) for p in result['loads']))
     ratio = result['hostfacts_vs_ping']
     print('\nhostfacts (defaults) / ping = %.3f (bar <= %.1f): %s' % (ratio, BAR, 'met' if ratio <= BAR else 'NOT MET'))
-    print('\n%-16s %8s %10s %14s %14s %10s %10s' % ('payload', 'files', 'bytes', 'module_utils', 'collection',
-                                                   'wall s', 'cpu s'))
+    header = ('payload', 'files', 'bytes', 'module_utils', 'collection', 'wall s', 'cpu s')
+    print('\n%-16s %8s %10s %14s %14s %10s %10s' % header)
     for name, payload in result['payloads'].items():
         cost = result['payload_costs'][name]
         print('%-16s %8d %10d %6d %7d %6d %7d %10.3f %10.3f' % (
@@ -213,7 +213,7 @@ def print_report(result):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser = argparse.ArgumentParser(description=__doc__.split('\n', maxsplit=1)[0])
     parser.add_argument('--hosts', type=int, default=20)
     parser.add_argument('--rounds', type=int, default=5)
     parser.add_argument('--prefix', default='fanout')

@@ -30,7 +30,8 @@ pytestmark = pytest.mark.skipif(not sys.platform.startswith('linux') or not shut
 
 
 def tool(*argv):
-    return subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, universal_newlines=True).stdout
+    return subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, universal_newlines=True,
+                          check=False).stdout
 
 
 def route_get(family):
@@ -60,9 +61,8 @@ def test_names_are_uname_s_and_hostname_s(system):
 
 
 def test_os_is_os_release(system):
-    fields = dict(line.split('=', 1) for line in tool('sh', '-c', '. /etc/os-release && printf "%s\\n" '
-                                                          '"ID=$ID" "VERSION_ID=$VERSION_ID" '
-                                                          '"PRETTY_NAME=$PRETTY_NAME"').splitlines())
+    script = '. /etc/os-release && printf "%s\\n" "ID=$ID" "VERSION_ID=$VERSION_ID" "PRETTY_NAME=$PRETTY_NAME"'
+    fields = dict(line.split('=', 1) for line in tool('sh', '-c', script).splitlines())
     assert system['os'] == {'id': fields['ID'] or None, 'version_id': fields['VERSION_ID'] or None,
                             'pretty_name': fields['PRETTY_NAME'] or None}
 

@@ -28,19 +28,30 @@ import re
 MASK = '********'
 
 _SECRET_NAME = r'(?:[a-z0-9]+[-_.])*(?:password|passwd|token|secret)'
-# The option alone (its value is the next argument); --no-password and --skip-token take none.
-_SECRET_FLAG = re.compile(r'--?(?!no-|skip-)' + _SECRET_NAME + r'\Z', re.IGNORECASE)
-# An argument that is an option or assignment with its value: everything after '=' is the value.
-_SECRET_ARGUMENT = re.compile(r'(-{0,2}(?!no-|skip-)' + _SECRET_NAME + r'=).+', re.IGNORECASE | re.DOTALL)
-# The same inside a shell command string, where a value ends at white space: an option with its
-# value attached or as the next word, or an assignment.
-_SECRET_WORD = re.compile(r'(?<![\w.-])((?:--?(?!no-|skip-)' + _SECRET_NAME + r'(?:=|\s+))|(?:'
-                          + _SECRET_NAME + r'=))(?![\s-])\S+', re.IGNORECASE)
-# scheme://user:password@ (the last '@' before the path, so an unescaped '@' in the password is masked too).
-_URL_PASSWORD = re.compile(r'([a-z][a-z0-9+.-]*://[^\s/@:]*:)[^\s/]*@', re.IGNORECASE)
-_MYSQL_PROGRAM = re.compile(r'(?:^|/)(?:mysql|mariadb)[\w-]*\Z', re.IGNORECASE)
-_MYSQL_IN_SHELL = re.compile(r'(?:^|[\s/;&|(])(?:mysql|mariadb)[\w-]*\s', re.IGNORECASE)
-_MYSQL_SHORT_PASSWORD = re.compile(r'(?<!\S)-p(?=\S)\S+')
+_ANY_CASE = re.IGNORECASE
+# (pattern, flags) by name. They are compiled on first use, through re's own cache: most runs never meet a
+# command line that needs them, and the module compiles what it imports on every run.
+_PATTERNS = {
+    # The option alone (its value is the next argument); --no-password and --skip-token take none.
+    'flag': (r'--?(?!no-|skip-)' + _SECRET_NAME + r'\Z', _ANY_CASE),
+    # An argument that is an option or assignment with its value: everything after '=' is the value.
+    'argument': (r'(-{0,2}(?!no-|skip-)' + _SECRET_NAME + r'=).+', _ANY_CASE | re.DOTALL),
+    # The same inside a shell command string, where a value ends at white space: an option with its
+    # value attached or as the next word, or an assignment.
+    'word': (r'(?<![\w.-])((?:--?(?!no-|skip-)' + _SECRET_NAME + r'(?:=|\s+))|(?:' + _SECRET_NAME
+             + r'=))(?![\s-])\S+', _ANY_CASE),
+    # scheme://user:password@ (the last '@' before the path, so an unescaped '@' in the password is masked too).
+    'url_password': (r'([a-z][a-z0-9+.-]*://[^\s/@:]*:)[^\s/]*@', _ANY_CASE),
+    'mysql_program': (r'(?:^|/)(?:mysql|mariadb)[\w-]*\Z', _ANY_CASE),
+    'mysql_in_shell': (r'(?:^|[\s/;&|(])(?:mysql|mariadb)[\w-]*\s', _ANY_CASE),
+    'mysql_short_password': (r'(?<!\S)-p(?=\S)\S+', 0),
+}
+
+
+def _pattern(name):
+    return re.compile(*_PATTERNS[name])
+
+
 # A cheap test first: most command lines hold none of these and are returned as they are.
 _HINTS = ('pass', 'token', 'secret', '://', 'mysql', 'mariadb')
 
@@ -64,28 +75,28 @@ def redact_argv(argv):
             result.append(MASK)
             mask_next = False
             continue
-        if _SECRET_FLAG.match(argument):
+        if _pattern('flag').match(argument):
             mask_next = True
             result.append(argument)
             continue
         if mysql and argument.startswith('-p') and len(argument) > 2:
             result.append('-p' + MASK)
             continue
-        mysql = mysql or bool(_MYSQL_PROGRAM.search(argument))
+        mysql = mysql or bool(_pattern('mysql_program').search(argument))
         result.append(_redact_words(argument))
     return result
 
 
 def _redact_words(argument):
-    masked = _SECRET_ARGUMENT.match(argument)
+    masked = _pattern('argument').match(argument)
     if masked:
         return masked.group(1) + MASK
     if not may_hold_secret(argument):
         return argument
-    argument = _SECRET_WORD.sub(lambda match: match.group(1) + MASK, argument)
-    argument = _URL_PASSWORD.sub(lambda match: match.group(1) + MASK + '@', argument)
-    program = _MYSQL_IN_SHELL.search(argument)
+    argument = _pattern('word').sub(lambda match: match.group(1) + MASK, argument)
+    argument = _pattern('url_password').sub(lambda match: match.group(1) + MASK + '@', argument)
+    program = _pattern('mysql_in_shell').search(argument)
     if program:
-        rest = _MYSQL_SHORT_PASSWORD.sub('-p' + MASK, argument[program.end():])
+        rest = _pattern('mysql_short_password').sub('-p' + MASK, argument[program.end():])
         argument = argument[:program.end()] + rest
     return argument

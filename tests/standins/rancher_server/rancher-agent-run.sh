@@ -15,7 +15,7 @@
 # arguments, where the token came from and its sha256, never the token) in
 # /etc/kubernetes, then waits as the agent does.
 set -eu
-token_from=env
+token_from='env'
 argc=$#
 while [ $# -gt 0 ]; do
   case "$1" in

@@ -200,101 +200,100 @@ class Site:
         return None
 
 
-def make_handler(site, registry, recorder):
-    class Handler(http.server.BaseHTTPRequestHandler):
-        server_version = 'rancher-standin/1'
+class Handler(http.server.BaseHTTPRequestHandler):
+    """One request; the server's site, registry and recorder are attributes of the listening server."""
 
-        def log_message(self, format, *args):  # noqa: A002 (signature of the base class)
-            sys.stderr.write('%s %s\n' % (self.address_string(), format % args))
+    server_version = 'rancher-standin/1'
 
-        def reply(self, status, body=b'', content_type='text/plain', headers=None):
-            data = body if isinstance(body, bytes) else body.encode('utf-8')
-            self.send_response(status)
-            self.send_header('Content-Type', content_type)
-            self.send_header('Content-Length', str(len(data)))
-            for key, value in (headers or {}).items():
-                self.send_header(key, value)
+    def log_message(self, format, *args):  # noqa: A002 (signature of the base class)
+        sys.stderr.write('%s %s\n' % (self.address_string(), format % args))
+
+    def reply(self, status, body=b'', content_type='text/plain', headers=None):
+        data = body if isinstance(body, bytes) else body.encode('utf-8')
+        self.send_response(status)
+        self.send_header('Content-Type', content_type)
+        self.send_header('Content-Length', str(len(data)))
+        for key, value in (headers or {}).items():
+            self.send_header(key, value)
+        self.end_headers()
+        self.wfile.write(data)
+
+    def server_url(self):
+        return 'https://%s' % (self.headers.get('Host') or 'localhost')
+
+    def do_GET(self):
+        site, recorder = self.server.site, self.server.recorder
+        path = self.path.split('?', 1)[0]
+        recorder.append('requests.json', {'method': self.command, 'path': path, 'port': self.server.server_address[1]})
+        fixed = {
+            '/ping': lambda: self.reply(200, 'pong'),
+            '/healthz': lambda: self.reply(200, 'ok'),
+            '/cacerts': lambda: self.reply(200, site.cacerts),
+            '/v3/settings/cacerts': lambda: self.reply(200, json.dumps(settings_cacerts(site.cacerts)), 'application/json'),
+            '/system-agent-install.sh': self.install_script,
+            '/v3/connect/agent': self.connect_agent,
+        }
+        if path in fixed:
+            fixed[path]()
+        elif path.startswith('/assets/'):
+            self.asset(path[len('/assets/'):])
+        elif SECRET_PATH.match(path):
+            self.plan_secret(*SECRET_PATH.match(path).groups())
+        else:
+            self.reply(404, 'not found')
+
+    do_POST = do_GET
+
+    def install_script(self):
+        site = self.server.site
+        self.reply(200, install_script_prelude(self.server_url(), site.ca_checksum) + site.install_script)
+
+    def asset(self, name):
+        path = self.server.site.asset_path(name)
+        if path is None:
+            self.reply(404, 'not found')
+            return
+        mtime = os.stat(path).st_mtime
+        last_modified = email.utils.formatdate(mtime, usegmt=True)
+        if not_modified(self.headers.get('If-Modified-Since'), mtime):
+            self.send_response(304)
+            self.send_header('Last-Modified', last_modified)
             self.end_headers()
-            self.wfile.write(data)
+            return
+        with open(path, 'rb') as handle:
+            self.reply(200, handle.read(), 'application/octet-stream', {'Last-Modified': last_modified})
 
-        def server_url(self):
-            return 'https://%s' % (self.headers.get('Host') or 'localhost')
+    def connect_agent(self):
+        registry = self.server.registry
+        if registry.take_not_ready():
+            self.reply(503, 'CAPI not ready yet\n', headers={'Retry-After': '5'})
+            return
+        record = parse_registration(self.headers)
+        record['accepted'] = record['token'] == registry.token and bool(record['cattle_id'])
+        if record['accepted']:
+            record['agent_token'] = registry.issue(record['cattle_id'])
+        self.server.recorder.append('registrations.json', record)
+        if not record['accepted']:
+            self.reply(401)
+            return
+        info = connection_info(self.server_url(), self.server.site.cacerts, record['cattle_id'], record['agent_token'])
+        self.reply(200, json.dumps(info, indent=2) + '\n', 'application/json')
 
-        def do_GET(self):
-            path = self.path.split('?', 1)[0]
-            recorder.append('requests.json', {'method': self.command, 'path': path,
-                                              'port': self.server.server_address[1]})
-            fixed = {
-                '/ping': lambda: self.reply(200, 'pong'),
-                '/healthz': lambda: self.reply(200, 'ok'),
-                '/cacerts': lambda: self.reply(200, site.cacerts),
-                '/v3/settings/cacerts': lambda: self.reply(200, json.dumps(settings_cacerts(site.cacerts)),
-                                                           'application/json'),
-                '/system-agent-install.sh': self.install_script,
-                '/v3/connect/agent': self.connect_agent,
-            }
-            if path in fixed:
-                fixed[path]()
-            elif path.startswith('/assets/'):
-                self.asset(path[len('/assets/'):])
-            elif SECRET_PATH.match(path):
-                self.plan_secret(*SECRET_PATH.match(path).groups())
-            else:
-                self.reply(404, 'not found')
-
-        do_POST = do_GET
-
-        def install_script(self):
-            script = install_script_prelude(self.server_url(), site.ca_checksum) + site.install_script
-            self.reply(200, script, 'text/plain')
-
-        def asset(self, name):
-            path = site.asset_path(name)
-            if path is None:
-                self.reply(404, 'not found')
-                return
-            mtime = os.stat(path).st_mtime
-            last_modified = email.utils.formatdate(mtime, usegmt=True)
-            if not_modified(self.headers.get('If-Modified-Since'), mtime):
-                self.send_response(304)
-                self.send_header('Last-Modified', last_modified)
-                self.end_headers()
-                return
-            with open(path, 'rb') as handle:
-                self.reply(200, handle.read(), 'application/octet-stream', {'Last-Modified': last_modified})
-
-        def connect_agent(self):
-            if registry.take_not_ready():
-                self.reply(503, 'CAPI not ready yet\n', headers={'Retry-After': '5'})
-                return
-            record = parse_registration(self.headers)
-            record['accepted'] = record['token'] == registry.token and bool(record['cattle_id'])
-            if record['accepted']:
-                record['agent_token'] = registry.issue(record['cattle_id'])
-            recorder.append('registrations.json', record)
-            if not record['accepted']:
-                self.reply(401)
-                return
-            info = connection_info(self.server_url(), site.cacerts, record['cattle_id'], record['agent_token'])
-            self.reply(200, json.dumps(info, indent=2) + '\n', 'application/json')
-
-        def plan_secret(self, namespace, name):
-            cattle_id = registry.agent(parse_bearer(self.headers.get('Authorization')))
-            if cattle_id is None:
-                self.reply(401, json.dumps({'kind': 'Status', 'code': 401, 'reason': 'Unauthorized'}),
-                           'application/json')
-                return
-            recorder.append('agents.json', {'cattle_id': cattle_id, 'namespace': namespace, 'secret': name})
-            secret = {'apiVersion': 'v1', 'kind': 'Secret', 'type': 'rke.cattle.io/machine-plan',
-                      'metadata': {'name': name, 'namespace': namespace}, 'data': {}}
-            self.reply(200, json.dumps(secret), 'application/json')
-
-    return Handler
+    def plan_secret(self, namespace, name):
+        cattle_id = self.server.registry.agent(parse_bearer(self.headers.get('Authorization')))
+        if cattle_id is None:
+            self.reply(401, json.dumps({'kind': 'Status', 'code': 401, 'reason': 'Unauthorized'}), 'application/json')
+            return
+        self.server.recorder.append('agents.json', {'cattle_id': cattle_id, 'namespace': namespace, 'secret': name})
+        secret = {'apiVersion': 'v1', 'kind': 'Secret', 'type': 'rke.cattle.io/machine-plan',
+                  'metadata': {'name': name, 'namespace': namespace}, 'data': {}}
+        self.reply(200, json.dumps(secret), 'application/json')
 
 
-def serve(bind, port, cert, key, handler):
-    """Start one HTTPS listener in a daemon thread; return the server."""
-    httpd = http.server.ThreadingHTTPServer((bind, port), handler)
+def serve(bind, port, cert, key, state):
+    """Start one HTTPS listener in a daemon thread, serving state (site, registry, recorder); return it."""
+    httpd = http.server.ThreadingHTTPServer((bind, port), Handler)
+    httpd.site, httpd.registry, httpd.recorder = state
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(cert, key)
     httpd.socket = context.wrap_socket(httpd.socket, server_side=True)
@@ -330,10 +329,10 @@ def main(argv=None):
         token = handle.read().strip()
 
     site = Site(cacerts, install_script, args.assets_dir)
-    handler = make_handler(site, Registry(token, args.not_ready), Recorder(args.state_dir))
-    servers = [serve(args.bind, args.port, args.cert, args.key, handler)]
+    state = (site, Registry(token, args.not_ready), Recorder(args.state_dir))
+    servers = [serve(args.bind, args.port, args.cert, args.key, state)]
     if args.rogue_port:
-        servers.append(serve(args.bind, args.rogue_port, args.rogue_cert, args.rogue_key, handler))
+        servers.append(serve(args.bind, args.rogue_port, args.rogue_cert, args.rogue_key, state))
     sys.stderr.write('rancher stand-in on %s:%d, /cacerts sha256 %s\n' % (args.bind, args.port, site.ca_checksum))
     threading.Event().wait()
 

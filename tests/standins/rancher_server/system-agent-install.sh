@@ -1,3 +1,4 @@
+# shellcheck shell=sh
 # Stand-in for rancher/system-agent's install.sh, served by server.py after
 # the variables Rancher prepends (CATTLE_AGENT_BINARY_BASE_URL, CATTLE_SERVER,
 # CATTLE_CA_CHECKSUM, STRICT_VERIFY; pkg/capr/installer/installer.go).
@@ -158,6 +159,7 @@ setup_env
 ensure_directories
 command -v curl >/dev/null 2>&1 || fatal "can not find curl for downloading files"
 validate_ca_checksum
+# shellcheck disable=SC2086 # CURL_CAFLAG is two words, as upstream passes it
 curl_until_200 "the Rancher health check" ${CURL_CAFLAG} -fL "${CATTLE_SERVER}/healthz" -o /dev/null
 download_agent
 generate_config

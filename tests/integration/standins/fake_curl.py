@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 # Copyright (c) hostops.fleet developers
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """A curl for test_rancher_install_script.py: logs its argv, then does the request.

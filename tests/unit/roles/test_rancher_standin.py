@@ -126,7 +126,7 @@ def test_not_modified_compares_whole_seconds(header, expected):
 
 def test_registry_answers_not_ready_the_given_number_of_times_and_knows_its_agents():
     registry = server.Registry('tok', not_ready=2)
-    assert [registry.take_not_ready() for _ in range(3)] == [True, True, False]
+    assert [registry.take_not_ready() for _attempt in range(3)] == [True, True, False]
     token = registry.issue('cattle-1')
     assert registry.agent(token) == 'cattle-1'
     assert registry.agent('other') is None

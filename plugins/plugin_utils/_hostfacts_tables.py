@@ -64,6 +64,15 @@ def _command(value):
     return printable(value)[:COMMAND_WIDTH]
 
 
+def _ps_command(proc):
+    """The command line, or ``[comm]`` as ps shows a process whose argv is empty or blanked (setproctitle)."""
+    args = proc.get('args')
+    if isinstance(args, str) and args.strip():
+        return _command(args)
+    comm = printable(proc.get('command'))
+    return _command(comm if comm.startswith('[') else '[%s]' % comm)
+
+
 def render_alerts(facts, rows):
     alerts = _entries(facts.get('alerts'))
     if not alerts:
@@ -135,7 +144,7 @@ def _ps_rows(entries, rows):
         body.append((proc.get('user'), proc.get('pid'), fmt_num(proc.get('cpu_pct', proc.get('cpu_pct_lifetime'))),
                      fmt_num(proc.get('mem_pct')), proc.get('vsz_kb'), proc.get('rss_kb'), proc.get('tty'),
                      proc.get('state'), (start[11:16] if isinstance(start, str) else '') or NA,
-                     proc.get('cpu_time_str'), _command(proc.get('args') or proc.get('command'))))
+                     proc.get('cpu_time_str'), _ps_command(proc)))
     return body
 
 

@@ -53,7 +53,7 @@ def too_old_message(module, syntax_error, version, ansible_version):
             module, minimum_text(), found)
     else:
         why = ('%s could not be compiled by %s on the managed host; hostops.fleet needs Python %s or later there, '
-               'and ansible-core %s may need a newer one for its own code' % (module, found, minimum_text(),
-                                                                             ansible_version))
+               'and ansible-core %s may need a newer one for its own code'
+               % (module, found, minimum_text(), ansible_version))
     return '%s (%s). Set ansible_python_interpreter for this host to a newer Python.' % (
         why, printable(syntax_error)[:200])

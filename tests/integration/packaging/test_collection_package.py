@@ -50,7 +50,7 @@ def test_tarball_holds_what_users_need_and_no_development_files(tarball):
                    'roles/docker/tasks/main.yml', 'playbooks/fleet_report.yml'):
         assert needed in names, needed
     leaked = sorted(name for name in names if name == 'ansible.cfg' or name.split('/')[0] in (
-        '.ci', '.config', '.pytest_cache', '.venv', '.collections', 'bench', 'build', 'molecule', 'tests',
+        '.ci', '.config', '.pytest_cache', '.venv', '.collections', '.compat', 'bench', 'build', 'molecule', 'tests',
         'inventory', 'Makefile') or name.endswith(('.plugin-cache.yaml', '.pyc')))
     assert not leaked
 

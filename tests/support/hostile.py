@@ -61,11 +61,12 @@ def hostile_processes(python=sys.executable):
 
 def _wait_for(pid, name, ready):
     path = '/proc/%d/%s' % (pid, name)
-    for _ in range(200):
+    for attempt in range(200):
+        if attempt:
+            time.sleep(0.05)
         with open(path, 'rb') as handle:
             if ready(handle.read()):
                 return
-        time.sleep(0.05)
     raise AssertionError('process %d never got the %s it was given' % (pid, name))
 
 

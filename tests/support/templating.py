@@ -6,6 +6,8 @@
 
 from __future__ import annotations
 
+__all__ = ['trust_as_template']
+
 try:
     from ansible.template import trust_as_template
 except ImportError:

@@ -77,8 +77,10 @@ def test_documented_execution_environment_builds_its_context(tarball, tmp_path):
     dockerfile = (tmp_path / 'context' / 'Dockerfile').read_text()
     assert 'WORKDIR /build' in dockerfile and 'COPY _build /build' in dockerfile
     target = tmp_path / 'collections'
+    # Only the target as collections path: a hostops.fleet installed in the checkout's .collections (make install)
+    # would otherwise satisfy the requirement, and nothing would be installed.
     run([os.path.join(BIN, 'ansible-galaxy'), 'collection', 'install', '--offline', '-r', 'requirements.yml',
-         '-p', str(target)], cwd=str(build_dir))
+         '-p', str(target)], cwd=str(build_dir), ANSIBLE_COLLECTIONS_PATH=str(target))
     manifest = target / 'ansible_collections' / 'hostops' / 'fleet' / 'MANIFEST.json'
     assert json.loads(manifest.read_text())['collection_info']['name'] == 'fleet'
     # What ansible-builder asks the installed collection for: requirements.txt's lines.

@@ -47,7 +47,10 @@ fi
 
 step "install $(basename "$tarball")"
 rm -rf "$collections"
-"$venv/bin/ansible-galaxy" collection install --offline --no-deps -p "$collections" "$tarball" >/dev/null
+# --force and a collections path of the target only: a hostops.fleet anywhere else (~/.ansible/collections)
+# would otherwise count as installed, and nothing would be written here.
+ANSIBLE_COLLECTIONS_PATH=$collections "$venv/bin/ansible-galaxy" collection install --offline --force --no-deps \
+  -p "$collections" "$tarball" >/dev/null
 
 step "unit tests and the installed collection in use"
 cd "$checkout"

@@ -27,7 +27,7 @@ from support.hostile import (
 
 COLLECTIONS = os.environ.get('HOSTOPS_FLEET_COLLECTIONS')
 BIN = os.path.dirname(sys.executable)
-PYENV = os.path.expanduser('~/.pyenv/versions')
+PYENV = os.path.join(os.environ.get('PYENV_ROOT') or os.path.expanduser('~/.pyenv'), 'versions')
 
 pytestmark = pytest.mark.skipif(not COLLECTIONS, reason='run by tests/compat/run.sh on an installed tarball')
 

@@ -18,7 +18,7 @@ from ansible.module_utils import basic
 
 from support.adhoc import run_adhoc
 
-PYENV = os.path.expanduser('~/.pyenv/versions')
+PYENV = os.path.join(os.environ.get('PYENV_ROOT') or os.path.expanduser('~/.pyenv'), 'versions')
 
 
 def pyenv_python(version):

@@ -29,6 +29,7 @@ author:
   - hostops.fleet developers (@hostops)
 extends_documentation_fragment:
   - hostops.fleet.attributes
+  - hostops.fleet.attributes.PLATFORM_CONTROLLER
 options:
   dest:
     description: Directory on the controller to write the report files into; created (with parents) if missing.

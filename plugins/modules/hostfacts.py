@@ -20,6 +20,8 @@ author:
   - hostops.fleet developers (@hostops)
 extends_documentation_fragment:
   - hostops.fleet.attributes
+  - hostops.fleet.attributes.PLATFORM_LINUX
+  - hostops.fleet.attributes.ACTION_ASYNC
   - hostops.fleet.attributes.FACTS
 attributes:
   check_mode:

@@ -26,6 +26,7 @@ author:
   - hostops.fleet developers (@hostops)
 extends_documentation_fragment:
   - hostops.fleet.attributes
+  - hostops.fleet.attributes.PLATFORM_LINUX
 attributes:
   check_mode:
     support: full

@@ -35,10 +35,15 @@ def filesystems_of(tree, tmp_path, **overrides):
     return facts, procfs
 
 
+# What findmnt --real leaves out among the types of these trees (util-linux libmount/src/utils.c, pseudofs[]).
+NOT_REAL = ('tmpfs', 'devtmpfs', 'overlay', 'cgroup', 'cgroup2', 'proc', 'sysfs', 'devpts', 'mqueue')
+
+
 @pytest.mark.parametrize('tree', TREES)
-def test_same_mounts_as_df_captured_with_the_tree(tree, tmp_path):
-    facts, _unused = filesystems_of(tree, tmp_path)
-    mounts = dict((m['mount_point'], m) for m in facts['filesystems']['mounts'])
+def test_every_mount_df_lists_with_include_pseudo(tree, tmp_path):
+    facts, _unused = filesystems_of(tree, tmp_path, include_pseudo=True)
+    mounts = dict((m['mount_point'], m) for m in facts['filesystems']['mounts'] if m['status'] == 'ok'
+                  and m['size'])
     df = df_rows(tree)
     assert set(mounts) == set(df)
     for mount_point, expected in df.items():
@@ -49,7 +54,16 @@ def test_same_mounts_as_df_captured_with_the_tree(tree, tmp_path):
         # statvfs was taken a moment before df ran: usage may move by a few MiB on a busy disk.
         assert abs(mount['used'] - expected['used']) <= 64 * 2 ** 20
         assert abs(mount['use_pct'] - expected['pcent']) <= 1
-        assert mount['status'] == 'ok'
+
+
+@pytest.mark.parametrize('tree', TREES)
+def test_by_default_the_mounts_of_df_that_findmnt_calls_real_and_the_root(tree, tmp_path):
+    """The container's overlays, shm, /run and the cgroup tmpfs are out; a container's overlay / stays."""
+    facts, _unused = filesystems_of(tree, tmp_path)
+    mounts = dict((m['mount_point'], m) for m in facts['filesystems']['mounts'])
+    expected = set(target for target, row in df_rows(tree).items() if row['fstype'] not in NOT_REAL or target == '/')
+    assert set(mounts) == expected
+    assert all(mount['status'] == 'ok' for mount in mounts.values())
 
 
 def test_container_bind_mounts_are_folded_as_df_does(tmp_path):
@@ -63,12 +77,12 @@ def test_container_bind_mounts_are_folded_as_df_does(tmp_path):
 @pytest.mark.parametrize('tree', TREES)
 def test_pseudo_filesystems_only_when_asked(tree, tmp_path):
     facts, procfs = filesystems_of(tree, tmp_path / 'a')
-    assert not [m for m in facts['filesystems']['mounts'] if m['fstype'] in ('proc', 'sysfs', 'cgroup2', 'devpts')]
+    assert not [m for m in facts['filesystems']['mounts'] if m['fstype'] in NOT_REAL and m['mount_point'] != '/']
     everything, procfs_all = filesystems_of(tree, tmp_path / 'b', include_pseudo=True)
     fstypes = set(m['fstype'] for m in everything['filesystems']['mounts'])
-    assert {'proc', 'sysfs'} <= fstypes
+    assert {'proc', 'sysfs', 'tmpfs'} <= fstypes
     # Pseudo filesystems are not even probed unless asked for.
-    assert '/proc' not in procfs.statvfs_calls
+    assert '/proc' not in procfs.statvfs_calls and '/dev/shm' not in procfs.statvfs_calls
     assert '/proc' in procfs_all.statvfs_calls
 
 
@@ -115,14 +129,18 @@ def test_timed_out_mount_is_reported_with_a_warning(tmp_path, monkeypatch):
     procfs = fixture_procfs('bookworm-container', tmp_path)
     real = procfs.statvfs_mounts
 
-    def statvfs_mounts(mount_points, timeout):
+    def statvfs_mounts(mount_points, timeout, keys=None):
         results = real(mount_points, timeout)
-        results['/tmp'] = CallResult('timed_out', None, 'statvfs did not return')
+        for hung in ('/tmp', '/etc/hosts'):
+            results[hung] = CallResult('timed_out', None, 'statvfs did not return')
         return results
 
     monkeypatch.setattr(procfs, 'statvfs_mounts', statvfs_mounts)
-    facts = gather(options(gather_subset=['filesystems'], timeout=0.5), procfs=procfs)
-    tmp = [m for m in facts['filesystems']['mounts'] if m['mount_point'] == '/tmp'][0]
-    assert tmp['status'] == 'timed_out'
-    assert 'size' not in tmp
-    assert any('/tmp' in w and 'timed_out' in w for w in facts['warnings'])
+    facts = gather(options(gather_subset=['filesystems'], timeout=0.5, include_pseudo=True), procfs=procfs)
+    hung = [m for m in facts['filesystems']['mounts'] if m['mount_point'] in ('/tmp', '/etc/hosts')]
+    assert [(m['mount_point'], m['status']) for m in hung] == [('/tmp', 'timed_out'), ('/etc/hosts', 'timed_out')]
+    assert not [m for m in hung if 'size' in m]
+    # One warning names every mount that did not answer.
+    assert [w for w in facts['warnings'] if 'statvfs' in w] == [
+        'filesystems: statvfs of /tmp (tmpfs), /etc/hosts (ext4) did not answer within the 0.5 s timeout (a hung '
+        'network or FUSE filesystem?); reported as timed_out without figures']

@@ -255,9 +255,22 @@ def corrupt_directory(base):
             'du_stderr': du.stderr.decode(), 'listed': len(os.listdir(mount_point)), 'dir': directory}
 
 
+def without_udev(base):
+    """Two loop ext4 mounts on a host whose udev data is hidden (an empty tmpfs over /run/udev and /dev/disk
+    where they exist, as in a container): hostfacts, and blkid probing the devices as lsblk -f would."""
+    for hidden in ('/run/udev', '/dev/disk'):
+        if os.path.isdir(hidden):
+            mount_tmpfs(hidden, source='no-udev')
+    devices = [_loop_ext4(base, name)[2] for name in ('one', 'two')]
+    facts = facts_of(gather_subset=['filesystems'])
+    mounts = [m for m in facts['filesystems']['mounts'] if m['mount_point'].startswith(base)]
+    uuids = [sh('blkid', '-o', 'value', '-s', 'UUID', m['device']).decode().strip() for m in mounts]
+    return {'mounts': mounts, 'warnings': facts['warnings'], 'blkid_uuids': uuids, 'devices': devices}
+
+
 SCENARIOS = dict((function.__name__, function) for function in (
     hung_fuse, slow_statfs, mountinfo_past_a_page, odd_names, hidden_mounts, btrfs_subvolumes, lazy_unmount,
-    corrupt_directory))
+    corrupt_directory, without_udev))
 
 
 def main(argv):

@@ -140,3 +140,14 @@ def test_du_sums_the_rest_of_a_tree_with_a_corrupt_directory_and_reports_it_as_d
     assert du['error'] == "cannot read directory '%s': %s" % (seen['dir'], why)
     assert (du['bytes'], du['apparent_bytes']) == (seen['du_bytes'], seen['du_apparent'])
     assert [w for w in seen['warnings'] if w.startswith('du_paths: ') and why in w]
+
+
+def test_without_udev_data_one_warning_says_so_instead_of_silent_null_uuids(tmp_path):
+    need('unshare', 'mkfs.ext4', 'blkid')
+    seen = run_scenario('without_udev', tmp_path)
+    assert len(seen['mounts']) == 2 and all(m['status'] == 'ok' for m in seen['mounts'])
+    assert all(uuid for uuid in seen['blkid_uuids'])  # the filesystems have UUIDs, which blkid reads from the disk
+    assert [(m['uuid'], m['label']) for m in seen['mounts']] == [(None, None), (None, None)]
+    assert [w for w in seen['warnings'] if 'udev' in w] == [
+        'filesystems: udev data is unavailable (no /run/udev/data and no /dev/disk/by-uuid, as in containers and '
+        'minimal hosts): uuid and label are null']

@@ -11,7 +11,7 @@ import os
 import pytest
 
 from ansible_collections.hostops.fleet.plugins.module_utils._hostfacts.collectors.filesystems import (
-    findmnt_options, usage_fields)
+    findmnt_options, select_mounts, shadowing, usage_fields)
 from ansible_collections.hostops.fleet.plugins.module_utils._hostfacts.deadline import CallResult
 from ansible_collections.hostops.fleet.plugins.module_utils._hostfacts.gather import gather
 from ansible_collections.hostops.fleet.plugins.module_utils._hostfacts.readers.system import MountEntry
@@ -144,3 +144,70 @@ def test_timed_out_mount_is_reported_with_a_warning(tmp_path, monkeypatch):
     assert [w for w in facts['warnings'] if 'statvfs' in w] == [
         'filesystems: statvfs of /tmp (tmpfs), /etc/hosts (ext4) did not answer within the 0.5 s timeout (a hung '
         'network or FUSE filesystem?); reported as timed_out without figures']
+
+
+def _entry(mount_id, parent_id, mount_point, source, fstype='tmpfs', major=0, minor=None, root='/', super_options='rw'):
+    return MountEntry(mount_id, parent_id, major, mount_id if minor is None else minor, root, mount_point, 'rw', [],
+                      fstype, source, super_options)
+
+
+def test_a_mount_under_a_later_mount_and_a_mount_under_a_stacked_one_are_hidden():
+    """In mountinfo order (the order of mounting): A on /x/y, then B on /x; C on /s with D stacked on it;
+    E on /t with N tucked beneath it later by propagation (N listed after E, but E's parent)."""
+    entries = [
+        _entry(1, 0, '/', '/dev/vda', 'ext4', 254, 0),
+        _entry(10, 1, '/x/y', 'a'),
+        _entry(11, 1, '/x', 'b'),
+        _entry(12, 10, '/x/y/z', 'a-child'),
+        _entry(13, 11, '/x/y', 'again-on-b'),
+        _entry(20, 1, '/s', 'c'),
+        _entry(21, 20, '/s', 'd'),
+        _entry(30, 31, '/t', 'e'),
+        _entry(31, 1, '/t', 'n'),
+        _entry(40, 1, '/xa', 'sibling-name'),
+    ]
+    hidden = dict((entries[index].source, cover.source) for index, cover in shadowing(entries).items())
+    assert hidden == {'a': 'b', 'a-child': 'again-on-b', 'c': 'd', 'n': 'e'}
+    selected = select_mounts(entries, include_pseudo=True)
+    shown = [(entry.source, cover.source if cover else None) for entry, _others, cover in selected]
+    assert ('a', 'b') in shown and ('again-on-b', None) in shown and ('e', None) in shown
+    assert ('sibling-name', None) in shown  # /xa is not below /x
+
+
+def test_btrfs_subvolumes_are_apart_and_a_bind_mount_inside_one_folds_into_it():
+    options = 'rw,space_cache=v2,subvolid=%d,subvol=%s'
+    entries = [
+        _entry(1, 0, '/', '/dev/vda', 'ext4', 254, 0),
+        _entry(68, 1, '/top', '/dev/loop0', 'btrfs', 0, 39, '/', options % (5, '/')),
+        _entry(69, 1, '/first', '/dev/loop0', 'btrfs', 0, 39, '/@a', options % (256, '/@a')),
+        _entry(70, 1, '/second', '/dev/loop0', 'btrfs', 0, 39, '/@b', options % (257, '/@b')),
+        _entry(67, 1, '/bind', '/dev/loop0', 'btrfs', 0, 39, '/@a/dir', options % (256, '/@a')),
+    ]
+    selected = dict((entry.mount_point, others) for entry, others, _cover in select_mounts(entries, False))
+    assert selected == {'/': [], '/top': [], '/first': ['/bind'], '/second': []}
+
+
+def test_without_mount_ids_nothing_is_taken_for_hidden():
+    """psutil's list on hosts without /proc has no mount ids: every mount point stands alone."""
+    entries = [MountEntry(0, 0, 0, 0, '/', point, 'rw', [], 'ufs', '/dev/ada0p%d' % index, '')
+               for index, point in enumerate(['/', '/usr', '/'])]
+    assert shadowing(entries) == {}
+
+
+def test_without_udev_data_one_warning_says_so(tmp_path):
+    facts, _unused = filesystems_of('debian12-host', tmp_path)
+    assert [m['uuid'] for m in facts['filesystems']['mounts']] == [None]
+    assert [w for w in facts['warnings'] if 'udev' in w] == [
+        'filesystems: udev data is unavailable (no /run/udev/data and no /dev/disk/by-uuid, as in containers and '
+        'minimal hosts): uuid and label are null']
+
+
+def test_with_udev_data_uuid_and_label_come_from_it_without_warning(tmp_path):
+    procfs = fixture_procfs('debian12-host', tmp_path)
+    os.makedirs(os.path.join(procfs.root, 'run', 'udev', 'data'))
+    with open(os.path.join(procfs.root, 'run', 'udev', 'data', 'b254:0'), 'w') as handle:
+        handle.write('S:disk/by-uuid/0f1e\nE:ID_FS_UUID=0f1e2d3c-aaaa-bbbb-cccc-1234567890ab\nE:ID_FS_LABEL=root\n')
+    facts = gather(options(gather_subset=['filesystems']), procfs=procfs)
+    root = [m for m in facts['filesystems']['mounts'] if m['mount_point'] == '/'][0]
+    assert (root['uuid'], root['label']) == ('0f1e2d3c-aaaa-bbbb-cccc-1234567890ab', 'root')
+    assert not [w for w in facts['warnings'] if 'udev' in w]

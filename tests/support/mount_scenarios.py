@@ -247,8 +247,10 @@ def corrupt_directory(base):
     blocks = sh('debugfs', '-R', 'blocks /dir', image, stderr=subprocess.DEVNULL).split()
     sh('debugfs', '-w', '-R', 'zap_block -f /dir -p 165 %d' % (len(blocks) - 1), image, stderr=subprocess.DEVNULL)
     sh('mount', '-o', 'loop,errors=continue', image, mount_point)
-    du = subprocess.run(['du', '-s', '-x', '-B1', mount_point], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    apparent = subprocess.run(['du', '-s', '-x', '-b', mount_point], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    du = subprocess.run(['du', '-s', '-x', '-B1', mount_point], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                        check=False)
+    apparent = subprocess.run(['du', '-s', '-x', '-b', mount_point], stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, check=False)
     facts = facts_of(gather_subset=['filesystems'], du_paths=[mount_point])
     return {'du': facts['filesystems']['du'][0], 'warnings': facts['warnings'], 'du_rc': du.returncode,
             'du_bytes': int(du.stdout.split()[0]), 'du_apparent': int(apparent.stdout.split()[0]),

@@ -270,7 +270,24 @@ def without_udev(base):
     return {'mounts': mounts, 'warnings': facts['warnings'], 'blkid_uuids': uuids, 'devices': devices}
 
 
+def container_layers(base):
+    """What Docker mounts for a running container, below BASE: its overlay layer and its shm tmpfs."""
+    layer = os.path.join(base, 'overlay2', 'f00d')
+    for part in ('lower', 'diff', 'work', 'merged'):
+        os.makedirs(os.path.join(layer, part))
+    sh('mount', '-t', 'overlay', 'overlay', '-o', 'lowerdir={0}/lower,upperdir={0}/diff,workdir={0}/work'.format(layer),
+       os.path.join(layer, 'merged'))
+    mount_tmpfs(os.path.join(base, 'containers', 'f00d', 'mounts', 'shm'), size='64m', source='shm')
+    default = facts_of(gather_subset=['filesystems'])['filesystems']['mounts']
+    everything = facts_of(gather_subset=['filesystems'], include_pseudo=True)['filesystems']['mounts']
+    return {'default': [m['mount_point'] for m in default], 'all': [m['mount_point'] for m in everything],
+            'df': sh('df', '--output=target').decode().splitlines()[1:],
+            'real': sh('findmnt', '--real', '--list', '--noheadings', '--output', 'TARGET').decode().splitlines(),
+            'layer': os.path.join(layer, 'merged')}
+
+
 SCENARIOS = dict((function.__name__, function) for function in (
+    container_layers,
     hung_fuse, slow_statfs, mountinfo_past_a_page, odd_names, hidden_mounts, btrfs_subvolumes, lazy_unmount,
     corrupt_directory, without_udev))
 

@@ -151,3 +151,13 @@ def test_without_udev_data_one_warning_says_so_instead_of_silent_null_uuids(tmp_
     assert [w for w in seen['warnings'] if 'udev' in w] == [
         'filesystems: udev data is unavailable (no /run/udev/data and no /dev/disk/by-uuid, as in containers and '
         'minimal hosts): uuid and label are null']
+
+
+def test_container_layers_and_shm_are_left_out_as_findmnt_real_leaves_them_and_shown_on_request(tmp_path):
+    need('unshare', 'df', 'findmnt')
+    seen = run_scenario('container_layers', tmp_path)
+    layer, shm = seen['layer'], str(tmp_path / 'containers' / 'f00d' / 'mounts' / 'shm')
+    assert layer in seen['df'] and shm in seen['df']  # df lists both, as on a Docker host
+    assert sorted(seen['default']) == sorted(t for t in seen['df'] if t in seen['real'] or t == '/')
+    assert layer not in seen['default'] and shm not in seen['default']
+    assert layer in seen['all'] and shm in seen['all']

@@ -102,9 +102,12 @@ class DeadlineRunner(object):
         return results
 
     def _drive(self, batch, until):
-        """Feed the batch to workers until every call answered or the deadline passed."""
+        """Feed the batch to workers until every call answered or the deadline passed.
+
+        A worker is added when no call answered for STALL while calls wait: every worker is then in a
+        call (a worker with nothing to take has ended). At most MAX_STUCK_WORKERS calls run at once.
+        """
         with batch.lock:
-            workers = 1
             _Worker(batch)
             answered = 0
             last_progress = self._monotonic()
@@ -114,10 +117,9 @@ class DeadlineRunner(object):
                     break
                 if batch.answered != answered:
                     answered, last_progress = batch.answered, now
-                elif now - last_progress >= STALL and batch.waiting() and workers < MAX_STUCK_WORKERS:
+                elif now - last_progress >= STALL and batch.pending and len(batch.running) < MAX_STUCK_WORKERS:
                     batch.stall_running()
                     _Worker(batch)
-                    workers += 1
                     last_progress = now
                 batch.lock.wait(min(STALL, until - now))
             batch.closed = True
@@ -138,6 +140,8 @@ class DeadlineRunner(object):
         if index in batch.running:
             return CallResult('timed_out', None, '%s did not return within the %g s timeout'
                               % (_name(function), self.timeout))
+        if batch.calls[index][0] in self.hung_keys:
+            return _not_asked(function, 'its filesystem did not answer in this run')
         return _not_asked(function, 'the %g s timeout had passed' % self.timeout)
 
 
@@ -163,9 +167,6 @@ class _Batch(object):
         self.answers = {}
         self.answered = 0
         self.closed = False
-
-    def waiting(self):
-        return bool(self.pending)
 
     def stall_running(self):
         """The running calls took STALL: calls with the same key wait for them instead of hanging beside them."""

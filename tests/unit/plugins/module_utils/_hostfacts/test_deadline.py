@@ -71,6 +71,18 @@ def test_slow_calls_within_the_deadline_are_never_reported_timed_out():
     assert runner.abandoned == 0
 
 
+def test_many_slow_filesystems_all_answer_and_workers_end_when_idle():
+    """Forty filesystems answering in 50 ms each: every call is ok, more than MAX_STUCK_WORKERS in all."""
+    def slow(value):
+        time.sleep(0.05)
+        return value
+
+    runner = deadline.DeadlineRunner(5.0)
+    results, seconds = timed(runner.call_many, [((0, index), slow, (index,)) for index in range(40)])
+    assert results == [deadline.CallResult('ok', index, None) for index in range(40)]
+    assert seconds < 2.0 and runner.abandoned == 0  # not one after the other (2 s)
+
+
 def test_calls_never_wait_behind_a_hung_one(release):
     answered_at = {}
     started = time.monotonic()

@@ -60,8 +60,10 @@ units: venv
 
 # Integration tests start processes, servers and Ansible runs, create namespaces and mounts (root).
 integration: venv
-	@# The oracles the tests compare with: iostat (sysstat) is not on a minimal Debian.
-	command -v iostat >/dev/null || { apt-get update -qq && apt-get install -y -qq sysstat >/dev/null; }
+	@# The oracles and builders the tests use that a minimal Debian lacks: iostat (sysstat), mkfs.btrfs and
+	@# btrfs (btrfs-progs, the subvolume test), lsof (the lazily unmounted file's device).
+	command -v iostat >/dev/null && command -v mkfs.btrfs >/dev/null && command -v lsof >/dev/null || \
+	  { apt-get update -qq && apt-get install -y -qq sysstat btrfs-progs lsof >/dev/null; }
 	$(BIN)/python -m pytest -q tests/integration
 
 lint: venv install

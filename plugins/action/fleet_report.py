@@ -110,6 +110,13 @@ def configured_cache():
         raise FleetReportError('the fact cache plugin %s cannot be loaded: %s' % (C.CACHE_PLUGIN, exc))
     if plugin is None:
         raise FleetReportError('the fact cache plugin %s is not installed' % C.CACHE_PLUGIN)
+    try:
+        if plugin.get_option('_prefix') is None:
+            # jsonfile declares _prefix without a default, and BaseFileCacheModule.keys() takes its len():
+            # a TypeError when no prefix is set (ansible/ansible#87395). Unset means no prefix.
+            plugin.set_option('_prefix', '')
+    except (AttributeError, KeyError):
+        pass  # a plugin without options, or without that one
     return plugin
 
 
@@ -118,12 +125,22 @@ def _unreadable(exc):
 
 
 def cached_names(plugin):
-    """The hosts the fact cache holds (community.general.redis returns its keys as bytes), sorted."""
+    """The hosts the fact cache holds, sorted.
+
+    community.general.redis returns its keys as bytes (redis-py's zrange), which ansible-core 2.19's
+    PluginInterposer (ansible/_internal/_plugins/_cache.py) cannot strip of its schema prefix
+    (``str.startswith`` on bytes): the keys are read from the plugin inside, decoded, then stripped.
+    """
+    inner = getattr(plugin, '__wrapped__', plugin)
+    restore = getattr(type(plugin), '_restore_key', None)
     try:
-        keys = plugin.keys()
+        keys = inner.keys()
     except Exception as exc:  # pylint: disable=broad-exception-caught
         raise _unreadable(exc)
-    return sorted(key.decode('utf-8', 'replace') if isinstance(key, bytes) else str(key) for key in keys)
+    names = (key.decode('utf-8', 'replace') if isinstance(key, bytes) else str(key) for key in keys)
+    if restore is not None:
+        names = (restore(name) for name in names)
+    return sorted(name for name in names if name is not None)
 
 
 def cache_hosts(plugin, names, outcome_var):
@@ -148,9 +165,11 @@ def cache_hosts(plugin, names, outcome_var):
         finally:
             # The plugins keep every host they read in memory (BaseFileCacheModule.get in ansible-core's
             # plugins/cache/__init__.py, CacheModule.get in community.general's plugins/cache/redis.py both
-            # fill self._cache): dropped, so that memory stays flat however many hosts the cache holds.
+            # fill self._cache, under the key ansible-core's PluginInterposer made of the name): this
+            # instance is ours alone, so it forgets everything, and memory stays flat however many
+            # hosts the cache holds.
             if isinstance(memo, dict):
-                memo.pop(name, None)
+                memo.clear()
         entry = entry if isinstance(entry, Mapping) else {}
         outcome = entry.get(outcome_var)
         if 'hostfacts' not in entry and outcome is None:
@@ -201,9 +220,9 @@ class ActionModule(ActionBase):
             where = 'the fact cache (%s) holds no host' % C.CACHE_PLUGIN
         else:
             names = args['hosts'] if args['hosts'] is not None else list((task_vars.get('groups') or {}).get('all') or [])
-            where = ('hosts is an empty list' if args['hosts'] is not None else
-                     'the inventory has no host (give one with -i, or read every host of the fact cache with '
-                     'source=cache and cache_hosts=cache)')
+            where = ('hosts is an empty list' if args['hosts'] is not None else 'the inventory has no host')
+            where += (': give an inventory with -i (the pattern matches no host of this one), or read every host '
+                      'of the fact cache with source=cache and cache_hosts=cache')
         names = list(dict.fromkeys(names))
         if not names:
             raise FleetReportError('no host to report on: %s' % where)
@@ -211,8 +230,7 @@ class ActionModule(ActionBase):
             return names, cache_hosts(plugin, names, args['outcome_var'])
         return names, play_hosts(task_vars.get('hostvars'), names, args['outcome_var'])
 
-    def _render(self, args, options, task_vars):
-        names, hosts = self._hosts(args, task_vars)
+    def _render(self, args, options, names, hosts):
         builder = report_builder(args['formats'], options['table'], title=args['title'], limits=options['limits'],
                                  columns=[label for label, _query in options['columns']],
                                  stale_after=args['stale_after'])
@@ -235,12 +253,14 @@ class ActionModule(ActionBase):
         started = time.monotonic()
         try:
             options = self._options(args)
-            created = prepare_directory(options['dest'], options['mode'], create=not self._task.check_mode)
-            result.update(changed=True, dest=options['dest'], source=args['source'])
             if not args['formats']:
                 # Nothing to render: the directory is checked and made (the drift_report playbook does this).
-                return dict(result, changed=created, files={})
-            result.update(self._render(args, options, task_vars or {}))
+                created = prepare_directory(options['dest'], options['mode'], create=not self._task.check_mode)
+                return dict(result, changed=created, dest=options['dest'], files={})
+            names, hosts = self._hosts(args, task_vars or {})
+            prepare_directory(options['dest'], options['mode'], create=not self._task.check_mode)
+            result.update(changed=True, dest=options['dest'], source=args['source'])
+            result.update(self._render(args, options, names, hosts))
         except FleetReportError as exc:
             raise AnsibleActionFail(str(exc))
         result['render_seconds'] = round(time.monotonic() - started, 3)

@@ -275,6 +275,7 @@ def user_cell(value):
 
 
 def table_row(record, columns):
-    """[severity, state, search text, cells of the built-in columns, then of the user's columns]."""
+    """[severity, state, search text, cells of the built-in columns then of the user's columns, 1 if stale]."""
     return [record['severity'], record['state'], search_text(record),
-            [TABLE_COLUMNS[name][1](record) for name in columns] + [user_cell(v) for v in record['columns']]]
+            [TABLE_COLUMNS[name][1](record) for name in columns] + [user_cell(v) for v in record['columns']],
+            1 if record['stale'] else 0]

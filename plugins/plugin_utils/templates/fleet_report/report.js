@@ -245,9 +245,7 @@
 
   function go(delta) {
     page += delta;
-    var drawn = show(true);
-    (table.hidden ? box : table).scrollIntoView();
-    return drawn;
+    return show(true).then(function () { (table.hidden ? box : table).scrollIntoView(); });
   }
 
   // A card's rank is its place in report order; the first page's folds come filled from the template.
@@ -268,8 +266,8 @@
   severity.addEventListener('change', function () { api.drawn = filter(); });
   size.addEventListener('change', function () { page = 0; show(true); });
   view.addEventListener('change', function () { show(true); });
-  prev.addEventListener('click', function () { go(-1); });
-  next.addEventListener('click', function () { go(1); });
+  prev.addEventListener('click', function () { api.drawn = go(-1); });
+  next.addEventListener('click', function () { api.drawn = go(1); });
   document.getElementById('expand').addEventListener('click', function () {
     var open = this.dataset.open !== '1';
     this.dataset.open = open ? '1' : '0';

@@ -1,0 +1,36 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) hostops.fleet contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""How quick the fleet report's page is to use, measured inside the page (the browser test and make bench-fleet).
+
+Each action is timed from the event to the end of its drawing (window.fleetReport.drawn): the next page
+(five times, the slowest counted: a page in a block of cards not yet inflated costs most), the filter
+box, the table view, and sorting the table by iowait.
+"""
+
+from __future__ import annotations
+
+USABILITY_JS = """(async function(){
+  var api = window.fleetReport, out = {next: 0}, t0;
+  async function timed(action) { t0 = performance.now(); action(); await api.drawn; return performance.now() - t0; }
+  var next = document.getElementById('next'), q = document.getElementById('q'), view = document.getElementById('view');
+  for (var i = 0; i < 5; i++) { out.next = Math.max(out.next, await timed(function(){ next.click(); })); }
+  out.filter = await timed(function(){ q.value = 'unreachable'; q.dispatchEvent(new Event('input')); });
+  out.matched = document.querySelectorAll('#hosts article.host').length;
+  out.unfilter = await timed(function(){ q.value = ''; q.dispatchEvent(new Event('input')); });
+  out.table = await timed(function(){ view.value = 'table'; view.dispatchEvent(new Event('change')); });
+  out.sort = await timed(function(){ document.querySelector('#hosttable button[data-name=iowait]').click(); });
+  out.sort_desc = await timed(function(){ document.querySelector('#hosttable button[data-name=iowait]').click(); });
+  out.first_row = Array.from(document.querySelector('#rows tr').cells).map(function(c){ return c.textContent; });
+  out.rows = document.querySelectorAll('#rows tr').length;
+  out.nodes = document.getElementsByTagName('*').length;
+  out.heap = performance.memory ? performance.memory.usedJSHeapSize : null;
+  await timed(function(){ view.value = 'cards'; view.dispatchEvent(new Event('change')); });
+  return out;
+})()"""
+
+
+def usability(browser):
+    """The page's timings in ms, and what it showed; the page is back on the cards, sorted by iowait."""
+    return browser.evaluate(USABILITY_JS)

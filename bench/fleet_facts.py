@@ -118,18 +118,23 @@ def host_name(index):
     return '%s-%04d.dc%d.example.net' % (ROLES[index % len(ROLES)], index, index % 3 + 1)
 
 
-def fleet(count, seed=20261128, text=None):
-    """Yield (name, facts or None, outcome) for ``count`` hosts; about 1 in 250 unreachable, 1 in 500 failed."""
+def host(index, seed, text):
+    """(name, facts or None, outcome) of host number ``index``: its own seeded generator, so that hosts can
+    be made in any order, by several processes, and come out the same."""
+    rng = random.Random('%d-%d' % (seed, index))
+    name = host_name(index)
+    when = gathered_at(index, rng)
+    if index % 250 == 7:
+        message = 'Failed to connect to the host via ssh: ssh: connect to host %s port 22: No route to host' % name
+        return name, None, {'state': 'unreachable', 'msg': message, 'gathered_at': when}
+    if index % 500 == 11:
+        return name, None, {'state': 'failed', 'msg': 'MODULE FAILURE: /usr/bin/python3: not found', 'gathered_at': when}
+    return name, vary(json.loads(text), index, rng), {'state': 'ok', 'msg': '', 'gathered_at': when}
+
+
+def fleet(count, seed=20261128, text=None, start=0, step=1):
+    """Yield (name, facts or None, outcome) for hosts start, start + step, ... below ``count``; about 1 in 250
+    unreachable, 1 in 500 failed."""
     text = text or load_fixture()
-    rng = random.Random(seed)
-    for index in range(count):
-        name = host_name(index)
-        when = gathered_at(index, rng)
-        if index % 250 == 7:
-            message = 'Failed to connect to the host via ssh: ssh: connect to host %s port 22: No route to host' % name
-            yield name, None, {'state': 'unreachable', 'msg': message, 'gathered_at': when}
-        elif index % 500 == 11:
-            yield name, None, {'state': 'failed', 'msg': 'MODULE FAILURE: /usr/bin/python3: not found',
-                               'gathered_at': when}
-        else:
-            yield name, vary(json.loads(text), index, rng), {'state': 'ok', 'msg': '', 'gathered_at': when}
+    for index in range(start, count, step):
+        yield host(index, seed, text)

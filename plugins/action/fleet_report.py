@@ -18,10 +18,11 @@ import time
 from collections.abc import Mapping
 
 from ansible import constants as C
-from ansible.errors import AnsibleActionFail, AnsibleError
+from ansible.errors import AnsibleActionFail
 from ansible.plugins.action import ActionBase
 from ansible.plugins.loader import cache_loader
 
+from ansible_collections.hostops.fleet.plugins.plugin_utils._fleet_cache import cache_hosts, cached_names
 from ansible_collections.hostops.fleet.plugins.plugin_utils._fleet_files import (
     file_mode, prepare_directory,
 )
@@ -120,63 +121,6 @@ def configured_cache():
     return plugin
 
 
-def _unreadable(exc):
-    return FleetReportError('the fact cache (%s) cannot be read: %s: %s' % (C.CACHE_PLUGIN, type(exc).__name__, exc))
-
-
-def cached_names(plugin):
-    """The hosts the fact cache holds, sorted.
-
-    community.general.redis returns its keys as bytes (redis-py's zrange), which ansible-core 2.19's
-    PluginInterposer (ansible/_internal/_plugins/_cache.py) cannot strip of its schema prefix
-    (``str.startswith`` on bytes): the keys are read from the plugin inside, decoded, then stripped.
-    """
-    inner = getattr(plugin, '__wrapped__', plugin)
-    restore = getattr(type(plugin), '_restore_key', None)
-    try:
-        keys = inner.keys()
-    except Exception as exc:  # pylint: disable=broad-exception-caught
-        raise _unreadable(exc)
-    names = (key.decode('utf-8', 'replace') if isinstance(key, bytes) else str(key) for key in keys)
-    if restore is not None:
-        names = (restore(name) for name in names)
-    return sorted(name for name in names if name is not None)
-
-
-def cache_hosts(plugin, names, outcome_var):
-    """(name, hostfacts, outcome) of each host, read from the fact cache one host at a time.
-
-    An entry that cannot be read (a corrupt file) makes that host malformed; a cache that cannot be
-    reached at all (Redis down) fails the report before any file is written.
-    """
-    memo = getattr(plugin, '_cache', None)
-    for name in names:
-        try:
-            entry = plugin.get(name)
-        except KeyError:
-            yield name, None, {'state': 'no_facts', 'msg': 'not in the fact cache'}
-            continue
-        except (AnsibleError, ValueError) as exc:
-            yield name, None, {'state': 'malformed', 'msg': 'its fact cache entry cannot be read (%s)'
-                               % type(exc).__name__}
-            continue
-        except Exception as exc:  # pylint: disable=broad-exception-caught
-            raise _unreadable(exc)
-        finally:
-            # The plugins keep every host they read in memory (BaseFileCacheModule.get in ansible-core's
-            # plugins/cache/__init__.py, CacheModule.get in community.general's plugins/cache/redis.py both
-            # fill self._cache, under the key ansible-core's PluginInterposer made of the name): this
-            # instance is ours alone, so it forgets everything, and memory stays flat however many
-            # hosts the cache holds.
-            if isinstance(memo, dict):
-                memo.clear()
-        entry = entry if isinstance(entry, Mapping) else {}
-        outcome = entry.get(outcome_var)
-        if 'hostfacts' not in entry and outcome is None:
-            outcome = {'state': 'no_facts', 'msg': 'in the fact cache without hostfacts'}
-        yield name, entry.get('hostfacts'), outcome
-
-
 def default_dest():
     """fleet-report in the current directory; in the home directory when that is / (cron, systemd units)."""
     try:
@@ -216,7 +160,7 @@ class ActionModule(ActionBase):
         """The names to report on and where to read each one: [(name, facts, outcome)] as a generator."""
         plugin = configured_cache() if args['source'] == 'cache' else None
         if plugin is not None and args['cache_hosts'] == 'cache' and args['hosts'] is None:
-            names = cached_names(plugin)
+            names = cached_names(plugin, C.CACHE_PLUGIN)
             where = 'the fact cache (%s) holds no host' % C.CACHE_PLUGIN
         else:
             names = args['hosts'] if args['hosts'] is not None else list((task_vars.get('groups') or {}).get('all') or [])
@@ -227,7 +171,7 @@ class ActionModule(ActionBase):
         if not names:
             raise FleetReportError('no host to report on: %s' % where)
         if plugin is not None:
-            return names, cache_hosts(plugin, names, args['outcome_var'])
+            return names, cache_hosts(plugin, C.CACHE_PLUGIN, names, args['outcome_var'])
         return names, play_hosts(task_vars.get('hostvars'), names, args['outcome_var'])
 
     def _render(self, args, options, names, hosts):

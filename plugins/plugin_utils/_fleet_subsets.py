@@ -120,7 +120,8 @@ def read_io(record, io_facts):
     record['findings'] = texts(io_facts, 'findings', 'io', MESSAGE_LENGTH, FINDINGS_KEPT)
 
 
-def _namespace(entry):
+def _namespace(entry, kind, inode, nprocs):
+    """The columns of one namespace the report shows (read for the few it keeps, not for all)."""
     where = 'namespaces.namespaces[]'
     pins = entries(entry, 'pinned_by', where)[:PINS_NAMED]
     pinned_by = ', '.join(string(p, 'name', where + '.pinned_by[]') or string(p, 'path', where + '.pinned_by[]')
@@ -130,9 +131,7 @@ def _namespace(entry):
         # Cut before owner_text formats it, so that a huge kind is never copied whole.
         owner = owner_text(dict((key, string(owner, key, where + '.owner', USER_LENGTH)) for key in ('kind', 'id', 'name')))
     return {
-        'type': string(entry, 'type', where, SHORT_LENGTH) or '?',
-        'inode': integer(entry, 'inode', where),
-        'nprocs': integer(entry, 'nprocs', where),
+        'type': kind, 'inode': inode, 'nprocs': nprocs,
         'pid': integer(entry, 'pid', where),
         'command': _args(entry, 'command', where),
         'owner': cut(owner, USER_LENGTH) if owner else None,
@@ -140,29 +139,40 @@ def _namespace(entry):
     }
 
 
-def _by_type(shown):
+def _by_type(kinds):
     by_type = {}
-    for item in shown:
-        kind = item['type'] if item['type'] in by_type or len(by_type) < NAMESPACE_TYPES else 'other'
+    for kind in kinds:
+        kind = kind if kind in by_type or len(by_type) < NAMESPACE_TYPES else 'other'
         by_type[kind] = by_type.get(kind, 0) + 1
     return by_type
 
 
 def read_namespaces(facts):
+    """Non-default namespaces: how many of each type, the first few (those without a process first), and
+    the ones only a bind mount holds (ip netns add), which ps and lsns never show."""
     subset = section(facts, 'namespaces', 'hostfacts')
     if subset is None:
         return None
-    shown = [_namespace(e) for e in entries(subset, 'namespaces', 'namespaces') if not e.get('default')]
+    where = 'namespaces.namespaces[]'
+    shown = []
+    for entry in entries(subset, 'namespaces', 'namespaces'):
+        if not entry.get('default'):
+            nprocs = integer(entry, 'nprocs', where)
+            shown.append((bool(nprocs), string(entry, 'type', where, SHORT_LENGTH) or '?',
+                          integer(entry, 'inode', where) or 0, nprocs, entry))
     if not shown and subset.get('non_default'):
         # An older fact shape: only the one-line table rows.
         rows = texts(subset, 'non_default', 'namespaces')
         return {'count': len(rows), 'by_type': {}, 'pinned_only': [],
                 'entries': [{'row': row} for row in rows[:TOP_NAMESPACES]]}
-    pinned = [item for item in shown if item['pinned_by'] and not item['nprocs']][:PINNED_SHOWN]
-    # Namespaces with no process first: they are the ones lsns and ps never show.
-    shown.sort(key=lambda e: (bool(e['nprocs']), e['type'], e['inode'] or 0))
-    return {'count': len(shown), 'by_type': _by_type(shown), 'pinned_only': pinned,
-            'entries': shown[:TOP_NAMESPACES]}
+    shown.sort(key=lambda item: item[:3])
+    pinned = [item for item in shown if not item[0] and item[4].get('pinned_by')][:PINNED_SHOWN]
+    details = dict((id(item[4]), _namespace(item[4], item[1], item[2] or None, item[3]))
+                   for item in shown[:TOP_NAMESPACES] + pinned)
+    pinned = [details[id(item[4])] for item in pinned]
+    return {'count': len(shown), 'by_type': _by_type(item[1] for item in shown),
+            'pinned_only': [entry for entry in pinned if entry['pinned_by']],
+            'entries': [details[id(item[4])] for item in shown[:TOP_NAMESPACES]]}
 
 
 def read_containers(facts):

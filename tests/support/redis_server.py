@@ -4,7 +4,7 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """A real Redis (Debian's redis-server) of the test's own, on a free loopback port, gone when the test ends.
 
-Installed by tests/support/ensure-redis.sh when missing (without starting the package's service).
+Installed by tests/support/ensure-packages.sh when missing (without starting the package's service).
 Nothing is saved to disk: no RDB snapshot, no append-only file, the working directory is the test's.
 """
 
@@ -22,7 +22,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 
 def ensure_redis_server():
     if shutil.which('redis-server') is None:
-        subprocess.run(['bash', os.path.join(HERE, 'ensure-redis.sh')], check=True)
+        subprocess.run(['bash', os.path.join(HERE, 'ensure-packages.sh'), 'redis-server'], check=True)
     return shutil.which('redis-server')
 
 

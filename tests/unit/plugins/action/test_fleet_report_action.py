@@ -18,6 +18,7 @@ from ansible.vars.hostvars import HostVars
 from ansible.vars.manager import VariableManager
 
 from ansible_collections.hostops.fleet.plugins.action import fleet_report as action
+from ansible_collections.hostops.fleet.plugins.plugin_utils import _fleet_cache
 from ansible_collections.hostops.fleet.plugins.plugin_utils._fleet_model import FleetReportError, summarize_host
 from support import paths
 
@@ -98,16 +99,16 @@ def test_the_fact_cache_is_read_host_by_host_and_forgotten(jsonfile_cache):
     [corrupt] = [path for path in directory.iterdir() if path.name.endswith('corrupt')]
     corrupt.write_text('{"hostfacts": ')
     plugin = action.configured_cache()
-    assert action.cached_names(plugin) == ['corrupt', 'db1', 'setup-only', 'web1']
-    hosts = dict((name, (facts, outcome)) for name, facts, outcome in action.cache_hosts(
-        plugin, ['web1', 'db1', 'setup-only', 'corrupt', 'gone'], 'hostops_fleet_outcome'))
+    assert _fleet_cache.cached_names(plugin, 'jsonfile') == ['corrupt', 'db1', 'setup-only', 'web1']
+    hosts = dict((name, (facts, outcome)) for name, facts, outcome in _fleet_cache.cache_hosts(
+        plugin, 'jsonfile', ['web1', 'db1', 'setup-only', 'corrupt', 'gone'], 'hostops_fleet_outcome'))
     assert hosts['web1'][0]['memory'] == facts['memory']
     assert hosts['web1'][1]['gathered_at'] == '2026-11-29T10:00:00Z'
     assert hosts['db1'] == (None, {'state': 'unreachable', 'msg': 'timed out'})
     assert hosts['setup-only'] == (None, {'state': 'no_facts', 'msg': 'in the fact cache without hostfacts'})
     assert hosts['corrupt'][1]['state'] == 'malformed'
     assert hosts['gone'] == (None, {'state': 'no_facts', 'msg': 'not in the fact cache'})
-    assert plugin._cache == {}  # nothing kept in memory after the read
+    assert getattr(plugin, '__wrapped__', plugin)._cache == {}  # nothing kept in memory after the read
 
 
 def test_the_memory_cache_is_refused_with_what_to_configure(monkeypatch):
@@ -125,10 +126,10 @@ def test_a_cache_that_cannot_be_reached_fails_the_report():
 
         get = keys
 
-    with pytest.raises(FleetReportError, match='cannot be read: ConnectionError: Error 111'):
-        action.cached_names(Down())
+    with pytest.raises(FleetReportError, match=r'cache \(redis\) cannot be read: ConnectionError: Error 111'):
+        _fleet_cache.cached_names(Down(), 'redis')
     with pytest.raises(FleetReportError, match='cannot be read'):
-        list(action.cache_hosts(Down(), ['a'], 'hostops_fleet_outcome'))
+        list(_fleet_cache.cache_hosts(Down(), 'redis', ['a'], 'hostops_fleet_outcome'))
 
 
 def test_the_default_dest_is_never_the_filesystem_root(tmp_path, monkeypatch):

@@ -19,7 +19,7 @@ export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
 export ANSIBLE_NOCOLOR := 1
 export PY_COLORS := 0
 
-.PHONY: help venv venv-demo build install demo test units integration sanity lint fleet molecule bench clean docs docs-check browser
+.PHONY: help venv venv-demo build install demo test units integration sanity lint fleet molecule bench bench-fleet clean docs docs-check browser
 
 help:
 	@echo "make demo   - set up .venv, build and install the collection, run the fleet job on localhost"
@@ -59,7 +59,9 @@ units: venv
 	$(BIN)/python -m pytest -q tests/unit
 
 # Integration tests start processes, servers and Ansible runs, create namespaces and mounts (root).
+# The fleet report's fact-cache tests start Debian's redis-server; its guide test runs jq.
 integration: venv
+	bash tests/support/ensure-packages.sh redis-server jq
 	$(BIN)/python -m pytest -q tests/integration
 
 lint: venv install
@@ -88,6 +90,13 @@ molecule: venv install fleet
 
 bench: venv install
 	$(BIN)/python bench/run.py && $(BIN)/python bench/bench_part2.py
+
+# The fleet report at scale: 1,000, 5,000 and 50,000 simulated hosts in a Redis of its own, the report
+# rendered from it and opened in headless chromium (figures in docs/performance.md; about 15 minutes).
+bench-fleet: venv
+	bash tests/support/ensure-packages.sh redis-server
+	bash tests/browser/ensure-chromium.sh
+	$(BIN)/python bench/fleet_cache.py --hosts 1000,5000,50000
 
 # docs/modules, docs/plugins and docs/roles are generated from DOCUMENTATION and argument_specs.yml.
 docs: venv

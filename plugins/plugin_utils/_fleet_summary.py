@@ -178,4 +178,3 @@ class ReportBuilder(object):
         order = [where for _key, where in self._keys]
         self._keys = []
         return Report(self.head, self._summary.result(), self._spool, order)
-

@@ -232,6 +232,10 @@ def _alerts_cell(record):
     return [counts['critical'] * 1e6 + counts['warning'] * 1e3 + counts['info'], ', '.join(words) or 'none']
 
 
+def _percent_cell(pct):
+    return [pct, fmt_pct(pct)]
+
+
 def _address_cell(record):
     system = record['system'] or {}
     address = system.get('ipv4') or system.get('ipv6')
@@ -246,8 +250,7 @@ TABLE_COLUMNS = {
     'ip': ('IP', _address_cell),
     'uptime': ('uptime', lambda r: [r['uptime_seconds'], uptime_text(r['uptime_seconds'])]),
     'load_per_cpu': ('load / CPU', lambda r: [r['load_per_cpu'], fmt_num(r['load_per_cpu'], 2)]),
-    'memory_available_pct': ('memory available', lambda r: [(r['memory'] or {}).get('available_pct'),
-                                                             fmt_pct((r['memory'] or {}).get('available_pct'))]),
+    'memory_available_pct': ('memory available', lambda r: _percent_cell((r['memory'] or {}).get('available_pct'))),
     'fullest_filesystem': ('fullest filesystem', _fullest),
     'iowait': ('iowait', lambda r: [r['iowait_pct'], fmt_pct(r['iowait_pct'], 1)]),
     'alerts': ('alerts', _alerts_cell),

@@ -24,6 +24,7 @@ import pytest
 
 from support import paths
 from support.adhoc import BIN, environment
+from support.fleet_hosts import standin
 
 GUIDE = os.path.join(paths.CHECKOUT, 'docs', 'guides', 'fleet-questions.md')
 FIXTURE = os.path.join(paths.FIXTURES, 'fleet_report', 'hostfacts-localhost.json')
@@ -42,7 +43,7 @@ def fleet():
     with open(FIXTURE, encoding='utf-8') as stream:
         captured = json.load(stream)
     captured['alerts'] = []
-    web1, db1, k8s1 = (copy.deepcopy(captured) for _ in range(3))
+    web1, db1, k8s1 = (copy.deepcopy(captured) for _host in range(3))
     web1['io']['iowait_pct'] = 41.2
     db1['memory'].update(available_pct=7.5, available=int(db1['memory']['total'] * 0.075))
     k8s1['namespaces']['namespaces'].append({
@@ -52,29 +53,19 @@ def fleet():
     return {'web1': web1, 'db1': db1, 'k8s1': k8s1}
 
 
-def standin(directory, name, facts):
-    path = os.path.join(directory, 'python-%s' % name)
-    with open(path, 'w', encoding='utf-8') as stream:
-        stream.write("#!/bin/sh\ncat <<'JSON'\n%s\nJSON\n" % json.dumps(
-            {'changed': False, 'ansible_facts': {'hostfacts': facts}}))
-    os.chmod(path, 0o755)
-    return path
-
-
 @pytest.fixture(scope='module')
 def ran(tmp_path_factory):
     if shutil.which('jq') is None:
         subprocess.run(['bash', os.path.join(paths.CHECKOUT, 'tests', 'support', 'ensure-packages.sh'), 'jq'],
                        check=True)
     home = str(tmp_path_factory.mktemp('home'))
-    hosts = dict((name, {'ansible_connection': 'local', 'ansible_python_interpreter': standin(home, name, facts)})
-                 for name, facts in fleet().items())
+    hosts = dict((name, standin(home, name, facts)) for name, facts in fleet().items())
     with open(os.path.join(home, 'inventory.yml'), 'w', encoding='utf-8') as stream:
         json.dump({'all': {'hosts': hosts}}, stream)
     with open(GUIDE, encoding='utf-8') as stream:
         commands = blocks(stream.read())
-    script = 'set -euo pipefail\n' + ''.join('echo "%s"\n%s' % (MARK % index, command)
-                                               for index, (command, _lines) in enumerate(commands))
+    script = 'set -euo pipefail\n' + ''.join(
+        'echo "%s"\n%s' % (MARK % index, command) for index, (command, _lines) in enumerate(commands))
     env = dict((key, value) for key, value in environment(HOME=home).items()
                if not key.startswith('ANSIBLE_') or key == 'ANSIBLE_COLLECTIONS_PATH')
     env['PATH'] = BIN + os.pathsep + '/usr/local/bin:/usr/bin:/bin'

@@ -20,18 +20,17 @@ from __future__ import annotations
 import datetime
 import json
 import os
-import sys
 
 import ansible_runner
 import pytest
 
 from support import paths
 from support.adhoc import environment, run_playbook
+from support.fleet_hosts import LOCAL, standin
 from support.redis_server import redis_server
 
 PLAYBOOKS = os.path.join(paths.CHECKOUT, 'playbooks')
 FIXTURE = os.path.join(paths.FIXTURES, 'fleet_report', 'hostfacts-localhost.json')
-LOCAL = {'ansible_connection': 'local', 'ansible_python_interpreter': sys.executable}
 SLICES = [['local-a', 'local-b'], ['local-c', 'hollow'], ['local-d', 'down']]
 # Plants a host's facts as a gathering run long ago would have left them (set_fact cacheable, as fleet_gather).
 PLANT = [{'name': 'An old gathering run', 'hosts': 'ancient', 'gather_facts': False, 'tasks': [{
@@ -43,12 +42,8 @@ PLANT = [{'name': 'An old gathering run', 'hosts': 'ancient', 'gather_facts': Fa
 
 
 def host_vars(directory):
-    hollow = os.path.join(directory, 'python-hollow')
-    with open(hollow, 'w', encoding='utf-8') as stream:
-        stream.write("#!/bin/sh\necho '{\"changed\": false, \"ansible_facts\": {\"hostfacts\": {}}}'\n")
-    os.chmod(hollow, 0o755)
     hosts = dict((name, dict(LOCAL)) for name in ('local-a', 'local-b', 'local-c', 'local-d', 'ancient', 'never'))
-    hosts['hollow'] = dict(LOCAL, ansible_python_interpreter=hollow)
+    hosts['hollow'] = standin(directory, 'hollow', {})
     hosts['down'] = {'ansible_connection': 'ssh', 'ansible_host': '127.0.0.1', 'ansible_port': 9,
                      'ansible_ssh_common_args': '-o ConnectTimeout=3 -o StrictHostKeyChecking=no'}
     return hosts

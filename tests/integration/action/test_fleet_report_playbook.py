@@ -22,24 +22,14 @@ import pytest
 
 from support import paths
 from support.adhoc import BIN, environment, run_playbook
+from support.fleet_hosts import LOCAL as REAL, standin_python
 
 FIXTURE = os.path.join(paths.FIXTURES, 'fleet_report', 'hostfacts-localhost.json')
 HOSTILE_NAME = '<!--<script>'
 PLAYBOOK = os.path.join(paths.CHECKOUT, 'playbooks', 'fleet_report.yml')
-REAL = {'ansible_connection': 'local', 'ansible_python_interpreter': sys.executable}
 QUICK = {'fleet_report_interval': 0, 'fleet_report_gather_subset': ['memory', 'processes', 'filesystems']}
 # nobody: the other user that owns a directory in the tests of dest.
 NOBODY = 65534
-
-
-def standin_python(directory, name, facts):
-    """An 'interpreter' that answers every module with these hostfacts."""
-    path = os.path.join(directory, 'python-%s' % name)
-    with open(path, 'w', encoding='utf-8') as stream:
-        stream.write("#!/bin/sh\ncat <<'JSON'\n%s\nJSON\n" % json.dumps(
-            {'changed': False, 'ansible_facts': {'hostfacts': facts}}))
-    os.chmod(path, 0o755)
-    return path
 
 
 @pytest.fixture(scope='module')

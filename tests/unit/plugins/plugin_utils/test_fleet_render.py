@@ -29,14 +29,14 @@ SHARE_BOUND = {'json': 320 * 1024, 'csv': 40 * 1024, 'html': 200 * 1024}
 def written(tmp_path, records, **options):
     tmp_path.mkdir(exist_ok=True)
     report = render.build_report(records, **{k: v for k, v in options.items() if k in ('columns', 'table')})
-    files = render.write_report(report, str(tmp_path), **{k: v for k, v in options.items()
-                                                           if k in ('mode', 'template_dir', 'page_size')})
+    files = render.write_report(report, str(tmp_path), **dict(
+        (key, value) for key, value in options.items() if key in ('mode', 'template_dir', 'page_size')))
     report.close()
     return files
 
 
 def wide(length=1000):
-    return ''.join(chr(RANDOM.randrange(0x10000, 0x10FFFF)) for _ in range(length))
+    return ''.join(chr(RANDOM.randrange(0x10000, 0x10FFFF)) for _index in range(length))
 
 
 def hostile(value):
@@ -51,8 +51,8 @@ def hostile(value):
 def worst_host(facts):
     """Every text 1,000 wide characters long (longer than any cap), and lists longer than anything is kept."""
     facts = hostile(facts)
-    facts['alerts'] = [{'severity': 'critical', 'subset': wide(), 'message': wide()} for _ in range(1000)]
-    facts['io']['findings'] = [wide() for _ in range(100)]
+    facts['alerts'] = [{'severity': 'critical', 'subset': wide(), 'message': wide()} for _index in range(1000)]
+    facts['io']['findings'] = [wide() for _index in range(100)]
     for key in ('top_cpu', 'top_memory'):
         facts['processes'][key] = hostile(facts['processes'][key] * 10)
     facts['system'] = hostile({'hostname': '', 'os': {'id': '', 'version_id': '', 'pretty_name': ''},

@@ -40,7 +40,7 @@ from redis_server import redis_server  # noqa: E402
 MIB = 1048576.0
 # The targets of the fleet-at-scale issue, by fleet size: (measure, bound, unit).
 TARGETS = {
-    5000: (('cpu_s', 3.0, 's'), ('peak_mib', 300.0, 'MiB'), ('html_mb', 20.0, 'MB')),
+    5000: (('cpu_s', 3.0, 's'), ('render_cpu_s', 3.0, 's'), ('peak_mib', 300.0, 'MiB'), ('html_mb', 20.0, 'MB')),
     50000: (('wall_s', 60.0, 's'), ('peak_mib', 500.0, 'MiB'), ('browser_ready_s', 3.0, 's'),
             ('next_ms', 100.0, 'ms'), ('filter_ms', 100.0, 'ms')),
 }
@@ -97,6 +97,7 @@ def render(env, out):
     [result] = result.values()
     return {'wall_s': wall, 'cpu_s': usage.ru_utime + usage.ru_stime, 'peak_mib': usage.ru_maxrss / 1024.0,
             'load_before': load, 'load_after': os.getloadavg()[0], 'render_s': result['render_seconds'],
+            'render_cpu_s': result['render_cpu_seconds'],
             'by_state': result['by_state'], 'stale': result['stale'],
             'html_mb': os.path.getsize(os.path.join(out, 'fleet-report.html')) / 1e6,
             'json_mb': os.path.getsize(os.path.join(out, 'fleet-report.json')) / 1e6,

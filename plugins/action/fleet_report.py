@@ -194,7 +194,7 @@ class ActionModule(ActionBase):
     def run(self, tmp=None, task_vars=None):
         result = super(ActionModule, self).run(tmp, task_vars)
         args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)[1]
-        started = time.monotonic()
+        started, cpu = time.monotonic(), time.process_time()
         try:
             options = self._options(args)
             if not args['formats']:
@@ -208,4 +208,5 @@ class ActionModule(ActionBase):
         except FleetReportError as exc:
             raise AnsibleActionFail(str(exc))
         result['render_seconds'] = round(time.monotonic() - started, 3)
+        result['render_cpu_seconds'] = round(time.process_time() - cpu, 3)
         return result

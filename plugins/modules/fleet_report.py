@@ -292,4 +292,9 @@ render_seconds:
   returned: when something was rendered
   type: float
   sample: 0.42
+render_cpu_seconds:
+  description: CPU seconds the controller spent reading the facts and rendering (the rest of the run is Ansible's).
+  returned: when something was rendered
+  type: float
+  sample: 0.39
 """

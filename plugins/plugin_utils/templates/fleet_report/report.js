@@ -211,6 +211,10 @@
       var fragment = document.createDocumentFragment();
       views.forEach(function (c, n) { fragment.append(cardElement(c, indices[n] + 1)); });
       box.replaceChildren(fragment);
+      // While this page is read, inflate the cards of the next one.
+      var following = [];
+      for (var k = last; k < Math.min(last + per, total); k++) { following.push(shown ? shown[k] : k); }
+      setTimeout(function () { cards(following); }, 0);
     });
     api.drawn = drawn;
     return drawn;

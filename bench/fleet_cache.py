@@ -43,7 +43,7 @@ MIB = 1048576.0
 TARGETS = {
     5000: (('cpu_s', 3.0, 's'), ('render_cpu_s', 3.0, 's'), ('peak_mib', 300.0, 'MiB'), ('html_mb', 20.0, 'MB')),
     50000: (('wall_s', 60.0, 's'), ('peak_mib', 500.0, 'MiB'), ('browser_ready_s', 3.0, 's'),
-            ('next_ms', 100.0, 'ms'), ('filter_ms', 100.0, 'ms')),
+            ('next_ms', 100.0, 'ms'), ('filter_ms', 100.0, 'ms'), ('filter_max_ms', 100.0, 'ms')),
 }
 FILLERS = 2
 # Before each measurement, wait (at most SETTLE seconds) for the 1-minute load to fall below this, so that
@@ -131,7 +131,8 @@ def browse(path):
         browser.close()
     return {'browser_load_s': loaded, 'browser_ready_s': ready, 'next_ms': timing['next'],
             'next_at_once_ms': timing['next_at_once'],
-            'filter_ms': timing['filter'], 'table_ms': timing['table'], 'sort_ms': timing['sort'],
+            'filter_ms': timing['filter'], 'filter_max_ms': timing['filter_max'], 'table_ms': timing['table'],
+            'sort_ms': timing['sort'],
             'dom_elements': timing['nodes'], 'js_heap_mib': (timing['heap'] or 0) / MIB, 'browser_load': load}
 
 

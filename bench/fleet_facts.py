@@ -7,7 +7,8 @@
 Each host gets its own copy of the fixture (a JSON round trip, as a controller holds one fact dict per
 host) with its memory, filesystem use, load, iowait, busiest disk, hot processes, namespaces and alerts
 varied by a seeded random generator, so every run makes the same fleet. A few hosts are unreachable
-or failed, as in a real fleet.
+or failed, as in a real fleet. Each host has an identity (the hostfacts subset system) and a gathering
+time, the controller's, as the gathering playbook records it: minutes before NOW, or days for 1 host in 100.
 """
 
 from __future__ import annotations
@@ -15,12 +16,19 @@ from __future__ import annotations
 import json
 import os
 import random
+import time
 
 CHECKOUT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 FIXTURE = os.path.join(CHECKOUT, 'tests', 'fixtures', 'fleet_report', 'hostfacts-localhost.json')
 
 HOT_COMMANDS = ('java', 'postgres', 'mysqld', 'python3', 'node', 'nginx', 'bonnie++', 'rsync', 'gzip', 'ffmpeg')
 ROLES = ('web', 'db', 'cache', 'batch', 'k8s', 'mail')
+SYSTEMS = (('debian', '12', 'Debian GNU/Linux 12 (bookworm)', '6.1.0-28-amd64'),
+           ('debian', '13', 'Debian GNU/Linux 13 (trixie)', '6.12.12-amd64'),
+           ('ubuntu', '24.04', 'Ubuntu 24.04.1 LTS', '6.8.0-51-generic'),
+           ('rhel', '9.5', 'Red Hat Enterprise Linux 9.5 (Plow)', '5.14.0-503.15.1.el9_5.x86_64'))
+# The time the simulated fleet was gathered up to (the report's "now" in the tests).
+NOW = 1795996800.0  # 2026-11-30T00:00:00Z
 
 
 def load_fixture(path=FIXTURE):
@@ -84,23 +92,49 @@ def vary(facts, index, rng):
     del namespaces[rng.randint(len(namespaces) // 2, len(namespaces)):]
     facts['alerts'] = alerts
     facts['warnings'] = facts['warnings'][:rng.randint(0, len(facts['warnings']))]
+    facts['system'] = system(index, rng)
     return facts
+
+
+def system(index, rng):
+    """The identity facts of a host: OS, kernel, uptime and a primary address unique in the fleet."""
+    os_id, version, pretty, kernel = rng.choice(SYSTEMS)
+    uptime = round(rng.expovariate(1 / (30 * 86400.0)), 1)
+    return {'hostname': host_name(index).split('.')[0], 'os': {'id': os_id, 'version_id': version, 'pretty_name': pretty},
+            'kernel': {'release': kernel, 'machine': 'x86_64'}, 'uptime_seconds': uptime,
+            'boot_time': time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime(NOW - uptime)),
+            'primary_address': {'interface': 'eth0', 'ipv4': '10.%d.%d.%d' % (index >> 16 & 255, index >> 8 & 255,
+                                                                              index & 255 or 1),
+                                'ipv6': None}}
+
+
+def gathered_at(index, rng):
+    """The controller's time of the host's gathering: minutes ago, or days ago for 1 host in 100 (stale)."""
+    age = rng.uniform(2, 10) * 86400 if index % 100 == 42 else rng.uniform(60, 3600)
+    return time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime(NOW - age))
 
 
 def host_name(index):
     return '%s-%04d.dc%d.example.net' % (ROLES[index % len(ROLES)], index, index % 3 + 1)
 
 
-def fleet(count, seed=20261128, text=None):
-    """Yield (name, facts or None, outcome) for ``count`` hosts; about 1 in 250 unreachable, 1 in 500 failed."""
+def host(index, seed, text):
+    """(name, facts or None, outcome) of host number ``index``: its own seeded generator, so that hosts can
+    be made in any order, by several processes, and come out the same."""
+    rng = random.Random('%d-%d' % (seed, index))
+    name = host_name(index)
+    when = gathered_at(index, rng)
+    if index % 250 == 7:
+        message = 'Failed to connect to the host via ssh: ssh: connect to host %s port 22: No route to host' % name
+        return name, None, {'state': 'unreachable', 'msg': message, 'gathered_at': when}
+    if index % 500 == 11:
+        return name, None, {'state': 'failed', 'msg': 'MODULE FAILURE: /usr/bin/python3: not found', 'gathered_at': when}
+    return name, vary(json.loads(text), index, rng), {'state': 'ok', 'msg': '', 'gathered_at': when}
+
+
+def fleet(count, seed=20261128, text=None, start=0, step=1):
+    """Yield (name, facts or None, outcome) for hosts start, start + step, ... below ``count``; about 1 in 250
+    unreachable, 1 in 500 failed."""
     text = text or load_fixture()
-    rng = random.Random(seed)
-    for index in range(count):
-        name = host_name(index)
-        if index % 250 == 7:
-            message = 'Failed to connect to the host via ssh: ssh: connect to host %s port 22: No route to host' % name
-            yield name, None, {'state': 'unreachable', 'msg': message}
-        elif index % 500 == 11:
-            yield name, None, {'state': 'failed', 'msg': 'MODULE FAILURE: /usr/bin/python3: not found'}
-        else:
-            yield name, vary(json.loads(text), index, rng), {'state': 'ok', 'msg': ''}
+    for index in range(start, count, step):
+        yield host(index, seed, text)

@@ -69,16 +69,13 @@ def old_renderer():
 
 
 def new_renderer():
-    """This checkout: the model, the summary, and the writers the action plugin uses."""
-    from ansible_collections.hostops.fleet.plugins.plugin_utils import _fleet_files, _fleet_html
+    """This checkout: the model, the report builder and the writers the action plugin uses."""
     from ansible_collections.hostops.fleet.plugins.plugin_utils._fleet_model import DEFAULT_LIMITS, summarize_host
-    from ansible_collections.hostops.fleet.plugins.plugin_utils._fleet_summary import build_report
+    from ansible_collections.hostops.fleet.plugins.plugin_utils._fleet_render import build_report, write_report
 
     def write(report, out):
-        writers = {'html': _fleet_html.html_chunks(report), 'json': _fleet_files.json_chunks(report),
-                   'csv': _fleet_files.csv_chunks(report)}
-        for fmt, chunks in writers.items():
-            _fleet_files.write_atomically(os.path.join(out, 'fleet-report.%s' % fmt), chunks)
+        write_report(report, out)
+        report.close()
 
     return summarize_host, build_report, DEFAULT_LIMITS, write
 
@@ -102,6 +99,15 @@ def ansible_hostvars(fleet):
     return HostVars(inventory=inventory, variable_manager=variables, loader=loader), names
 
 
+def ansible_records(hostvars, names, summarize, limits):
+    """The action plugin's reading of the variable manager, in this checkout or in the baseline."""
+    from ansible_collections.hostops.fleet.plugins.action import fleet_report as action
+    if hasattr(action, 'collect_records'):
+        return action.collect_records(hostvars, names, 'hostops_fleet_outcome', limits)
+    return [summarize(name, facts, outcome, limits)
+            for name, facts, outcome in action.play_hosts(hostvars, names, 'hostops_fleet_outcome')]
+
+
 class Clock(object):
     """CPU and wall time of the measured parts only."""
 
@@ -122,9 +128,8 @@ def summarize_fleet(mode, hosts, summarize, limits, clock):
     text = fleet_facts.load_fixture()
     if mode == 'ansible':
         hostvars, names = ansible_hostvars(fleet_facts.fleet(hosts, text=text))
-        from ansible_collections.hostops.fleet.plugins.action.fleet_report import collect_records
         with clock:
-            return collect_records(hostvars, names, 'hostops_fleet_outcome', limits)
+            return ansible_records(hostvars, names, summarize, limits)
     if mode == 'held':
         held = list(fleet_facts.fleet(hosts, text=text))
         with clock:

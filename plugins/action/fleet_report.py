@@ -5,8 +5,10 @@
 """Action plugin of hostops.fleet.fleet_report: renders the fleet report on the controller.
 
 An action plugin, not a module: the hostvars of thousands of hosts never get serialised into
-module arguments and shipped to a Python subprocess; each host's facts are read from the
-controller's variable manager one host at a time and reduced to a small record.
+module arguments and shipped to a Python subprocess. Each host's facts are read one host at a time,
+from what the gathering play left in the controller's variable manager (source=play) or from the
+configured fact cache (source=cache), reduced to a small record, rendered into its pieces of the
+report and dropped (plugin_utils/_fleet_summary.py).
 """
 
 from __future__ import annotations
@@ -15,22 +17,24 @@ import os
 import time
 from collections.abc import Mapping
 
+from ansible import constants as C
 from ansible.errors import AnsibleActionFail
 from ansible.plugins.action import ActionBase
+from ansible.plugins.loader import cache_loader
 
+from ansible_collections.hostops.fleet.plugins.plugin_utils._fleet_cache import cache_hosts, cached_names
 from ansible_collections.hostops.fleet.plugins.plugin_utils._fleet_files import (
-    csv_chunks, json_chunks, write_atomically,
+    file_mode, prepare_directory,
 )
-from ansible_collections.hostops.fleet.plugins.plugin_utils._fleet_html import html_chunks
 from ansible_collections.hostops.fleet.plugins.plugin_utils._fleet_model import (
     DEFAULT_LIMITS, FleetReportError, summarize_host, validate_limits,
 )
-from ansible_collections.hostops.fleet.plugins.plugin_utils._fleet_summary import build_report
-
-FORMATS = ('html', 'json', 'csv')
+from ansible_collections.hostops.fleet.plugins.plugin_utils._fleet_render import (
+    FORMATS, parse_columns, report_builder, write_report,
+)
 
 ARGUMENT_SPEC = dict(
-    dest=dict(type='path', required=True),
+    dest=dict(type='path'),
     basename=dict(type='str', default='fleet-report'),
     hosts=dict(type='list', elements='str'),
     outcome_var=dict(type='str', default='hostops_fleet_outcome'),
@@ -39,7 +43,15 @@ ARGUMENT_SPEC = dict(
     formats=dict(type='list', elements='str', choices=list(FORMATS), default=list(FORMATS)),
     limits=dict(type='dict', default={}, options=dict(
         (name, dict(type='float', default=value)) for name, value in DEFAULT_LIMITS.items())),
+    mode=dict(type='raw', default='0600'),
+    columns=dict(type='list', elements='raw'),
+    template_dir=dict(type='path'),
+    source=dict(type='str', choices=['play', 'cache'], default='play'),
+    cache_hosts=dict(type='str', choices=['inventory', 'cache'], default='inventory'),
+    stale_after=dict(type='float', default=86400.0),
 )
+# The cache plugin that only lives as long as one run: nothing to read in a run that gathers nothing.
+MEMORY_CACHES = ('memory', 'ansible.builtin.memory')
 
 
 def fact_caches(hostvars):
@@ -65,11 +77,10 @@ def _cached(cache, name):
     return found if isinstance(found, Mapping) else {}
 
 
-def collect_records(hostvars, names, outcome_var, limits):
-    """One small record per host, read one host at a time; the full facts are never copied."""
+def play_hosts(hostvars, names, outcome_var):
+    """(name, hostfacts, outcome) of each host, from what the gathering play left on the controller."""
     caches = fact_caches(hostvars)
-    records = []
-    for name in dict.fromkeys(names):
+    for name in names:
         facts = outcome = None
         if caches is not None:
             cached, nonpersistent = _cached(caches[0], name), _cached(caches[1], name)
@@ -80,13 +91,49 @@ def collect_records(hostvars, names, outcome_var, limits):
             known = hostvars is not None and (not hasattr(hostvars, '__contains__') or name in hostvars)
             host_vars = hostvars.raw_get(name) if known else None
             if not isinstance(host_vars, Mapping):
-                records.append(summarize_host(name, None, {'state': 'no_facts', 'msg': 'not in the inventory'},
-                                              limits))
+                yield name, None, {'state': 'no_facts', 'msg': 'not in the inventory'}
                 continue
             facts = (host_vars.get('ansible_facts') or {}).get('hostfacts')
             outcome = host_vars.get(outcome_var)
-        records.append(summarize_host(name, facts, outcome, limits))
-    return records
+        yield name, facts, outcome
+
+
+def configured_cache():
+    """An instance of the configured fact cache plugin of our own, to read every host once."""
+    if C.CACHE_PLUGIN in MEMORY_CACHES:
+        raise FleetReportError(
+            'source=cache reads the fact cache, but no fact cache is configured: the cache plugin is %s, which '
+            'lives only as long as one run. Set fact_caching (ANSIBLE_CACHE_PLUGIN) to jsonfile or '
+            'community.general.redis, with its connection, in the gathering runs and in this one' % C.CACHE_PLUGIN)
+    try:
+        plugin = cache_loader.get(C.CACHE_PLUGIN)
+    except Exception as exc:  # pylint: disable=broad-exception-caught
+        raise FleetReportError('the fact cache plugin %s cannot be loaded: %s' % (C.CACHE_PLUGIN, exc))
+    if plugin is None:
+        raise FleetReportError('the fact cache plugin %s is not installed' % C.CACHE_PLUGIN)
+    try:
+        if plugin.get_option('_prefix') is None:
+            # jsonfile declares _prefix without a default, and BaseFileCacheModule.keys() takes its len():
+            # a TypeError when no prefix is set (ansible/ansible#87395). Unset means no prefix.
+            plugin.set_option('_prefix', '')
+    except (AttributeError, KeyError):
+        pass  # a plugin without options, or without that one
+    return plugin
+
+
+def default_dest():
+    """fleet-report in the current directory; in the home directory when that is / (cron, systemd units)."""
+    try:
+        here = os.getcwd()
+    except OSError:
+        here = '/'
+    if here != os.sep:
+        return os.path.join(here, 'fleet-report')
+    home = os.path.expanduser('~')
+    if os.path.isabs(home) and home != os.sep:
+        return os.path.join(home, 'fleet-report')
+    raise FleetReportError('dest is not set, and neither the current directory nor the home directory is a place '
+                           'for the report (both are /): set dest')
 
 
 class ActionModule(ActionBase):
@@ -94,51 +141,72 @@ class ActionModule(ActionBase):
     TRANSFERS_FILES = False
     _requires_connection = False
 
+    def _options(self, args):
+        limits = validate_limits(args['limits'])
+        if args['page_size'] < 1:
+            raise FleetReportError('page_size must be 1 or more, got %d' % args['page_size'])
+        if '/' in args['basename'] or not args['basename']:
+            raise FleetReportError('basename must be a file name without a directory, got %r' % args['basename'])
+        if args['stale_after'] < 0:
+            raise FleetReportError('stale_after must be 0 (never stale) or more seconds, got %g' % args['stale_after'])
+        template_dir = args['template_dir']
+        if template_dir and not os.path.isdir(template_dir):
+            raise FleetReportError('template_dir %s is not a directory' % template_dir)
+        table, columns = parse_columns(args['columns'])
+        dest = os.path.abspath(args['dest'] or default_dest())
+        return dict(limits=limits, mode=file_mode(args['mode']), table=table, columns=columns, dest=dest)
+
+    def _hosts(self, args, task_vars):
+        """The names to report on and where to read each one: [(name, facts, outcome)] as a generator."""
+        plugin = configured_cache() if args['source'] == 'cache' else None
+        if plugin is not None and args['cache_hosts'] == 'cache' and args['hosts'] is None:
+            names = cached_names(plugin, C.CACHE_PLUGIN)
+            where = 'the fact cache (%s) holds no host' % C.CACHE_PLUGIN
+        else:
+            names = args['hosts'] if args['hosts'] is not None else list((task_vars.get('groups') or {}).get('all') or [])
+            where = ('hosts is an empty list' if args['hosts'] is not None else 'the inventory has no host')
+            where += (': give an inventory with -i (the pattern matches no host of this one), or read every host '
+                      'of the fact cache with source=cache and cache_hosts=cache')
+        names = list(dict.fromkeys(names))
+        if not names:
+            raise FleetReportError('no host to report on: %s' % where)
+        if plugin is not None:
+            return names, cache_hosts(plugin, C.CACHE_PLUGIN, names, args['outcome_var'])
+        return names, play_hosts(task_vars.get('hostvars'), names, args['outcome_var'])
+
+    def _render(self, args, options, names, hosts):
+        builder = report_builder(args['formats'], options['table'], title=args['title'], limits=options['limits'],
+                                 columns=[label for label, _query in options['columns']],
+                                 stale_after=args['stale_after'])
+        now, functions = time.time(), [query for _label, query in options['columns']]
+        for name, facts, outcome in hosts:
+            builder.add(summarize_host(name, facts, outcome, options['limits'], now, args['stale_after'], functions))
+        report = builder.finish()
+        try:
+            files = write_report(report, options['dest'], args['basename'], args['formats'], options['mode'],
+                                 args['page_size'], args['template_dir'], self._task.check_mode)
+            return dict(files=files, hosts=len(names), by_state=report.summary['by_state'],
+                        by_severity=report.summary['by_severity'], stale=report.summary['stale'],
+                        ranking=report.ranking())
+        finally:
+            report.close()
+
     def run(self, tmp=None, task_vars=None):
         result = super(ActionModule, self).run(tmp, task_vars)
-        task_vars = task_vars or {}
         args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)[1]
+        started, cpu = time.monotonic(), time.process_time()
         try:
-            limits = validate_limits(args['limits'])
-            if args['page_size'] < 1:
-                raise FleetReportError('page_size must be 1 or more, got %d' % args['page_size'])
+            options = self._options(args)
+            if not args['formats']:
+                # Nothing to render: the directory is checked and made (the drift_report playbook does this).
+                created = prepare_directory(options['dest'], options['mode'], create=not self._task.check_mode)
+                return dict(result, changed=created, dest=options['dest'], files={})
+            names, hosts = self._hosts(args, task_vars or {})
+            prepare_directory(options['dest'], options['mode'], create=not self._task.check_mode)
+            result.update(changed=True, dest=options['dest'], source=args['source'])
+            result.update(self._render(args, options, names, hosts))
         except FleetReportError as exc:
             raise AnsibleActionFail(str(exc))
-        if '/' in args['basename'] or not args['basename']:
-            raise AnsibleActionFail('basename must be a file name without a directory, got %r' % args['basename'])
-        dest = args['dest']
-        if not self._task.check_mode:
-            try:
-                os.makedirs(dest, exist_ok=True)
-            except OSError as exc:
-                raise AnsibleActionFail('dest %s cannot be created as a directory: %s' % (dest, exc.strerror))
-
-        names = args['hosts']
-        if names is None:
-            names = list((task_vars.get('groups') or {}).get('all') or [])
-        started = time.monotonic()
-        records = collect_records(task_vars.get('hostvars'), names, args['outcome_var'], limits)
-        report = build_report(records, title=args['title'], limits=limits)
-
-        writers = {'html': lambda: html_chunks(report, args['page_size']),
-                   'json': lambda: json_chunks(report), 'csv': lambda: csv_chunks(report)}
-        files = {}
-        for fmt in args['formats']:
-            path = os.path.join(dest, '%s.%s' % (args['basename'], fmt))
-            files[fmt] = path
-            if not self._task.check_mode:
-                write_atomically(path, writers[fmt]())
-
-        summary = report['summary']
-        result.update(
-            changed=True,
-            files=files,
-            hosts=summary['hosts'],
-            by_state=summary['by_state'],
-            by_severity=summary['by_severity'],
-            ranking=[{'host': r['name'], 'severity': r['severity'], 'state': r['state'],
-                      'alerts': [a['message'] for a in r['alerts'] if a['severity'] != 'info']}
-                     for r in report['hosts'][:20]],
-            render_seconds=round(time.monotonic() - started, 3),
-        )
+        result['render_seconds'] = round(time.monotonic() - started, 3)
+        result['render_cpu_seconds'] = round(time.process_time() - cpu, 3)
         return result

@@ -14,26 +14,46 @@ description:
   - Reads the C(ansible_facts.hostfacts) that M(hostops.fleet.hostfacts) left on every host and writes, on the
     controller, a self-contained HTML page (inline CSS and SVG, a little plain JavaScript, nothing fetched from
     the network), a JSON file and a CSV file with the same data.
-  - Hosts are sorted by the severity of their alerts, then by how busy they are. Each host shows memory available,
-    filesystem use, load against CPUs, iowait and the busiest disk, the top CPU, memory and I/O processes,
-    non-default namespaces and containers. The summary shows counts and charts for the whole fleet.
+  - The facts come from the run itself (O(source=play)), or from the configured Ansible fact cache (O(source=cache)),
+    which gathering runs filled before, on this controller or others (Redis through C(community.general.redis),
+    or C(jsonfile) on a shared directory); then nothing is gathered in the run that renders.
+  - Hosts are sorted by the severity of their alerts, then by how busy they are. Each host shows its identity
+    (OS, kernel, primary address, uptime, when the subset C(system) was gathered), memory available, filesystem
+    use, load against CPUs, iowait and the busiest disk, the top CPU, memory and I/O processes, non-default
+    namespaces and containers. The summary shows counts and charts for the whole fleet.
+  - Beside the cards, a table of every host (host, OS, kernel, IP, uptime, load per CPU, memory available, fullest
+    filesystem, iowait, alerts, gathering time), sorted by any column in the page; O(columns) chooses them and adds
+    columns of your own.
   - Hosts that were unreachable or whose gathering failed appear as such, from the outcome variable the
-    gathering play sets (O(outcome_var)); hosts with neither facts nor an outcome appear as C(no_facts).
+    gathering play sets (O(outcome_var)); hosts with neither facts nor an outcome appear as C(no_facts). None is
+    ever dropped.
+  - Each host carries the time its facts were gathered (the controller's time the gathering play recorded, else
+    the host's own C(collected_at)); hosts gathered more than O(stale_after) seconds ago are marked stale, with a
+    warning, and still shown.
   - A host whose facts the report cannot read (a value of the wrong type, such as a list where a pid belongs or
     an integer too large for a number, or empty hostfacts) appears as C(malformed), with a critical alert that
     names the place; the other hosts are not affected.
-  - Every text a host reported is escaped in the HTML page, including inside the data the page script reads.
-  - Runs entirely on the controller as an action plugin. Facts are read host by host and reduced to a small
-    record, so 5,000 hosts render in seconds (see C(docs/performance.md)).
+  - Every text a host reported is escaped in the HTML page, and cut to a bounded length in every file (see
+    C(docs/security.md)); a CSV cell that a spreadsheet would run as a formula starts with an apostrophe.
+  - Runs entirely on the controller as an action plugin. Facts are read host by host, reduced to a small record
+    and rendered into their part of each file, kept in a temporary file until the hosts are sorted, so memory
+    stays flat with the fleet (50,000 hosts in under 100 MiB; see C(docs/performance.md)).
 author:
   - hostops.fleet developers (@hostops)
 extends_documentation_fragment:
   - hostops.fleet.attributes
+  - hostops.fleet.attributes.PLATFORM_CONTROLLER
 options:
   dest:
-    description: Directory on the controller to write the report files into; created (with parents) if missing.
+    description:
+      - Directory on the controller to write the report files into.
+      - Created (with parents) for the owner alone (C(0700), or what O(mode) allows) if missing; an existing one
+        keeps its mode.
+      - Refused when it, or the directory a symbolic link points to, belongs to another user than the one running
+        the report, or when the symbolic link itself does, so that no one else can read or replace the files.
+      - Defaults to C(fleet-report) in the current directory, or in the home directory when the current directory
+        is the filesystem root (cron jobs, systemd units).
     type: path
-    required: true
   basename:
     description: File name without extension; the files are C(BASENAME.html), C(BASENAME.json) and C(BASENAME.csv).
     type: str
@@ -41,13 +61,44 @@ options:
   hosts:
     description:
       - Inventory host names to report on, in any order (the report sorts them).
-      - Defaults to every host of the inventory (C(groups.all)).
+      - Defaults to every host of the inventory (C(groups.all)); with O(source=cache) and O(cache_hosts=cache), to
+        every host the fact cache holds.
+      - A host the run did not gather (left out by C(--limit)) shows as C(no_facts), or with its cached facts when a
+        persistent fact cache is configured.
+      - An empty list of hosts is an error, as is an empty inventory.
     type: list
     elements: str
+  source:
+    description:
+      - Where the facts come from.
+      - V(play) reads what this run gathered (and, with a persistent fact cache, what it holds for the others).
+      - V(cache) reads the configured fact cache plugin (C(fact_caching) in C(ansible.cfg), or
+        C(ANSIBLE_CACHE_PLUGIN) and C(ANSIBLE_CACHE_PLUGIN_CONNECTION)) directly, one host at a time; it fails when
+        no persistent cache is configured.
+    type: str
+    choices: [play, cache]
+    default: play
+  cache_hosts:
+    description:
+      - With O(source=cache), which hosts the report covers when O(hosts) is not given.
+      - V(inventory) is every inventory host; those absent from the cache are C(no_facts).
+      - V(cache) is every host the cache holds; no inventory is needed.
+    type: str
+    choices: [inventory, cache]
+    default: inventory
+  stale_after:
+    description:
+      - Seconds after the gathering time from which a host's facts are marked stale (a warning on the host, a
+        C(stale) count in the summary, a filter in the page). V(0) never marks them.
+      - Ansible's C(fact_caching_timeout) (default 86400) drops older hosts from the cache altogether; set it above
+        this value, or to 0, to see stale hosts rather than C(no_facts).
+    type: float
+    default: 86400
   outcome_var:
     description:
-      - Name of the host variable in which the gathering play stored a dict with keys C(state) and C(msg) for each host, where
-        C(state) is V(ok), V(failed) or V(unreachable). The playbook C(hostops.fleet.fleet_report) sets it.
+      - Name of the host variable in which the gathering play stored a dict with keys C(state), C(msg) and
+        C(gathered_at) for each host, where C(state) is V(ok), V(failed) or V(unreachable). The playbook
+        C(hostops.fleet.fleet_gather) sets it, with C(cacheable) so that it goes into the fact cache with the facts.
     type: str
     default: hostops_fleet_outcome
   title:
@@ -55,15 +106,43 @@ options:
     type: str
     default: Fleet report
   page_size:
-    description: Host cards shown per page in the HTML report (the reader can change it on the page).
+    description: Host cards (or table rows) shown per page in the HTML report (the reader can change it on the page).
     type: int
     default: 50
   formats:
-    description: Which files to write.
+    description:
+      - Which files to write.
+      - With an empty list nothing is rendered; O(dest) is only checked and created, and returned (the playbook
+        C(hostops.fleet.drift_report) prepares its directory this way).
     type: list
     elements: str
     choices: [html, json, csv]
     default: [html, json, csv]
+  mode:
+    description:
+      - Mode of the files written, as octal text or a number. It must give the owner read and write and set no
+        special bit. A directory created for them gets the search bit wherever the files are readable
+        (C(0600) makes a C(0700) directory, C(0644) a C(0755) one).
+    type: raw
+    default: '0600'
+  columns:
+    description:
+      - The columns of the table of hosts, in order. A name is one of the built-in columns (V(host), V(os),
+        V(kernel), V(ip), V(uptime), V(load_per_cpu), V(memory_available_pct), V(fullest_filesystem), V(iowait),
+        V(alerts), V(gathered), V(state)); a mapping with C(label) and C(query) is a column of your own, the result
+        of a JMESPath expression over the host's hostfacts (needs C(jmespath) on the controller). Your columns come
+        after the built-in ones, in the JSON (C(columns) of each host) and the CSV (last columns) too.
+      - Defaults to every built-in column but V(state).
+    type: list
+    elements: raw
+  template_dir:
+    description:
+      - A directory of your own templates. A file there named like one of ours in
+        C(plugins/plugin_utils/templates/) (for example C(fleet_report/card.html.j2), C(fleet_report/report.css))
+        replaces it; the others stay ours. The templates are rendered with autoescape on, and receive the views
+        of C(plugins/plugin_utils/_fleet_view.py). C(card.html.j2) draws the first page of cards, C(report.js) the
+        others, so change both alike.
+    type: path
   limits:
     description:
       - Limits the report adds to the alerts of M(hostops.fleet.hostfacts) (whose own thresholds cover memory,
@@ -94,7 +173,8 @@ attributes:
   check_mode:
     support: full
     details:
-      - In check mode the report is computed and the paths are returned, but no file is written.
+      - In check mode the hosts are read, the report is computed, O(dest) is checked and the paths are returned,
+        but no directory is created and no file is written.
   diff_mode:
     support: none
   idempotent:
@@ -104,8 +184,11 @@ attributes:
 notes:
   - Files are written atomically (a temporary file renamed over the target), so a reader never sees half a report.
   - The HTML page is made from Jinja2 templates shipped in the collection, in C(plugins/plugin_utils/templates/fleet_report/).
-    Its first page of host cards is written into the document; every card also travels as data from which the
-    page's script draws the other pages.
+    Its first page of host cards and table rows is written into the document; every card and row also travels,
+    compressed, as data from which the page's script draws the other pages.
+  - With O(source=cache), the cache is read through the configured cache plugin; for ansible-core 2.19's storage
+    of a host (one JSON text) the text is decoded directly, and for C(community.general.redis) the values are
+    fetched in batches (see C(plugins/plugin_utils/_fleet_cache.py)).
 seealso:
   - module: hostops.fleet.hostfacts
 """
@@ -131,15 +214,35 @@ EXAMPLES = r"""
   hosts: localhost
   gather_facts: false
   tasks:
-    - name: Write fleet-report.html, .json and .csv to /tmp
+    - name: Write fleet-report.html, .json and .csv to ~/fleet-report
       hostops.fleet.fleet_report:
-        dest: /tmp
+        dest: ~/fleet-report
         hosts: "{{ groups['all'] }}"
         limits:
           process_mem_pct: 10
 
-# The playbook hostops.fleet.fleet_report does all of this:
-#   ansible-playbook hostops.fleet.fleet_report -e fleet_report_dir=/tmp
+- name: Render from the fact cache that earlier gathering runs filled, gathering nothing
+  hosts: localhost
+  gather_facts: false
+  tasks:
+    - name: Every host of the cache, stale after an hour, with a column of our own
+      hostops.fleet.fleet_report:
+        dest: /srv/reports/fleet
+        source: cache
+        cache_hosts: cache
+        stale_after: 3600
+        mode: '0644'
+        columns:
+          - host
+          - os
+          - iowait
+          - label: containers
+            query: length(containers || `[]`)
+
+# The playbooks do all of this:
+#   ansible-playbook hostops.fleet.fleet_report -i inventory.yml -e fleet_report_dir=~/fleet-report
+#   ansible-playbook hostops.fleet.fleet_gather -i inventory.yml         (into the fact cache, in slices)
+#   ansible-playbook hostops.fleet.fleet_report -e fleet_report_source=cache -e fleet_report_cache_hosts=cache
 """
 
 RETURN = r"""
@@ -147,31 +250,52 @@ files:
   description: Path of each file written (or that would be written, in check mode), by format.
   returned: always
   type: dict
-  sample: {html: /tmp/fleet-report.html, json: /tmp/fleet-report.json, csv: /tmp/fleet-report.csv}
+  sample: {html: /home/ops/fleet-report/fleet-report.html, json: /home/ops/fleet-report/fleet-report.json,
+           csv: /home/ops/fleet-report/fleet-report.csv}
+dest:
+  description: The directory of the files, absolute.
+  returned: always
+  type: str
+  sample: /home/ops/fleet-report
+source:
+  description: Where the facts came from, V(play) or V(cache).
+  returned: when something was rendered
+  type: str
+  sample: cache
 hosts:
   description: Number of hosts in the report.
-  returned: always
+  returned: when something was rendered
   type: int
   sample: 6
+stale:
+  description: Number of hosts whose facts were gathered more than O(stale_after) seconds ago.
+  returned: when something was rendered
+  type: int
+  sample: 1
 by_state:
   description: Hosts per state (V(ok), V(unreachable), V(failed), V(no_facts), V(malformed)).
-  returned: always
+  returned: when something was rendered
   type: dict
   sample: {ok: 5, unreachable: 1, failed: 0, no_facts: 0, malformed: 0}
 by_severity:
   description: Hosts per worst alert severity (V(critical), V(warning), V(info), V(ok)).
-  returned: always
+  returned: when something was rendered
   type: dict
   sample: {critical: 1, warning: 3, info: 1, ok: 1}
 ranking:
   description: The first 20 hosts in report order, with their severity, state and non-informational alerts.
-  returned: always
+  returned: when something was rendered
   type: list
   elements: dict
   sample: [{host: web1, severity: critical, state: unreachable, alerts: ["host unreachable: timed out"]}]
 render_seconds:
   description: Seconds spent reading the facts and rendering.
-  returned: always
+  returned: when something was rendered
   type: float
   sample: 0.42
+render_cpu_seconds:
+  description: CPU seconds the controller spent reading the facts and rendering (the rest of the run is Ansible's).
+  returned: when something was rendered
+  type: float
+  sample: 0.39
 """

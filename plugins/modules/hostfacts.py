@@ -24,6 +24,8 @@ author:
   - hostops.fleet developers (@hostops)
 extends_documentation_fragment:
   - hostops.fleet.attributes
+  - hostops.fleet.attributes.PLATFORM_LINUX
+  - hostops.fleet.attributes.ACTION_ASYNC
   - hostops.fleet.attributes.FACTS
 attributes:
   check_mode:
@@ -101,19 +103,26 @@ options:
     type: bool
     default: true
   include_pseudo:
-    description: Also report pseudo filesystems (proc, sysfs, cgroup, tmpfs with no size, ...), which are left out by default.
+    description:
+      - Also report the filesystems left out by default, as C(df -x) would leave them out - what C(findmnt --real)
+        does not list (pseudo filesystems such as proc, sysfs and cgroup; memory-backed ones such as tmpfs and
+        devtmpfs; container layers such as overlay), except the root filesystem, and filesystems without blocks.
     type: bool
     default: false
   du_paths:
     description:
-      - Absolute paths whose disk usage is summed, like C(du -sb PATH). Each path is bounded by O(timeout).
+      - Absolute paths whose disk usage is summed, like C(du -s -x PATH), within the run's O(timeout). The walks run
+        together, while the mounts are probed.
     type: list
     elements: path
     default: []
   timeout:
     description:
-      - Seconds allowed for each C(statvfs) call and each O(du_paths) entry. A mount that does not answer in time
-        (a hard NFS mount, say) is reported as C(timed_out) with a warning; the module never hangs on it.
+      - Seconds the whole run waits, in all, for filesystems that do not answer - C(statvfs) of every mount, C(stat)
+        of the files the top I/O processes hold open, the O(du_paths) walks - counted from the first such call.
+        What does not answer in time (a hard NFS mount, a dead FUSE daemon) is reported as C(timed_out) with a
+        warning and is not asked again in the same run; the module never hangs on it, and the run ends within
+        O(interval) + O(timeout) plus the time reading C(/proc) takes.
       - More than V(0) and at most V(600); a value that is not a finite number fails naming the option.
     type: float
     default: 5.0
@@ -436,12 +445,16 @@ ansible_facts:
           contains:
             mounts:
               description:
-                - One dict per filesystem as C(df) lists them (pseudo filesystems only with O(include_pseudo); a
-                  filesystem mounted twice, such as a bind mount, once, with its other mount points in
-                  C(also_mounted_at)).
+                - One dict per filesystem as C(df) lists them - without what C(findmnt --real) leaves out (tmpfs,
+                  overlay, cgroup, ...; the root filesystem always stays) unless O(include_pseudo); a filesystem
+                  mounted twice, such as a bind mount, once, with its other mount points in C(also_mounted_at); each
+                  btrfs subvolume apart, as C(df) lists them.
                 - Keys C(device), C(mount_point), C(fstype), C(options) (as findmnt), C(readonly), C(root) (the
                   mounted directory of the filesystem), C(also_mounted_at), C(uuid), C(label) and C(status)
-                  (V(ok), V(timed_out), V(error), or V(skipped) for autofs, which is never touched).
+                  (V(ok), V(timed_out), V(error), V(skipped) for autofs, which is never touched, or V(shadowed) with
+                  C(shadowed_by) for a mount hidden under a later one, which C(df) leaves out).
+                - Paths are shown as C(findmnt) shows them - control characters, line separators and bytes that
+                  are not UTF-8 as C(\xHH).
                 - With C(status=ok) also, in bytes and percent as C(df -B1) and C(df -i) compute them, C(size),
                   C(used), C(available), C(use_pct), C(inodes_total), C(inodes_used), C(inodes_free) and
                   C(inodes_use_pct).
@@ -451,9 +464,12 @@ ansible_facts:
             du:
               description:
                 - One dict per O(du_paths) entry, like C(du -s -x) (one filesystem, hard links once) - C(path),
-                  C(status) (V(ok), V(timed_out) with lower-bound sizes, V(error) with C(error)), C(bytes) (disk
-                  usage), C(apparent_bytes) (C(du -sb)), C(files), C(directories) and C(unreadable_directories)
-                  when some could not be read.
+                  C(status) (V(ok), V(timed_out) with lower-bound sizes, V(error) with C(error), du's message for the
+                  first path it could not read, and C(errors), how many), C(bytes) (disk usage), C(apparent_bytes)
+                  (C(du -sb)), C(files), C(directories) and C(unreadable_directories) when some could not be read
+                  for want of permission.
+                - A directory that fails while being read (a corrupt block) is reported and everything else is
+                  summed, as C(du) does.
               type: list
               elements: dict
               returned: always
@@ -476,10 +492,12 @@ ansible_facts:
             namespaces:
               description:
                 - One dict per namespace of a type the kernel exposes - C(type), C(inode), C(nprocs), C(pid) (the
-                  lowest), C(user), C(command), C(default), C(owner) (C(kind) V(host), V(docker), V(containerd),
-                  V(crio), V(podman), V(sandbox), V(kernel), V(systemd) or V(unknown), with C(id) and C(name))
-                  and C(pinned_by) (C(kind) V(netns_name), V(bind_mount) or V(fd), with C(path), C(name), C(pid)).
-                - Namespaces with C(nprocs=0) are held only by a bind mount or an open descriptor.
+                  lowest), C(user) (effective, as C(ps) and C(lsns) show it), C(command), C(default), C(owner)
+                  (C(kind) V(host), V(docker), V(containerd), V(crio), V(podman), V(sandbox), V(kernel), V(systemd)
+                  or V(unknown), with C(id) and C(name)) and C(pinned_by) (C(kind) V(netns_name), V(bind_mount) or
+                  V(fd), with C(path), C(name), C(pid)).
+                - Namespaces with C(nprocs=0) are held only by a bind mount or an open descriptor; every descriptor
+                  of every process is looked at, within the run's O(timeout) (a warning says when the scan was cut).
               type: list
               elements: dict
               returned: always
@@ -518,10 +536,12 @@ ansible_facts:
             top_readers:
               description:
                 - Processes ranked by bytes read from storage per second (by total bytes when O(interval=0)) -
-                  C(pid), C(comm), C(command), C(user), C(read_bytes), C(write_bytes) (write_bytes minus
-                  cancelled_write_bytes), C(read_bytes_s), C(write_bytes_s), and C(open_files) (at most
-                  O(open_files) regular files, largest first, with C(size), C(offset), C(mode), C(mount_point),
-                  C(device), C(disk)).
+                  C(pid), C(comm), C(command), C(user) (effective, as C(ps) shows it), C(read_bytes), C(write_bytes)
+                  (write_bytes minus cancelled_write_bytes), C(read_bytes_s), C(write_bytes_s), and C(open_files) (at
+                  most O(open_files) regular files, largest first, with C(size), C(offset), C(mode), C(status) of their
+                  C(stat) (V(timed_out) on a hung filesystem, whose C(size) is then null), C(mount_point) (the mount
+                  the file was opened through; null when that mount is no longer in the mount table, as after
+                  C(umount -l)), C(device) and C(disk) (from the file's device number)).
               type: list
               elements: dict
               returned: always

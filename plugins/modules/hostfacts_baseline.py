@@ -26,6 +26,7 @@ author:
   - hostops.fleet developers (@hostops)
 extends_documentation_fragment:
   - hostops.fleet.attributes
+  - hostops.fleet.attributes.PLATFORM_LINUX
 attributes:
   check_mode:
     support: full
@@ -76,8 +77,9 @@ options:
     default: 3600.0
   timeout:
     description:
-      - Seconds allowed for each C(statvfs) made while gathering facts, as the O(hostops.fleet.hostfacts#module:timeout)
-        option of M(hostops.fleet.hostfacts) - more than V(0) and at most V(600).
+      - Seconds the gathering waits, in all, for filesystems that do not answer, as the
+        O(hostops.fleet.hostfacts#module:timeout) option of M(hostops.fleet.hostfacts) - more than V(0) and at most
+        V(600).
     type: float
     default: 5.0
 notes:

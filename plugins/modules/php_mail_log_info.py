@@ -35,6 +35,7 @@ author:
   - hostops.fleet developers (@hostops)
 extends_documentation_fragment:
   - hostops.fleet.attributes
+  - hostops.fleet.attributes.PLATFORM_POSIX
   - hostops.fleet.attributes.INFO_MODULE
 options:
   path:

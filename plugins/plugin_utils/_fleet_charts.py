@@ -46,6 +46,7 @@ def tiles(summary):
         ['critical', sev['critical'], 'crit'],
         ['warning', sev['warning'], 'warn'],
         ['no facts', state['no_facts'], alarm(state['no_facts'], 'warn')],
+        ['stale', summary['stale'], alarm(summary['stale'], 'warn')],
         ['namespaces', summary['non_default_namespaces'], 'info'],
         ['containers', summary['containers'], 'info'],
     ]

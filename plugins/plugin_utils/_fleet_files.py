@@ -2,10 +2,11 @@
 # Copyright (c) hostops.fleet contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""The fleet report's JSON and CSV writers, and the atomic file write that every format goes through. Private.
+"""The fleet report's JSON and CSV writers, and the files on the controller: the directory, the modes,
+and the atomic write that every format goes through. Private.
 
-Each writer yields the file in pieces, one host at a time, so that a fleet's report is never held
-as one more string in memory beside the records.
+Each writer yields its file in pieces, one host at a time, from the pieces the report spooled, so that
+a fleet's report is never held as one more string in memory.
 """
 
 from __future__ import annotations
@@ -14,20 +15,29 @@ import csv
 import io
 import json
 import os
+import pwd
+import stat
 import tempfile
 
-from ansible_collections.hostops.fleet.plugins.plugin_utils._fleet_model import alert_counts, io_rate
+from ansible_collections.hostops.fleet.plugins.plugin_utils._fleet_model import FleetReportError
+from ansible_collections.hostops.fleet.plugins.plugin_utils._fleet_subsets import io_rate
 
 CSV_COLUMNS = (
     'host', 'state', 'severity', 'rank', 'critical', 'warning', 'info', 'alerts',
+    'os', 'kernel', 'ipv4', 'uptime_seconds', 'gathered_at', 'stale',
     'memory_total', 'memory_available_pct', 'swap_used',
     'fullest_mount', 'fullest_use_pct', 'cpu_count', 'load1', 'load_per_cpu', 'cpu_busy_pct', 'iowait_pct',
     'busiest_disk', 'busiest_disk_util_pct', 'top_cpu_pid', 'top_cpu_command', 'top_cpu_pct',
     'top_memory_pid', 'top_memory_command', 'top_memory_rss_kb', 'top_io_pid', 'top_io_command',
     'top_io_bytes_s', 'non_default_namespaces', 'containers', 'collected_at', 'message',
 )
+RANK_COLUMN = CSV_COLUMNS.index('rank')
 # Rows the CSV writer formats before it hands a piece to the file.
 CSV_BATCH = 500
+# A spreadsheet runs a cell that starts with one of these as a formula (OWASP, "CSV Injection").
+FORMULA_STARTS = ('=', '+', '-', '@', '\t', '\r')
+# Reports are for the operator alone unless the mode option says otherwise.
+DEFAULT_MODE = 0o600
 
 
 def _dumps(value):
@@ -35,68 +45,151 @@ def _dumps(value):
     return json.dumps(value, separators=(',', ':'), default=str)
 
 
+def json_piece(record):
+    """A host's record as JSON, without its rank (known only once every host is in)."""
+    return _dumps(record)
+
+
 def json_chunks(report):
-    """The report as one JSON object, exactly as json.dumps writes it, one host per piece."""
-    head = dict(report)
-    hosts = head.pop('hosts')
+    """The report as one JSON object, the head, the summary, then one host per piece."""
+    head = dict(report.head, summary=report.summary)
     yield _dumps(head)[:-1] + ',"hosts":['
-    for index, record in enumerate(hosts):
-        yield (',' if index else '') + _dumps(record)
+    for rank, text in report.pieces('json'):
+        yield '%s{"rank":%d,%s' % (',' if rank > 1 else '', rank, text[1:])
     yield ']}\n'
 
 
-def csv_row(record):
-    counts = alert_counts(record)
-    fullest = record['filesystems'][0] if record['filesystems'] else {}
-    disk = record['busiest_disk'] or {}
-    memory = record['memory'] or {}
-    top_cpu = record['top_cpu'][0] if record['top_cpu'] else {}
-    top_mem = record['top_memory'][0] if record['top_memory'] else {}
-    top_io = record['top_io'][0] if record['top_io'] else {}
-    values = {
-        'host': record['name'], 'state': record['state'], 'severity': record['severity'], 'rank': record['rank'],
-        'critical': counts['critical'], 'warning': counts['warning'], 'info': counts['info'],
-        'alerts': ' | '.join(a['message'] for a in record['alerts'] if a['severity'] != 'info'),
-        'memory_total': memory.get('total'), 'memory_available_pct': memory.get('available_pct'),
-        'swap_used': memory.get('swap_used'),
-        'fullest_mount': fullest.get('mount_point'), 'fullest_use_pct': fullest.get('use_pct'),
-        'cpu_count': record['cpu_count'], 'load1': record['load'][0] if record['load'] else None,
-        'load_per_cpu': record['load_per_cpu'], 'cpu_busy_pct': record['cpu_busy_pct'],
-        'iowait_pct': record['iowait_pct'],
-        'busiest_disk': disk.get('name'), 'busiest_disk_util_pct': disk.get('util_pct'),
-        'top_cpu_pid': top_cpu.get('pid'), 'top_cpu_command': top_cpu.get('command'),
-        'top_cpu_pct': top_cpu.get('cpu_pct'),
-        'top_memory_pid': top_mem.get('pid'), 'top_memory_command': top_mem.get('command'),
-        'top_memory_rss_kb': top_mem.get('rss_kb'),
-        'top_io_pid': top_io.get('pid'), 'top_io_command': top_io.get('command'),
-        'top_io_bytes_s': io_rate(top_io) if top_io else None,
-        'non_default_namespaces': (record['namespaces'] or {}).get('count'),
-        'containers': (record['containers'] or {}).get('count'),
-        'collected_at': record['collected_at'], 'message': record['message'],
-    }
-    return ['' if values[c] is None else values[c] for c in CSV_COLUMNS]
+def csv_safe(value):
+    """A cell a spreadsheet shows as text: one that starts like a formula gets a leading apostrophe."""
+    if value is None:
+        return ''
+    if isinstance(value, str):
+        return "'" + value if value.startswith(FORMULA_STARTS) else value
+    return value
+
+
+def _first(items):
+    return items[0] if items else {}
+
+
+def csv_piece(record):
+    """A host's CSV cells without the rank, as JSON (the rank goes in when the row is written)."""
+    counts = record['alert_counts']
+    fullest, disk, memory = _first(record['filesystems']), record['busiest_disk'] or {}, record['memory'] or {}
+    top_cpu, top_mem, top_io = _first(record['top_cpu']), _first(record['top_memory']), _first(record['top_io'])
+    system = record['system'] or {}
+    cells = [
+        record['name'], record['state'], record['severity'], counts['critical'], counts['warning'], counts['info'],
+        ' | '.join(a['message'] for a in record['alerts'] if a['severity'] != 'info'),
+        system.get('os'), system.get('kernel'), system.get('ipv4'), record['uptime_seconds'],
+        record['gathered_at'], 'yes' if record['stale'] else 'no',
+        memory.get('total'), memory.get('available_pct'), memory.get('swap_used'),
+        fullest.get('mount_point'), fullest.get('use_pct'), record['cpu_count'],
+        record['load'][0] if record['load'] else None, record['load_per_cpu'], record['cpu_busy_pct'],
+        record['iowait_pct'], disk.get('name'), disk.get('util_pct'),
+        top_cpu.get('pid'), top_cpu.get('command'), top_cpu.get('cpu_pct'),
+        top_mem.get('pid'), top_mem.get('command'), top_mem.get('rss_kb'),
+        top_io.get('pid'), top_io.get('command'), io_rate(top_io) if top_io else None,
+        (record['namespaces'] or {}).get('count'), (record['containers'] or {}).get('count'),
+        record['collected_at'], record['message'],
+    ] + record['columns']
+    return json.dumps([csv_safe(cell) for cell in cells], separators=(',', ':'), ensure_ascii=False)
 
 
 def csv_chunks(report):
-    """A header, then one row per host in report order, in pieces of CSV_BATCH rows."""
+    """A header (the user's columns last), then one row per host in report order, CSV_BATCH rows a piece."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator='\n')
-    writer.writerow(CSV_COLUMNS)
-    hosts = report['hosts']
-    for start in range(0, len(hosts), CSV_BATCH):
-        writer.writerows(csv_row(record) for record in hosts[start:start + CSV_BATCH])
-        yield buffer.getvalue()
-        buffer.seek(0)
-        buffer.truncate()
+    # RFC 4180's line ending: the writer then quotes a cell holding a lone CR as well as one holding LF,
+    # so no host text can start a row of its own.
+    writer = csv.writer(buffer, lineterminator='\r\n')
+    writer.writerow(list(CSV_COLUMNS) + [csv_safe(label) for label in report.head['columns']])
+    for rank, text in report.pieces('csv'):
+        cells = json.loads(text)
+        cells.insert(RANK_COLUMN, rank)
+        writer.writerow(cells)
+        if rank % CSV_BATCH == 0:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
     if buffer.tell():
         yield buffer.getvalue()
 
 
-def write_atomically(path, chunks, mode=0o644):
+# ---------------------------------------------------------------- files on the controller
+
+def file_mode(value):
+    """The mode option as an int: octal text ('0640') or a number; it must keep the files the owner's."""
+    try:
+        mode = int(value, 8) if isinstance(value, str) else int(value)
+    except (TypeError, ValueError):
+        mode = None
+    if mode is None or isinstance(value, bool) or mode & ~0o777 or mode & 0o600 != 0o600:
+        raise FleetReportError('mode must be a file mode with read and write for the owner and no special bits, '
+                               'such as 0600 or 0644; got %r' % (value,))
+    return mode
+
+
+def directory_mode(mode):
+    """The directory beside files of ``mode``: searchable by whoever may read them (0600 -> 0700, 0644 -> 0755)."""
+    return mode | 0o100 | (mode & 0o044) >> 2
+
+
+def _user(uid):
+    try:
+        return '%s (uid %d)' % (pwd.getpwuid(uid).pw_name, uid)
+    except KeyError:
+        return 'uid %d' % uid
+
+
+def _check_owner(dest, uid):
+    """Refuse a directory another user owns, or a symlink into one (or one another user placed)."""
+    link = os.lstat(dest)
+    if stat.S_ISLNK(link.st_mode) and link.st_uid not in (uid, 0):
+        raise FleetReportError('dest %s is a symbolic link owned by %s, not by %s who writes the report'
+                               % (dest, _user(link.st_uid), _user(uid)))
+    target = os.stat(dest)
+    if not stat.S_ISDIR(target.st_mode):
+        raise FleetReportError('dest %s exists and is not a directory' % dest)
+    if target.st_uid != uid:
+        where = ' (through the symbolic link to %s)' % os.path.realpath(dest) if stat.S_ISLNK(link.st_mode) else ''
+        raise FleetReportError('dest %s%s is owned by %s, not by %s who writes the report: another user could '
+                               'read or replace the files; choose a directory of your own'
+                               % (dest, where, _user(target.st_uid), _user(uid)))
+
+
+def prepare_directory(dest, mode=DEFAULT_MODE, create=True):
+    """Make sure ``dest`` is a directory of the user's own, created with the directory mode of ``mode``.
+
+    An existing directory keeps its mode (it may be the user's home); only its owner is checked.
+    Returns whether the directory was created.
+    """
+    uid = os.geteuid()
+    try:
+        _check_owner(dest, uid)
+        return False
+    except FileNotFoundError:
+        if not create:
+            return False
+    parent = os.path.dirname(os.path.abspath(dest))
+    try:
+        os.makedirs(parent, exist_ok=True)
+        os.mkdir(dest, 0o700)
+        os.chmod(dest, directory_mode(mode))
+        return True
+    except FileExistsError:
+        # Someone made it in between: it is checked like any existing directory.
+        _check_owner(dest, uid)
+        return False
+    except OSError as exc:
+        raise FleetReportError('dest %s cannot be created as a directory: %s' % (dest, exc.strerror))
+
+
+def write_atomically(path, chunks, mode=DEFAULT_MODE):
     """Write the pieces next to the target and rename over it: a reader never sees half a report.
 
-    A character UTF-8 cannot carry (a lone surrogate, which a host's JSON can hold) is written as ``?``
-    rather than stopping the report.
+    The temporary file is created 0600 (mkstemp) and gets ``mode`` just before the rename. A character
+    UTF-8 cannot carry (a lone surrogate, which a host's JSON can hold) is written as ``?`` rather
+    than stopping the report.
     """
     directory = os.path.dirname(path) or '.'
     handle, tmp_path = tempfile.mkstemp(prefix='.fleet-report-', dir=directory)

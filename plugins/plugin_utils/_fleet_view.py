@@ -12,9 +12,12 @@ Lists are positional to keep the embedded data small; their layouts are named wh
 
 from __future__ import annotations
 
-from ansible_collections.hostops.fleet.plugins.plugin_utils._fleet_model import alert_counts, io_rate
+import ipaddress
+
+from ansible_collections.hostops.fleet.plugins.plugin_utils._fleet_model import FleetReportError, alert_counts
+from ansible_collections.hostops.fleet.plugins.plugin_utils._fleet_subsets import io_rate
 from ansible_collections.hostops.fleet.plugins.plugin_utils._format import (
-    NA, fmt_num, fmt_pct, human_bytes, text,
+    NA, fmt_num, fmt_pct, human_bytes, text, uptime_text,
 )
 
 SEVERITY_LABELS = {'critical': 'CRITICAL', 'warning': 'WARNING', 'info': 'INFO', 'ok': 'OK'}
@@ -46,10 +49,33 @@ def meter(pct, colour, title):
 
 
 def search_text(record):
-    """What the page's filter box matches: name, state, severity, alerts and the hottest processes."""
-    return ' '.join([record['name'], record['state'], record['severity']] + [a['message'] for a in record['alerts']]
+    """What the page's filter box matches: name, state, severity, alerts, the hottest processes, the identity."""
+    system = record['system'] or {}
+    return ' '.join([record['name'], record['state'], record['severity']] + ['stale'] * record['stale']
+                    + [a['message'] for a in record['alerts'][:ALERTS_SHOWN]]
                     + [p['command'] or '' for p in record['top_cpu'][:1] + record['top_memory'][:1]
-                       + record['top_io'][:1]]).lower()
+                       + record['top_io'][:1]]
+                    + [system.get(key) or '' for key in ('hostname', 'os', 'kernel', 'ipv4', 'ipv6')]).lower()
+
+
+def identity(record):
+    """One line of who the host is: OS, kernel and machine, address and interface, uptime."""
+    system = record['system'] or {}
+    parts = [system.get('os'), ' '.join(p for p in (system.get('kernel'), system.get('machine')) if p)]
+    address = system.get('ipv4') or system.get('ipv6')
+    if address:
+        parts.append('%s (%s)' % (address, system['interface']) if system.get('interface') else address)
+    if record['uptime_seconds'] is not None:
+        parts.append('up ' + uptime_text(record['uptime_seconds']))
+    return ' · '.join(part for part in parts if part)
+
+
+def gathered(record):
+    """When the facts were gathered, and how long ago: '2026-11-29T10:00:00Z, 1 day(s), 2:00 ago'."""
+    if record['gathered_at'] is None:
+        return 'gathered n/a'
+    age = record['age_seconds']
+    return 'gathered %s, %s' % (record['gathered_at'], '%s ago' % uptime_text(age) if age >= 0 else 'in the future')
 
 
 # ---------------------------------------------------------------- a host's card
@@ -155,9 +181,11 @@ def card_view(record):
     counts = alert_counts(record)
     state = record['state']
     view = {
-        'name': record['name'], 'rank': record['rank'], 'severity': record['severity'], 'state': state,
+        'name': record['name'], 'severity': record['severity'], 'state': state,
         'badge': SEVERITY_LABELS[record['severity']],
-        'state_label': '' if state == 'ok' else state.replace('_', ' ').upper(),
+        'state_label': ' '.join(([] if state == 'ok' else [state.replace('_', ' ').upper()])
+                                + (['STALE'] if record['stale'] else [])),
+        'identity': identity(record),
         'counts': [[kind, counts[kind]] for kind in ('critical', 'warning', 'info') if counts[kind]],
         'alerts': [[a['severity'], a['subset'], a['message']] for a in record['alerts'][:ALERTS_SHOWN]],
         'more_alerts': max(0, len(record['alerts']) - ALERTS_SHOWN),
@@ -173,8 +201,84 @@ def card_view(record):
             namespaces['count'] if namespaces else NA, containers['count'] if containers else NA),
         tables=_tables(record),
         findings=record['findings'],
-        footnote='tasks %s total, %s running, %s zombie, %s in D · collected %s · interval %s s' % (
+        footnote='tasks %s total, %s running, %s zombie, %s in D · %s · interval %s s' % (
             fmt_num(tasks.get('total'), 0), fmt_num(tasks.get('running'), 0), fmt_num(tasks.get('zombie'), 0),
-            fmt_num(tasks.get('uninterruptible'), 0), text(record['collected_at']), fmt_num(record['interval'])),
+            fmt_num(tasks.get('uninterruptible'), 0), gathered(record), fmt_num(record['interval'])),
     )
     return view
+
+
+# ---------------------------------------------------------------- the table of every host
+
+def _address_key(address):
+    """IP addresses sort by number (10.0.0.9 before 10.0.0.10), IPv4 before IPv6; n/a last."""
+    try:
+        parsed = ipaddress.ip_address(address)
+    except ValueError:
+        return None
+    return float(int(parsed)) + (0.0 if parsed.version == 4 else 2.0 ** 32)
+
+
+def _fullest(record):
+    fullest = record['filesystems'][0] if record['filesystems'] else {}
+    if not fullest:
+        return [None, NA]
+    return [fullest['use_pct'], '%s %s' % (fmt_pct(fullest['use_pct']), text(fullest['mount_point']))]
+
+
+def _alerts_cell(record):
+    counts = alert_counts(record)
+    words = ['%d %s' % (counts[kind], kind) for kind in ('critical', 'warning', 'info') if counts[kind]]
+    return [counts['critical'] * 1e6 + counts['warning'] * 1e3 + counts['info'], ', '.join(words) or 'none']
+
+
+def _percent_cell(pct):
+    return [pct, fmt_pct(pct)]
+
+
+def _address_cell(record):
+    system = record['system'] or {}
+    address = system.get('ipv4') or system.get('ipv6')
+    return [_address_key(address) if address else None, text(address)]
+
+
+# Each column: its label, and its cell: text (sorted as text) or [sort key or null, text] (sorted by key).
+TABLE_COLUMNS = {
+    'host': ('host', lambda r: r['name']),
+    'os': ('OS', lambda r: text((r['system'] or {}).get('os'))),
+    'kernel': ('kernel', lambda r: text((r['system'] or {}).get('kernel'))),
+    'ip': ('IP', _address_cell),
+    'uptime': ('uptime', lambda r: [r['uptime_seconds'], uptime_text(r['uptime_seconds'])]),
+    'load_per_cpu': ('load / CPU', lambda r: [r['load_per_cpu'], fmt_num(r['load_per_cpu'], 2)]),
+    'memory_available_pct': ('memory available', lambda r: _percent_cell((r['memory'] or {}).get('available_pct'))),
+    'fullest_filesystem': ('fullest filesystem', _fullest),
+    'iowait': ('iowait', lambda r: [r['iowait_pct'], fmt_pct(r['iowait_pct'], 1)]),
+    'alerts': ('alerts', _alerts_cell),
+    'gathered': ('gathered', lambda r: [r['age_seconds'], text(r['gathered_at'])]),
+    'state': ('state', lambda r: r['state'] + (' stale' if r['stale'] else '')),
+}
+DEFAULT_TABLE = ('host', 'os', 'kernel', 'ip', 'uptime', 'load_per_cpu', 'memory_available_pct',
+                 'fullest_filesystem', 'iowait', 'alerts', 'gathered')
+
+
+def table_columns(names):
+    """The built-in columns the user chose, checked; FleetReportError names the unknown one."""
+    for name in names:
+        if name not in TABLE_COLUMNS:
+            raise FleetReportError('columns: %r is not a column of the table; the columns are: %s, or a '
+                                   'mapping with label and query' % (name, ', '.join(TABLE_COLUMNS)))
+    return tuple(names)
+
+
+def user_cell(value):
+    """A user column's value: numbers sort as numbers, everything else as text."""
+    if isinstance(value, float):
+        return [value, fmt_num(value, 0 if value.is_integer() else 2)]
+    return text(value) if not isinstance(value, bool) else str(value).lower()
+
+
+def table_row(record, columns):
+    """[severity, state, search text, cells of the built-in columns then of the user's columns, 1 if stale]."""
+    return [record['severity'], record['state'], search_text(record),
+            [TABLE_COLUMNS[name][1](record) for name in columns] + [user_cell(v) for v in record['columns']],
+            1 if record['stale'] else 0]

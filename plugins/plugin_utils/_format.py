@@ -11,8 +11,14 @@ a list, an integer too large for a float) and returns text; a value that is not 
 from __future__ import annotations
 
 import math
+import unicodedata
 
 NA = 'n/a'
+
+# What a terminal acts on instead of showing: C0 and C1 controls and DEL (Unicode category Cc, ESC and
+# newline among them), format characters that reorder or hide text (Cf: the bidi overrides such as
+# U+202E, zero-width spaces), line and paragraph separators (Zl, Zp) and lone surrogates (Cs).
+_UNPRINTABLE_CATEGORIES = frozenset(('Cc', 'Cf', 'Zl', 'Zp', 'Cs'))
 
 # free -h and df -h units: binary, one letter.
 _UNITS = ((1024.0 ** 5, 'P'), (1024.0 ** 4, 'T'), (1024.0 ** 3, 'G'), (1024.0 ** 2, 'M'), (1024.0, 'K'))
@@ -32,6 +38,27 @@ def as_number(value):
 def text(value):
     """The value as text; n/a for None."""
     return NA if value is None else str(value)
+
+
+def printable(value):
+    """The value as text that a terminal shows as it is: every control character is a visible escape.
+
+    Characters of the categories above become ``\\x1b``, ``\\u202e`` or ``\\U000e0001`` (Python's escapes, where
+    ps would print ``?``), so that nothing a host sends can move the cursor, start a line, or reach the
+    terminal as a command. A backslash stays as it is, as in ps, lsblk and findmnt.
+    """
+    value = text(value)
+    if value.isprintable():
+        return value
+    return ''.join(_escape(char) if unicodedata.category(char) in _UNPRINTABLE_CATEGORIES else char
+                   for char in value)
+
+
+def _escape(char):
+    code = ord(char)
+    if code < 0x100:
+        return '\\x%02x' % code
+    return ('\\u%04x' if code < 0x10000 else '\\U%08x') % code
 
 
 def human_bytes(value, suffix=''):

@@ -80,3 +80,41 @@ def is_match(result):
     if isinstance(result, (list, dict, str)):
         return len(result) > 0
     return True
+
+
+# Node types whose first child is evaluated against the current value and the rest against its result
+# (jmespath/parser.py builds them): only that first child can read the top of the facts.
+_LEFT_ONLY = frozenset(('subexpression', 'index_expression', 'projection', 'filter_projection', 'value_projection',
+                        'flatten', 'pipe'))
+# Leaves that read nothing by name; an expref (&pid) is evaluated against each element, not the facts.
+_NO_FIELDS = frozenset(('current', 'identity', 'literal', 'index', 'slice', 'expref'))
+
+
+def root_fields(compiled):
+    """The names an expression reads at the top of the document, in order: ``processes`` in
+    ``processes.top_cpu[0].pid``, ``memory`` and ``io`` in ``{m: memory.total, w: io.iowait_pct}``."""
+    names = []
+    for name in _root_fields(compiled.parsed):
+        if name not in names:
+            names.append(name)
+    return names
+
+
+def _root_fields(node):
+    kind = node.get('type')
+    children = node.get('children') or []
+    if kind == 'field':
+        return [node['value']]
+    if kind in _NO_FIELDS or not children:
+        return []
+    if kind in _LEFT_ONLY:
+        if kind == 'subexpression' and children[0].get('type') == 'current' and len(children) > 1:
+            return _root_fields(children[1])  # @.memory reads memory at the top too
+        return _root_fields(children[0])
+    # or/and/not, comparators, multi-selects, key-value pairs, function arguments: each against the top.
+    return [name for child in children for name in _root_fields(child)]
+
+
+def missing_root_fields(compiled, data):
+    """The top-level names the expression reads that the document does not have (a subset not gathered)."""
+    return [name for name in root_fields(compiled) if not hasattr(data, 'get') or name not in data]

@@ -8,6 +8,9 @@ Private: may change without notice. Every host may be hostile, and its facts rea
 whatever JSON it chose to print. Each reader takes ``mapping[key]`` and returns it as the one type the
 report expects (None when absent), or raises MalformedFacts naming the place (``processes.top_cpu[].pid
 is a list, not an integer in range``). The messages name only keys and types, never the host's values.
+
+Every text is cut to a length (TEXT_LENGTH unless the caller asks for less) and every list to
+LIST_LENGTH items, so that no host can make the report, or the controller's memory, as large as it likes.
 """
 
 from __future__ import annotations
@@ -17,6 +20,11 @@ from collections.abc import Mapping
 
 # No pid, inode, count, size or rate a host reports reaches this (8 EiB); beyond it, values are malformed.
 MAX_INTEGER = 2 ** 63
+# The longest text kept of any one string a host sent (a path, a command, a user); longer ones are cut.
+TEXT_LENGTH = 256
+# The most items read of any one list a host sent; the report keeps far fewer (the top few of each).
+LIST_LENGTH = 10000
+ELLIPSIS = '\u2026'
 
 
 class MalformedFacts(Exception):
@@ -75,6 +83,11 @@ def _not(expected, value):
     return '%s, not %s' % (kind_of(value), expected)
 
 
+def cut(text, limit):
+    """The text itself when it has at most ``limit`` characters, else its first ``limit - 1`` and an ellipsis."""
+    return text if len(text) <= limit else text[:limit - 1] + ELLIPSIS
+
+
 def _text(value, key, where):
     if isinstance(value, str):
         return value
@@ -83,14 +96,15 @@ def _text(value, key, where):
     raise MalformedFacts('%s.%s is %s' % (where, key, _not('text', value)))
 
 
-def string(mapping, key, where):
-    """mapping[key] as text (a number is written as text), None when absent or empty; MalformedFacts else."""
+def string(mapping, key, where, limit=TEXT_LENGTH):
+    """mapping[key] as text of at most ``limit`` characters (a number is written as text), None when absent
+    or empty; MalformedFacts for anything else."""
     value = mapping.get(key)
     if isinstance(value, str):
-        return value or None
+        return (value if len(value) <= limit else cut(value, limit)) or None
     if value is None or value == '':
         return None
-    return _text(value, key, where)
+    return cut(_text(value, key, where), limit)
 
 
 def section(mapping, key, where):
@@ -106,12 +120,20 @@ def _list(mapping, key, where):
     if value is None:
         return []
     if isinstance(value, (list, tuple)):
-        return value
+        return value[:LIST_LENGTH]
     raise MalformedFacts('%s.%s is %s' % (where, key, _not('a list', value)))
 
 
+def count(mapping, key, where):
+    """How many items the list mapping[key] holds, all of them (0 when absent); MalformedFacts if not a list."""
+    value = mapping.get(key)
+    if value is not None and not isinstance(value, (list, tuple)):
+        raise MalformedFacts('%s.%s is %s' % (where, key, _not('a list', value)))
+    return len(value or ())
+
+
 def entries(mapping, key, where):
-    """mapping[key] as a list of mappings, [] when absent; anything else is MalformedFacts."""
+    """mapping[key] as a list of at most LIST_LENGTH mappings, [] when absent; anything else is MalformedFacts."""
     value = _list(mapping, key, where)
     for item in value:
         if not isinstance(item, Mapping):
@@ -119,6 +141,7 @@ def entries(mapping, key, where):
     return value
 
 
-def texts(mapping, key, where):
-    """mapping[key] as a list of strings, [] when absent."""
-    return ['' if item is None else _text(item, key + '[]', where) for item in _list(mapping, key, where)]
+def texts(mapping, key, where, limit=TEXT_LENGTH, items=LIST_LENGTH):
+    """mapping[key] as a list of at most ``items`` strings of at most ``limit`` characters, [] when absent."""
+    return ['' if item is None else cut(_text(item, key + '[]', where), limit)
+            for item in _list(mapping, key, where)[:items]]

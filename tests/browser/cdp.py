@@ -130,3 +130,19 @@ class Browser(object):
                 self.process.kill()
                 self.process.wait()
             shutil.rmtree(self.profile, ignore_errors=True)
+
+
+def act(browser, expression):
+    """Run an action on the page (a click, an input event) and wait until the page script has drawn it."""
+    return browser.evaluate('(function(){%s;})(); window.fleetReport.drawn.then(function(){return true;})'
+                            % expression)
+
+
+def wait_ready(browser, timeout=120):
+    """Until the page script has inflated the table rows and the first block of cards (it sets body[data-ready]);
+    returns the seconds waited."""
+    started = time.perf_counter()
+    while browser.evaluate("document.body.dataset.ready") != '1':
+        assert time.perf_counter() - started < timeout, 'the page script never finished'
+        time.sleep(0.02)
+    return time.perf_counter() - started

@@ -9,7 +9,7 @@ arguments ansible-test passes, which is all get-pip.py does for it.
 import os
 import sys
 
-PIP_VERSIONS = ('24.2', '24.3.1', '25.0.1', '25.1.1')
+PIP_VERSIONS = ('23.1.2', '24.2', '24.3.1', '25.0.1', '25.1.1', '25.2')
 
 SHIM = '''import subprocess
 import sys

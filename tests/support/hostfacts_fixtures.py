@@ -49,7 +49,7 @@ class FixtureProcFS(ProcFS):
         self.captured_statvfs = load_json(tree, 'statvfs.json')
         self.statvfs_calls = []
 
-    def statvfs_mounts(self, mount_points, timeout):
+    def statvfs_mounts(self, mount_points, timeout, keys=None):
         """The statvfs results captured with the tree, as the deadline helper would return them."""
         results = {}
         for mount_point in mount_points:

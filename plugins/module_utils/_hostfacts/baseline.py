@@ -29,6 +29,7 @@ import socket
 
 from ansible_collections.hostops.fleet.plugins.module_utils._atomic import read_text, write_atomic
 from ansible_collections.hostops.fleet.plugins.module_utils._errors import FleetError
+from ansible_collections.hostops.fleet.plugins.module_utils._hostfacts.common.pathtext import shown_path
 from ansible_collections.hostops.fleet.plugins.module_utils._hostfacts.gather import gather
 from ansible_collections.hostops.fleet.plugins.module_utils._hostfacts.options import HostfactsOptions
 from ansible_collections.hostops.fleet.plugins.module_utils._hostfacts.readers.procfs import ProcFS
@@ -112,9 +113,11 @@ def process_records(processes, min_age, now):
 def mount_records(mounts):
     records = {}
     for mount in mounts or []:
-        key = '%s %s %s' % (mount.mount_point, mount.fstype, mount.source)
-        records.setdefault(key, {'key': key, 'mount_point': mount.mount_point, 'fstype': mount.fstype,
-                                 'source': mount.source, 'options': mount.options})
+        # Paths as findmnt shows them: the reader's lossless names may hold bytes JSON cannot carry.
+        mount_point, source = shown_path(mount.mount_point), shown_path(mount.source)
+        key = '%s %s %s' % (mount_point, mount.fstype, source)
+        records.setdefault(key, {'key': key, 'mount_point': mount_point, 'fstype': mount.fstype,
+                                 'source': source, 'options': mount.options})
     return sorted(records.values(), key=lambda r: r['key'])
 
 

@@ -2,143 +2,295 @@
 # Copyright (c) hostops.fleet contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Calls that can hang on a dead mount, run under a deadline. Private: may change without notice.
+"""Calls that can hang on a dead mount, run under one deadline per run. Private: may change without notice.
 
-A hard NFS, CIFS or FUSE mount can block ``statvfs``, ``stat``, ``readlink`` and
-directory reads uninterruptibly, deaf to signals (ansible/ansible#25046). Such
-calls run here in daemon worker threads: a call that misses its deadline is
-reported as ``timed_out`` and its worker is abandoned in the kernel, while the
-module carries on. Nothing here knows about /proc or about facts.
+A hard NFS, CIFS or FUSE mount can block ``statvfs``, ``stat`` and directory reads
+uninterruptibly, deaf to signals (ansible/ansible#25046). Such calls run here in daemon
+worker threads under the run's deadline: ``timeout`` seconds after the first such call,
+whatever comes after it. A call that misses the deadline is reported as ``timed_out`` and
+its worker is abandoned in the kernel, while the module carries on.
+
+Three rules keep the whole run within ``timeout`` (plus what reading /proc costs):
+
+- calls never queue behind a hung call: a worker busy for ``STALL`` seconds is left to its
+  call and a fresh worker takes the calls behind it;
+- a filesystem (its key, the device number) that did not answer is not asked again in the
+  same run, as node_exporter's filesystem collector marks a mount point stuck;
+- a call made after the deadline has passed still gets ``GRACE`` seconds, so that a healthy
+  filesystem, which answers in microseconds, is not reported timed_out because another hung.
+
+Nothing here knows about /proc or about facts.
 """
 
 from __future__ import annotations
 
 import errno
 import os
-import queue
 import stat
 import threading
-from collections import namedtuple
+import time
+from collections import deque, namedtuple
 
 # status: ok (value is the call's return value), timed_out, or error (error is the OSError's text).
 CallResult = namedtuple('CallResult', ['status', 'value', 'error'])
 
+# error: the first error (the path and why), as du prints it; errors: how many entries failed so.
 DuResult = namedtuple('DuResult', [
-    'status', 'disk_bytes', 'apparent_bytes', 'files', 'directories', 'denied', 'error',
+    'status', 'disk_bytes', 'apparent_bytes', 'files', 'directories', 'denied', 'error', 'errors',
 ])
 
-_GONE_ERRNOS = (errno.ENOENT, errno.ESRCH, errno.ENOTDIR)
+GONE_ERRNOS = (errno.ENOENT, errno.ESRCH, errno.ENOTDIR)
+DENIED_ERRNOS = (errno.EACCES, errno.EPERM)
+
+# A worker whose call has run this long is left to it; the next calls go to a fresh worker.
+STALL = 0.02
+# A call made after the deadline still gets this long: statvfs or stat of a healthy filesystem
+# answers in microseconds, and a slow one is not to be reported hung because another one was.
+GRACE = 0.1
+# Workers left in hung calls, at most, per batch of calls; the calls beyond them are not made.
+MAX_STUCK_WORKERS = 16
 
 
 class DeadlineRunner(object):
-    """Runs calls one at a time in a worker thread, each bounded by ``timeout`` seconds.
+    """The run's deadline for calls that can hang, and the workers that make them.
 
-    The worker is kept from one call to the next, so a call costs two queue hand-offs, not a
-    thread. When a call misses its deadline its worker is abandoned (it stays blocked where no
-    signal reaches it) and the next call starts a fresh one: one thread in the common case,
-    one more per hung call. ``close()`` lets an idle worker end.
+    ``call_many`` takes ``(key, function, args)`` triples; ``key`` names the filesystem a call
+    reaches (its device number), or None. ``abandoned`` counts the workers left in hung calls.
     """
 
-    def __init__(self, timeout):
+    def __init__(self, timeout, monotonic=time.monotonic):
         self.timeout = timeout
+        self.deadline = None
         self.abandoned = 0
-        self._worker = None
+        self.hung_keys = set()
+        self._monotonic = monotonic
+
+    def until(self, grace=GRACE):
+        """The time (monotonic) the current work may go on until: the run's deadline, or ``grace`` seconds
+        from now if that is later. The first call starts the run's clock."""
+        now = self._monotonic()
+        if self.deadline is None:
+            self.deadline = now + self.timeout
+        return max(self.deadline, now + grace)
+
+    def remaining(self, grace=GRACE):
+        """Seconds the current work may still take (at least ``grace``)."""
+        return self.until(grace) - self._monotonic()
+
+    def clock(self):
+        """The runner's monotonic clock, for work that checks ``until()`` itself (a scan of descriptors)."""
+        return self._monotonic()
 
     def call(self, function, *args):
         """CallResult of ``function(*args)``; an OSError becomes status error, anything else is raised."""
-        if self._worker is None:
-            self._worker = _Worker()
-        reply = self._worker.submit(function, args)
-        try:
-            status, value = reply.get(timeout=self.timeout)
-        except queue.Empty:
-            self._worker = None
-            self.abandoned += 1
-            return CallResult('timed_out', None, '%s did not return within %g s'
-                              % (getattr(function, '__name__', 'the call'), self.timeout))
-        if status == 'raised':
+        return self.call_many([(None, function, args)])[0]
+
+    def call_many(self, calls):
+        """[CallResult] of ``[(key, function, args)]``, in order, every call bounded by the run's deadline."""
+        results = [None] * len(calls)
+        runnable = []
+        for index, (key, function, _args) in enumerate(calls):
+            if key is not None and key in self.hung_keys:
+                results[index] = _not_asked(function, 'its filesystem did not answer earlier in this run')
+            else:
+                runnable.append(index)
+        if runnable:
+            batch = _Batch(calls, runnable)
+            self._drive(batch, self.until())
+            for index in runnable:
+                results[index] = self._outcome(batch, index)
+        return results
+
+    def _drive(self, batch, until):
+        """Feed the batch to workers until every call answered or the deadline passed.
+
+        A worker is added when no call answered for STALL while calls wait: every worker is then in a
+        call (a worker with nothing to take has ended). At most MAX_STUCK_WORKERS calls run at once.
+        """
+        with batch.lock:
+            _Worker(batch)
+            answered = 0
+            last_progress = self._monotonic()
+            while batch.answered < len(batch.indexes):
+                now = self._monotonic()
+                if now >= until:
+                    break
+                if batch.answered != answered:
+                    answered, last_progress = batch.answered, now
+                elif now - last_progress >= STALL and batch.pending and len(batch.running) < MAX_STUCK_WORKERS:
+                    batch.stall_running()
+                    _Worker(batch)
+                    last_progress = now
+                batch.lock.wait(min(STALL, until - now))
+            batch.closed = True
+            for index in batch.running:
+                self.abandoned += 1
+                if batch.calls[index][0] is not None:
+                    self.hung_keys.add(batch.calls[index][0])
+
+    def _outcome(self, batch, index):
+        function = batch.calls[index][1]
+        if index in batch.answers:
+            status, value = batch.answers[index]
+            if status == 'ok':
+                return CallResult('ok', value, None)
             if isinstance(value, OSError):
                 return CallResult('error', None, value.strerror or str(value))
             raise value
-        return CallResult('ok', value, None)
+        if index in batch.running:
+            return CallResult('timed_out', None, '%s did not return within the %g s timeout'
+                              % (_name(function), self.timeout))
+        if batch.calls[index][0] in self.hung_keys:
+            return _not_asked(function, 'its filesystem did not answer in this run')
+        return _not_asked(function, 'the %g s timeout had passed' % self.timeout)
 
-    def close(self):
-        if self._worker is not None:
-            self._worker.submit(None, None)
-            self._worker = None
+
+def _name(function):
+    return getattr(function, '__name__', 'the call')
+
+
+def _not_asked(function, why):
+    return CallResult('timed_out', None, '%s was not called: %s' % (_name(function), why))
+
+
+class _Batch(object):
+    """The calls of one call_many, shared by its workers under ``lock`` (a Condition)."""
+
+    def __init__(self, calls, indexes):
+        self.calls = calls
+        self.indexes = indexes
+        self.lock = threading.Condition()
+        self.pending = deque(indexes)
+        self.deferred = {}      # key -> indexes held back while a call with that key is stalled
+        self.stalled_keys = set()
+        self.running = set()
+        self.answers = {}
+        self.answered = 0
+        self.closed = False
+
+    def stall_running(self):
+        """The running calls took STALL: calls with the same key wait for them instead of hanging beside them."""
+        self.stalled_keys.update(self.calls[index][0] for index in self.running if self.calls[index][0] is not None)
+
+    def take(self):
+        """The next call to make, or None when there is none (or the batch is closed)."""
+        with self.lock:
+            while self.pending and not self.closed:
+                index = self.pending.popleft()
+                key = self.calls[index][0]
+                if key in self.stalled_keys:
+                    self.deferred.setdefault(key, []).append(index)
+                    continue
+                self.running.add(index)
+                return index
+            return None
+
+    def answer(self, index, outcome):
+        """Record a call's outcome; False when the batch closed meanwhile (the worker was abandoned)."""
+        with self.lock:
+            if self.closed:
+                return False
+            self.running.discard(index)
+            self.answers[index] = outcome
+            self.answered += 1
+            key = self.calls[index][0]
+            if key in self.stalled_keys:
+                # The stalled call answered after all (a slow mount): its held-back calls may go on.
+                self.stalled_keys.discard(key)
+                self.pending.extendleft(reversed(self.deferred.pop(key, [])))
+            self.lock.notify()
+            return True
 
 
 class _Worker(threading.Thread):
-    """Serves (function, args) requests in order, answering each on its own reply queue."""
+    """Makes the calls of one batch in order until none is left; a daemon, so a hung one never blocks exit."""
 
-    def __init__(self):
+    def __init__(self, batch):
         super(_Worker, self).__init__(name='hostfacts-deadline')
         self.daemon = True
-        self._requests = queue.Queue()
+        self.batch = batch
         self.start()
-
-    def submit(self, function, args):
-        reply = queue.Queue(maxsize=1)
-        self._requests.put((function, args, reply))
-        return reply
 
     def run(self):
         while True:
-            function, args, reply = self._requests.get()
-            if function is None:
+            index = self.batch.take()
+            if index is None:
                 return
+            _key, function, args = self.batch.calls[index]
             try:
-                reply.put(('ok', function(*args)))
+                outcome = ('ok', function(*args))
             except Exception as exc:  # handed to the caller, which raises it or maps an OSError
-                reply.put(('raised', exc))
+                outcome = ('raised', exc)
+            if not self.batch.answer(index, outcome):
+                return
 
 
-def statvfs_many(paths, timeout):
-    """{path: CallResult of os.statvfs}, each call bounded by ``timeout`` seconds."""
-    runner = DeadlineRunner(timeout)
-    try:
-        return dict((path, runner.call(os.statvfs, path)) for path in paths)
-    finally:
-        runner.close()
+class DiskUsageWalks(object):
+    """``du -s -x`` of several paths, each walked in its own daemon thread, all bounded by a runner's deadline.
 
-
-def disk_usage(top, timeout):
-    """Sum the tree at ``top`` like ``du -s -x``, bounded by ``timeout`` seconds: a DuResult.
-
-    The walk runs in a daemon thread, so a walk into a hung network filesystem cannot hang
-    the module. It stays on the filesystem of ``top`` (descending into /proc or a hung mount
-    below it would be slow or unbounded) and counts hard links once, as du does. On the
-    deadline the walk is told to stop and the partial sums come back with status ``timed_out``.
+    The walks start at once (``start``) so that they run while the caller does other work (statvfs of
+    every mount); ``results`` waits for them until the deadline and tells the walks still running to stop.
     """
-    totals = {'disk_bytes': 0, 'apparent_bytes': 0, 'files': 0, 'directories': 0, 'denied': 0, 'error': None}
-    stop = threading.Event()
-    done = threading.Event()
 
-    def walk():
+    def __init__(self, runner):
+        self.runner = runner
+        self.walks = []
+
+    def start(self, tops):
+        self.runner.until()  # a walk starts the run's clock like any call
+        for top in tops:
+            walk = _Walk(top)
+            walk.thread.start()
+            self.walks.append(walk)
+        return self
+
+    def results(self):
+        """[DuResult] in the order of the paths; a walk still running at the deadline is timed_out."""
+        results = []
+        for walk in self.walks:
+            finished = walk.done.wait(max(0.0, self.runner.remaining()))
+            if not finished:
+                walk.stop.set()
+            results.append(walk.result(finished))
+        return results
+
+
+class _Walk(object):
+    """One du walk: its totals, filled in by the thread, and the events that end it."""
+
+    def __init__(self, top):
+        self.top = top
+        self.totals = {'disk_bytes': 0, 'apparent_bytes': 0, 'files': 0, 'directories': 0, 'denied': 0,
+                       'error': None, 'errors': 0}
+        self.stop = threading.Event()
+        self.done = threading.Event()
+        self.thread = threading.Thread(target=self._run, name='hostfacts-du')
+        self.thread.daemon = True
+
+    def _run(self):
         try:
-            _walk_tree(top, totals, stop)
+            _walk_tree(self.top, self.totals, self.stop)
         finally:
-            done.set()
+            self.done.set()
 
-    worker = threading.Thread(target=walk, name='hostfacts-du')
-    worker.daemon = True
-    worker.start()
-    finished = done.wait(timeout)
-    if not finished:
-        stop.set()
-    status = 'ok' if finished else 'timed_out'
-    if totals['error'] is not None:
-        status = 'error'
-    return DuResult(status, totals['disk_bytes'], totals['apparent_bytes'], totals['files'],
-                    totals['directories'], totals['denied'], totals['error'])
+    def result(self, finished):
+        totals = dict(self.totals)
+        status = 'timed_out' if not finished else 'error' if totals['error'] is not None else 'ok'
+        return DuResult(status, totals['disk_bytes'], totals['apparent_bytes'], totals['files'],
+                        totals['directories'], totals['denied'], totals['error'], totals['errors'])
 
 
 def _walk_tree(top, totals, stop):
-    """The body of disk_usage: an explicit stack, lstat only, one filesystem, hard links once."""
+    """The body of a du walk: an explicit stack, lstat only, one filesystem, hard links once.
+
+    Like du, a directory or an entry that cannot be read is reported (the first one named in
+    ``error``, all of them counted in ``errors``) and the walk sums everything else; permission
+    denied is counted apart (``denied``), as it joins the run's one warning to use become.
+    """
     try:
         st = os.lstat(top)
     except OSError as exc:
-        totals['error'] = exc.strerror or str(exc)
+        _note_failure(totals, exc, 'cannot access', top, top=True)
         return
     device = st.st_dev
     seen_links = set()
@@ -147,28 +299,46 @@ def _walk_tree(top, totals, stop):
     while stack and not stop.is_set():
         directory = stack.pop()
         try:
-            entries = os.scandir(directory)
+            _sum_directory(directory, device, seen_links, totals, stack)
         except OSError as exc:
-            if exc.errno not in _GONE_ERRNOS:
-                totals['denied'] += 1
-            continue
-        with entries:
-            for entry in entries:
-                try:
-                    st = entry.stat(follow_symlinks=False)
-                except OSError:
+            # scandir or its iteration failed (a corrupt directory block): what was read is kept.
+            _note_failure(totals, exc, 'cannot read directory', directory)
+
+
+def _sum_directory(directory, device, seen_links, totals, stack):
+    with os.scandir(directory) as entries:
+        for entry in entries:
+            try:
+                st = entry.stat(follow_symlinks=False)
+            except OSError as exc:
+                _note_failure(totals, exc, 'cannot access', entry.path)
+                continue
+            is_dir = stat.S_ISDIR(st.st_mode)
+            if st.st_dev != device:
+                continue
+            if not is_dir and st.st_nlink > 1:
+                key = (st.st_dev, st.st_ino)
+                if key in seen_links:
                     continue
-                is_dir = stat.S_ISDIR(st.st_mode)
-                if st.st_dev != device:
-                    continue
-                if not is_dir and st.st_nlink > 1:
-                    key = (st.st_dev, st.st_ino)
-                    if key in seen_links:
-                        continue
-                    seen_links.add(key)
-                _add_usage(totals, st)
-                if is_dir:
-                    stack.append(entry.path)
+                seen_links.add(key)
+            _add_usage(totals, st)
+            if is_dir:
+                stack.append(entry.path)
+
+
+def _note_failure(totals, exc, what, path, top=False):
+    """du's message for a path it could not read: vanished entries below the top are no error (they went
+    while walking), denials are counted apart, anything else names the path and sums on."""
+    if not top and exc.errno in GONE_ERRNOS:
+        return
+    if not top and exc.errno in DENIED_ERRNOS:
+        totals['denied'] += 1
+        return
+    totals['errors'] += 1
+    if totals['error'] is None:
+        # Undecodable bytes of a name as \\xHH (findmnt's way), never as lone surrogates the JSON output refuses.
+        shown = os.fsencode(path).decode('utf-8', 'backslashreplace')
+        totals['error'] = "%s '%s': %s" % (what, shown, exc.strerror or exc)
 
 
 def _add_usage(totals, st):

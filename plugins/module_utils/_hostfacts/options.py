@@ -30,9 +30,11 @@ MAX_INTERVAL = 60.0
 #   whatever the interval; 20 samples keep that under a few seconds, and state D is caught as well
 #   by 20 looks as by more.
 MAX_SAMPLES = 20
-# - timeout: it bounds each statvfs and each du_paths walk; a du of a large tree on a slow disk can
-#   take minutes, a mount that has not answered in ten is hung. threading's waits refuse larger
-#   values (OverflowError above threading.TIMEOUT_MAX) and nan would make every wait return at once.
+# - timeout: the run's one deadline for what can hang on a mount (statvfs of every mount, stat of the
+#   files the top I/O processes hold, the du_paths walks, the descriptor scan of namespaces); a du of a
+#   large tree on a slow disk can take minutes, a mount that has not answered in ten is hung. threading's
+#   waits refuse larger values (OverflowError above threading.TIMEOUT_MAX) and nan would make every wait
+#   return at once.
 MAX_TIMEOUT = 600.0
 # - top: beyond a few hundred rows a ranked list is a full listing; process_list=full is that.
 MAX_TOP = 1000
@@ -86,11 +88,13 @@ OPTIONS = (
             minimum=0, maximum=MAX_CMDLINE_LENGTH, unit='characters'),
     _option('redact_secrets', 'bool', True, 'mask well-known secrets (--password, *_TOKEN=, user:pass@...) in '
             'every command line before it is cut (common.redact)'),
-    _option('include_pseudo', 'bool', False, 'also report pseudo filesystems'),
-    _option('du_paths', 'list', [], 'absolute paths summed like du -s -x, each bounded by timeout',
+    _option('include_pseudo', 'bool', False,
+            'also report what findmnt --real leaves out (tmpfs, overlay, cgroup, proc...) and filesystems without '
+            'blocks'),
+    _option('du_paths', 'list', [], 'absolute paths summed like du -s -x, within the run\'s timeout',
             elements='path'),
-    _option('timeout', 'float', 5.0, 'seconds allowed for each statvfs and each du_paths walk',
-            above=0, maximum=MAX_TIMEOUT, unit='seconds'),
+    _option('timeout', 'float', 5.0, 'seconds the run waits, in all, for filesystems that do not answer '
+            '(statvfs, stat of open files, du_paths walks)', above=0, maximum=MAX_TIMEOUT, unit='seconds'),
     _option('open_files', 'int', 5, 'open regular files listed per top I/O process',
             minimum=0, maximum=MAX_OPEN_FILES, unit='files'),
     _option('thresholds', 'dict', {}, 'the limits that raise alerts (THRESHOLDS)'),

@@ -2,126 +2,120 @@
 # Copyright (c) hostops.fleet contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""The hostfacts stdout callback: its tables on captured facts, and a real ansible run through it."""
+"""The hostfacts stdout callback in real ansible runs: tables, changed results, query answers, hostile hosts.
+
+The tables themselves are tested on captured facts in tests/unit/plugins/plugin_utils/test_hostfacts_tables.py.
+"""
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
 
 import pytest
 
-from ansible_collections.hostops.fleet.plugins.callback import hostfacts as cb
 from support import paths
+from support.hostile import (
+    ARGV0, COMM, SHOWN, check_environment, escaped, hostile_processes, lines_forged_by, terminal_controls,
+)
 
-FIXTURE = os.path.join(paths.FIXTURES, 'fleet_report', 'hostfacts-localhost.json')
 CHECKOUT = paths.CHECKOUT
 
 
-@pytest.fixture
-def facts():
-    with open(FIXTURE, encoding='utf-8') as stream:
-        return json.load(stream)
-
-
-def test_free_h_table(facts):
-    lines = cb.render_memory(facts, 10)
-    assert lines[0].split() == ['total', 'used', 'free', 'shared', 'buff/cache', 'available']
-    mem = lines[1].split()
-    assert mem[0] == 'Mem:' and mem[1] == cb.human_bytes(facts['memory']['total'])
-    assert mem[6] == cb.human_bytes(facts['memory']['available'])
-    assert lines[2].split()[0] == 'Swap:'
-
-
-def test_df_h_table_has_every_mount_right_aligned(facts):
-    lines = cb.render_filesystems(facts, 10)
-    assert lines[0].split()[:3] == ['Filesystem', 'Type', 'Size']
-    assert len(lines) == 1 + len(facts['filesystems']['mounts'])
-    ends = set(len(line.split('  ' + line.split()[-1])[0]) for line in lines[1:])
-    assert len(ends) == 1  # the numeric columns end at the same place on every line
-    assert lines[1].split()[-1] == facts['filesystems']['mounts'][0]['mount_point']
-
-
-def test_ps_aux_table_lists_top_cpu_in_order(facts):
-    lines = cb.render_processes(facts, 3)
-    header = lines[1].split()
-    assert header == ['USER', 'PID', '%CPU', '%MEM', 'VSZ', 'RSS', 'TTY', 'STAT', 'START', 'TIME', 'COMMAND']
-    pids = [int(line.split()[1]) for line in lines[2:5]]
-    assert pids == [p['pid'] for p in facts['processes']['top_cpu'][:3]]
-    assert 'top memory' in lines[5]
-
-
-def test_interval_zero_says_cpu_is_a_lifetime_average(facts):
-    for row in facts['processes']['top_cpu']:
-        row.pop('cpu_pct', None)
-    assert 'ps lifetime average' in cb.render_processes(facts, 3)[0]
-
-
-def test_lsns_table_lists_non_default_namespaces(facts):
-    lines = cb.render_namespaces(facts, 50)
-    non_default = [n for n in facts['namespaces']['namespaces'] if not n['default']]
-    assert "%d not the host's" % len(non_default) in lines[0]
-    assert lines[1].split()[:4] == ['NS', 'TYPE', 'NPROCS', 'PID']
-    assert set(int(line.split()[0]) for line in lines[2:]) == set(n['inode'] for n in non_default)
-
-
-def test_rows_option_bounds_tables(facts):
-    lines = cb.render_namespaces(facts, 2)
-    assert len(lines) == 1 + 1 + 2 + 1 and lines[-1].startswith('... and ')
-
-
-def test_alerts_come_first_and_missing_subsets_are_left_out(facts):
-    facts['alerts'] = [{'severity': 'critical', 'subset': 'memory', 'message': 'memory available 3 %'}]
-    for subset in ('io', 'namespaces', 'containers'):
-        del facts[subset]
-    text = cb.render_hostfacts('web1', facts)
-    assert text.splitlines()[0].startswith('== web1: hostfacts')
-    assert text.splitlines()[1] == 'ALERTS'
-    assert 'CRITICAL' in text.splitlines()[2] and 'memory available 3 %' in text
-    assert 'iowait' not in text and 'namespaces:' not in text
-
-
-def test_na_for_missing_values():
-    assert cb.human_bytes(None) == 'n/a' and cb.fmt_num('x') == 'n/a'
-    assert cb.render_memory({'memory': {'total': 1024}}, 10)[1].split()[2] == 'n/a'
-
-
-def run_ansible(module, args, tmp_path):
-    env = dict(os.environ, ANSIBLE_LOAD_CALLBACK_PLUGINS='1', ANSIBLE_STDOUT_CALLBACK='hostops.fleet.hostfacts',
-               ANSIBLE_NOCOLOR='1', ANSIBLE_CONFIG=os.path.join(CHECKOUT, 'ansible.cfg'),
-               ANSIBLE_COLLECTIONS_PATH=collections_path(tmp_path))
+def run_ansible(module, args, tmp_path, **env):
+    environ = dict(os.environ, ANSIBLE_LOAD_CALLBACK_PLUGINS='1', ANSIBLE_STDOUT_CALLBACK='hostops.fleet.hostfacts',
+                   ANSIBLE_NOCOLOR='1', ANSIBLE_CONFIG=os.path.join(CHECKOUT, 'ansible.cfg'),
+                   ANSIBLE_COLLECTIONS_PATH=collections_path(tmp_path))
+    environ.update(env)
     ansible = os.path.join(os.path.dirname(sys.executable), 'ansible')
     return subprocess.run([ansible, 'localhost', '-i', os.path.join(CHECKOUT, 'inventory', 'localhost.yml'),
-                           '-m', module, '-a', args], env=env, capture_output=True, text=True, cwd=CHECKOUT,
+                           '-m', module, '-a', args], env=environ, capture_output=True, cwd=CHECKOUT,
                           timeout=300, check=False)
 
 
 def collections_path(tmp_path):
     """A collections path where hostops.fleet is this checkout (what the test conftest does for imports)."""
     root = tmp_path / 'collections'
-    (root / 'ansible_collections' / 'hostops').mkdir(parents=True)
-    os.symlink(CHECKOUT, str(root / 'ansible_collections' / 'hostops' / 'fleet'))
+    if not root.exists():
+        (root / 'ansible_collections' / 'hostops').mkdir(parents=True)
+        os.symlink(CHECKOUT, str(root / 'ansible_collections' / 'hostops' / 'fleet'))
     return str(root)
+
+
+def out(proc):
+    return proc.stdout.decode('utf-8', 'surrogateescape')
 
 
 def test_real_ad_hoc_run_prints_tables(tmp_path):
     proc = run_ansible('hostops.fleet.hostfacts', 'gather_subset=memory,filesystems interval=0', tmp_path)
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert '== localhost: hostfacts memory,filesystems' in proc.stdout
-    assert 'Mem:' in proc.stdout and 'Mounted on' in proc.stdout
-    assert '"ansible_facts"' not in proc.stdout
+    assert proc.returncode == 0, out(proc) + proc.stderr.decode()
+    assert 'ok: [localhost]\n== localhost: hostfacts memory,filesystems' in out(proc)
+    assert 'Mem:' in out(proc) and 'Mounted on' in out(proc)
+    assert '"ansible_facts"' not in out(proc)
 
 
 def test_the_short_name_prints_the_same_tables(tmp_path):
     proc = run_ansible('hostfacts', 'gather_subset=memory interval=0', tmp_path)
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert '== localhost: hostfacts memory' in proc.stdout and 'Mem:' in proc.stdout
+    assert proc.returncode == 0, out(proc) + proc.stderr.decode()
+    assert '== localhost: hostfacts memory' in out(proc) and 'Mem:' in out(proc)
+
+
+def test_a_changed_result_shows_as_changed(tmp_path):
+    prom = tmp_path / 'hostfacts.prom'
+    proc = run_ansible('hostops.fleet.hostfacts', 'gather_subset=memory interval=0 output=prometheus '
+                       'prometheus_path=%s' % prom, tmp_path)
+    assert proc.returncode == 0, out(proc) + proc.stderr.decode()
+    assert prom.is_file()
+    assert 'changed: [localhost]\n== localhost: hostfacts memory' in out(proc)
+    assert 'ok: [localhost]' not in out(proc)
+    assert 'changed=1' in out(proc)
+
+
+def test_a_query_answer_is_printed(tmp_path):
+    proc = run_ansible('hostops.fleet.hostfacts', "gather_subset=memory interval=0 "
+                       "query='{total: memory.total, status: memory.status}'", tmp_path)
+    assert proc.returncode == 0, out(proc) + proc.stderr.decode()
+    with open('/proc/meminfo') as meminfo:
+        total = int(meminfo.readline().split()[1]) * 1024
+    expected = ['ok: [localhost]', '== localhost: query {total: memory.total, status: memory.status}', '{',
+                '  "status": "ok",', '  "total": %d' % total, '}']
+    lines = out(proc).splitlines()
+    start = lines.index('ok: [localhost]')
+    if lines[start + 4] != expected[4]:  # memory.status may be warning or critical on a busy machine
+        expected[3] = lines[start + 3]
+    assert lines[start:start + 6] == expected
+
+
+def test_a_query_of_a_subset_not_gathered_warns(tmp_path):
+    proc = run_ansible('hostops.fleet.hostfacts', 'gather_subset=memory interval=0 query=processes.top_cpu[0].pid',
+                       tmp_path)
+    assert proc.returncode == 0, out(proc) + proc.stderr.decode()
+    assert '== localhost: query processes.top_cpu[0].pid\nnull' in out(proc)
+    warning = ' '.join(proc.stderr.decode().split())
+    assert '[WARNING]: query reads processes, not in the facts of this host (gather_subset: memory)' in warning
 
 
 def test_other_modules_keep_the_default_output(tmp_path):
     proc = run_ansible('ansible.builtin.command', 'echo from-default-callback', tmp_path)
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert 'changed: [localhost]' in proc.stdout
-    assert '== localhost' not in proc.stdout
+    assert proc.returncode == 0, out(proc) + proc.stderr.decode()
+    assert 'changed: [localhost]' in out(proc)
+    assert '== localhost' not in out(proc)
+
+
+@pytest.mark.skipif(check_environment() is not None, reason=str(check_environment()))
+def test_hostile_processes_cannot_write_to_the_terminal(tmp_path):
+    """argv with newlines and ESC sequences (exec -a), comm with ESC and a newline (prctl), through a real run."""
+    with hostile_processes() as (named, spinning):
+        proc = run_ansible('hostops.fleet.hostfacts', 'gather_subset=processes,namespaces interval=1', tmp_path,
+                           HOSTOPS_HOSTFACTS_ROWS='1000')
+    assert proc.returncode == 0, out(proc) + proc.stderr.decode()
+    assert terminal_controls(proc.stdout) == []
+    text = out(proc)
+    lines = text.splitlines()
+    assert lines_forged_by(text) == [] and sum(line.startswith('ALERTS') for line in lines) == 1
+    # Each process is on one row of its table, every control character shown as an escape.
+    lsns_rows = [line for line in lines if line.split()[3:4] == [str(named)]]
+    assert len(lsns_rows) == 1 and escaped(ARGV0)[:SHOWN] in lsns_rows[0], lsns_rows
+    ps_rows = [line for line in lines if line.split()[1:2] == [str(spinning)]]
+    assert ps_rows and all(row.endswith('[%s]' % escaped(COMM.decode())) for row in ps_rows), ps_rows

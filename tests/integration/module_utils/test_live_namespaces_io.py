@@ -145,7 +145,9 @@ def test_writer_and_reader_ranked_first_and_disk_rates_agree_with_iostat(disk_lo
     assert ours['w_s'] > 100  # the writer's load is there, the comparison is not of two idle disks
 
 
-def test_unprivileged_run_gives_partial_facts_and_one_warning_to_use_become():
+def test_unprivileged_run_gives_partial_facts_and_exactly_one_warning_to_use_become():
+    """As nobody, PID 1's and kthreadd's namespaces are refused: that is the one warning (use become), not
+    a second one saying there is no kernel thread."""
     need('setpriv')
     # nobody cannot enter pytest's or conftest's private temporary directories: a world-readable one.
     root = tempfile.mkdtemp(prefix=TAG)
@@ -155,8 +157,8 @@ def test_unprivileged_run_gives_partial_facts_and_one_warning_to_use_become():
     script = ('import json, sys\n'
               'from ansible_collections.hostops.fleet.plugins.module_utils._hostfacts.gather import gather\n'
               'from ansible_collections.hostops.fleet.plugins.module_utils._hostfacts.options import HostfactsOptions\n'
-              'facts = gather(HostfactsOptions.from_params({"gather_subset": ["namespaces", "io", "containers"],'
-              ' "interval": 0.5, "samples": 2, "top": 5, "open_files": 2}))\n'
+              'facts = gather(HostfactsOptions.from_params({"gather_subset": ["processes", "memory", "namespaces",'
+              ' "io", "containers"], "interval": 0.5, "samples": 2, "top": 5, "open_files": 2}))\n'
               'print(json.dumps(facts))\n')
     try:
         argv = ['setpriv', '--reuid=nobody', '--regid=nogroup', '--clear-groups', sys.executable, '-c', script]
@@ -166,8 +168,95 @@ def test_unprivileged_run_gives_partial_facts_and_one_warning_to_use_become():
         shutil.rmtree(root)
     assert done.returncode == 0, done.stderr.decode()
     facts = json.loads(done.stdout)
-    become = [w for w in facts['warnings'] if 'become' in w]
-    assert len(become) == 1, facts['warnings']
+    assert len(facts['warnings']) == 1 and 'become' in facts['warnings'][0], facts['warnings']
+    assert 'ns x' in facts['warnings'][0]  # the refused namespace links are counted in it
+    assert facts['namespaces']['default_source'] == 'self'
     assert facts['namespaces']['namespaces'] and facts['namespaces']['unreadable_processes'] > 0
     assert facts['io']['io_unreadable_processes'] > 0 and facts['io']['io_readable_processes'] > 0
     assert 'Traceback' not in done.stderr.decode()
+
+
+HIGH_FD_HOLDER = """
+import os, sys, time
+fd = os.open('/proc/%s/ns/net' % sys.argv[1], os.O_RDONLY)
+os.dup2(fd, 150)
+os.close(fd)
+print(os.fstat(150).st_ino, flush=True)
+time.sleep(300)
+"""
+
+# ruid root, euid nobody: it opens its file as root, then keeps writing to it as nobody, in a netns of its own.
+SETRESUID_WRITER = """
+import os, sys, time
+fd = os.open(sys.argv[1], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+os.setresuid(0, 65534, 0)
+print('ready', flush=True)
+while True:
+    os.pwrite(fd, b'e' * (1 << 18), 0)
+    os.fsync(fd)
+    time.sleep(0.02)
+"""
+
+
+@pytest.fixture
+def high_fd_holder():
+    """A netns held only by descriptor 150 of a process (no process in it, no bind mount)."""
+    need('unshare')
+    victim = subprocess.Popen(['unshare', '--net', 'sleep', '300'])
+    holder = None
+    try:
+        time.sleep(0.3)
+        holder = subprocess.Popen([sys.executable, '-c', HIGH_FD_HOLDER, str(victim.pid)], stdout=subprocess.PIPE)
+        inode = int(holder.stdout.readline())
+        victim.kill()
+        victim.wait()
+        yield holder.pid, inode
+    finally:
+        for process in (victim, holder):
+            if process is not None:
+                process.kill()
+                process.wait()
+
+
+def test_a_netns_held_only_by_descriptor_150_is_listed_with_its_holder(high_fd_holder):
+    holder, inode = high_fd_holder
+    link = os.readlink('/proc/%d/fd/150' % holder)  # what ls -l /proc/PID/fd shows
+    everything = gather(options(gather_subset=['namespaces'], interval=0.0))
+    facts = everything['namespaces']
+    entry = [e for e in facts['namespaces'] if (e['type'], e['inode']) == ('net', inode)]
+    assert link == 'net:[%d]' % inode and len(entry) == 1
+    assert entry[0]['nprocs'] == 0
+    assert {'kind': 'fd', 'path': '/proc/%d/fd/150' % holder, 'pid': holder, 'name': None} in entry[0]['pinned_by']
+    assert entry[0]['user'] == 'root' and 'python' in entry[0]['command']
+    assert not [w for w in everything['warnings'] if 'descriptors' in w]  # the scan was not cut short
+
+
+@pytest.fixture
+def setresuid_writer():
+    need('unshare', 'ps', 'lsns')
+    path = os.path.join('/var/tmp', TAG + '-euid.bin')
+    writer = subprocess.Popen(['unshare', '--net', sys.executable, '-c', SETRESUID_WRITER, path],
+                              stdout=subprocess.PIPE)
+    try:
+        assert writer.stdout.readline().strip() == b'ready'
+        time.sleep(0.5)
+        yield writer.pid
+    finally:
+        writer.kill()
+        writer.wait()
+        os.remove(path)
+
+
+def test_namespaces_and_io_report_the_effective_user_as_ps_and_lsns_do(setresuid_writer):
+    pid = setresuid_writer
+    ruser, euser = subprocess.run(['ps', '-o', 'ruser=,euser=', '-p', str(pid)], stdout=subprocess.PIPE, check=True,
+                                  universal_newlines=True).stdout.split()
+    lsns = json.loads(subprocess.run(['lsns', '-J', '-t', 'net', '-o', 'NS,PID,USER'], stdout=subprocess.PIPE,
+                                     check=True).stdout)['namespaces']
+    facts = gather(options(gather_subset=['namespaces', 'io'], interval=1.0, samples=2))
+    assert (ruser, euser) == ('root', 'nobody')
+    theirs = [e for e in lsns if e['pid'] == pid][0]
+    ours = [e for e in facts['namespaces']['namespaces'] if (e['type'], e['inode']) == ('net', int(theirs['ns']))][0]
+    assert ours['pid'] == pid and ours['user'] == theirs['user'] == euser
+    writer = [p for p in facts['io']['top_writers'] if p['pid'] == pid]
+    assert writer and writer[0]['user'] == euser

@@ -50,7 +50,7 @@ def test_tarball_holds_what_users_need_and_no_development_files(tarball):
                    'roles/docker/tasks/main.yml', 'playbooks/fleet_report.yml'):
         assert needed in names, needed
     leaked = sorted(name for name in names if name == 'ansible.cfg' or name.split('/')[0] in (
-        '.ci', '.config', '.pytest_cache', '.venv', '.collections', 'bench', 'build', 'molecule', 'tests',
+        '.ci', '.config', '.pytest_cache', '.venv', '.collections', '.compat', 'bench', 'build', 'molecule', 'tests',
         'inventory', 'Makefile') or name.endswith(('.plugin-cache.yaml', '.pyc')))
     assert not leaked
 
@@ -77,8 +77,10 @@ def test_documented_execution_environment_builds_its_context(tarball, tmp_path):
     dockerfile = (tmp_path / 'context' / 'Dockerfile').read_text()
     assert 'WORKDIR /build' in dockerfile and 'COPY _build /build' in dockerfile
     target = tmp_path / 'collections'
+    # Only the target as collections path: a hostops.fleet installed in the checkout's .collections (make install)
+    # would otherwise satisfy the requirement, and nothing would be installed.
     run([os.path.join(BIN, 'ansible-galaxy'), 'collection', 'install', '--offline', '-r', 'requirements.yml',
-         '-p', str(target)], cwd=str(build_dir))
+         '-p', str(target)], cwd=str(build_dir), ANSIBLE_COLLECTIONS_PATH=str(target))
     manifest = target / 'ansible_collections' / 'hostops' / 'fleet' / 'MANIFEST.json'
     assert json.loads(manifest.read_text())['collection_info']['name'] == 'fleet'
     # What ansible-builder asks the installed collection for: requirements.txt's lines.

@@ -18,9 +18,10 @@ import os
 
 import pytest
 from ansible.parsing.dataloader import DataLoader
-from ansible.template import Templar, trust_as_template
+from ansible.template import Templar
 
 from support import paths
+from support.templating import trust_as_template
 
 TEMPLATE = os.path.join(paths.CHECKOUT, 'roles', 'apache_status', 'templates', 'allow_acl.json.j2')
 

@@ -20,9 +20,10 @@ import kubernetes_validate
 import pytest
 import yaml
 from ansible.parsing.dataloader import DataLoader
-from ansible.template import Templar, trust_as_template
+from ansible.template import Templar
 
 from support import paths
+from support.templating import trust_as_template
 
 CHECKOUT = paths.CHECKOUT
 ROLE = os.path.join(CHECKOUT, 'roles', 'storageos')

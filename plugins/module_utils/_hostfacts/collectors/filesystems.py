@@ -6,24 +6,36 @@
 
 Mounts come from /proc/self/mountinfo and UUIDs/labels from the udev database
 and /dev/disk/by-*, never from findmnt or lsblk (findmnt took over 10 s with
-65k mounts, ansible/ansible#43884). statvfs and du run under a deadline
+65k mounts, ansible/ansible#43884). statvfs and du run under the run's deadline
 (deadline.py, through the reader) and autofs mount points are never touched, because
 that would trigger the automounter (ansible/ansible#11005).
 """
 
 from __future__ import annotations
 
-import os
+import re
 
 from ansible_collections.hostops.fleet.plugins.module_utils._hostfacts.common.collector import Collector
 from ansible_collections.hostops.fleet.plugins.module_utils._hostfacts.common.fallback import psutil_mounts, require_psutil
+from ansible_collections.hostops.fleet.plugins.module_utils._hostfacts.common.pathtext import shown_path
 
-# Filesystems without blocks of their own, as df leaves them out (plus the kernel's newer ones).
+# Left out unless include_pseudo, except the root mount (a container's / is an overlay): df's dummy
+# filesystems (ME_DUMMY in gnulib lib/mountlist.c) and what findmnt --real leaves out, libmount's
+# pseudo filesystems (mnt_fstype_is_pseudofs in util-linux libmount/src/utils.c): kernel interfaces,
+# memory-backed filesystems (tmpfs, devtmpfs, ramfs) and container layers (overlay).
 PSEUDO_FSTYPES = frozenset((
-    'autofs', 'binfmt_misc', 'bpf', 'cgroup', 'cgroup2', 'configfs', 'debugfs', 'devfs', 'devpts',
-    'efivarfs', 'fusectl', 'hugetlbfs', 'ignore', 'kernfs', 'mqueue', 'none', 'nsfs', 'proc', 'pstore',
-    'ramfs', 'rpc_pipefs', 'securityfs', 'selinuxfs', 'subfs', 'sysfs', 'tracefs',
+    'anon_inodefs', 'apparmorfs', 'autofs', 'bdev', 'binder', 'binfmt_misc', 'bpf', 'cgroup', 'cgroup2',
+    'configfs', 'cpuset', 'debugfs', 'devfs', 'devpts', 'devtmpfs', 'dlmfs', 'dmabuf', 'drm', 'efivarfs',
+    'fuse', 'fuse.archivemount', 'fuse.avfsd', 'fuse.dumpfs', 'fuse.encfs', 'fuse.gvfs-fuse-daemon',
+    'fuse.gvfsd-fuse', 'fuse.kio-fuse', 'fuse.lxcfs', 'fuse.portal', 'fuse.rofiles-fuse', 'fuse.vmware-vmblock',
+    'fuse.xwmfs', 'fusectl', 'hugetlbfs', 'ignore', 'ipathfs', 'kernfs', 'mqueue', 'nfsd', 'none', 'nsfs',
+    'overlay', 'pidfs', 'pipefs', 'proc', 'pstore', 'ramfs', 'resctrl', 'rootfs', 'rpc_pipefs', 'securityfs',
+    'selinuxfs', 'smackfs', 'sockfs', 'spufs', 'subfs', 'sysfs', 'tmpfs', 'tracefs', 'vboxsf', 'virtiofs',
 ))
+
+_SUBVOLID = re.compile(r'(?:^|,)subvolid=(\d+)')
+# Mount points named in one warning at most (the count says how many more).
+WARNED_MOUNTS = 10
 
 
 def findmnt_options(entry):
@@ -46,9 +58,15 @@ def percent_up(part, whole):
 
 
 def device_key(entry):
-    """What df compares to find the same filesystem twice: the device number (major:minor)."""
+    """What df compares to find the same filesystem twice: the device number (major:minor).
+
+    df compares the st_dev of each mount point; mountinfo gives every btrfs subvolume the device
+    number of the whole filesystem, where stat gives each subvolume its own, so the subvolume id
+    is part of the key (a bind mount of a directory inside a subvolume still folds into it).
+    """
     if entry.major or entry.minor:
-        return (entry.major, entry.minor)
+        subvolume = _SUBVOLID.search(entry.super_options) if entry.fstype == 'btrfs' else None
+        return (entry.major, entry.minor, subvolume.group(1) if subvolume else None)
     return (entry.source, entry.mount_point)
 
 
@@ -63,21 +81,75 @@ def prefer_new(old, new):
     return old.source != new.source and old.mount_point == new.mount_point
 
 
-def select_mounts(entries, include_pseudo):
-    """The mounts df would show: [(entry, [other mount points of the same filesystem])].
+def is_pseudo(entry):
+    """Left out by default: a pseudo, memory-backed or container filesystem, unless it is the root."""
+    return entry.fstype in PSEUDO_FSTYPES and entry.mount_point != '/'
 
-    The last mount on a mount point hides the earlier ones (it is on top); pseudo
-    filesystems are dropped unless asked for; one entry per device, as df does.
+
+def _parent_dirs(path):
+    """'/a/b' -> '/', '/a', '/a/b': the paths a mount covering ``path`` can sit on."""
+    yield '/'
+    end = path.find('/', 1)
+    while end > 0:
+        yield path[:end]
+        end = path.find('/', end + 1)
+    if path != '/':
+        yield path
+
+
+def shadowing(entries):
+    """{index of a hidden mount: the mount that hides it}.
+
+    A mount is hidden when another is stacked on it (a child on the same mount point), or when a mount
+    made after it (mountinfo lists mounts in the order they were made) sits on the same or a parent
+    directory without being one of its own parents: ``mount /x/y`` then ``mount /x`` hides /x/y, and
+    a path below /x now reaches the second mount. df's stat of the mount point then finds another
+    device and leaves the hidden one out.
     """
-    on_top = {}
-    for entry in entries:
-        on_top[entry.mount_point] = entry
-    visible = [e for e in entries if on_top[e.mount_point] is e]
-    if not include_pseudo:
-        visible = [e for e in visible if e.fstype not in PSEUDO_FSTYPES]
+    by_id = dict((entry.mount_id, entry) for entry in entries)
+    if len(by_id) < len(entries):
+        return {}  # no mount ids (psutil's list on hosts without /proc): nothing to tell
+    stacked_on = dict((entry.parent_id, entry) for entry in entries
+                      if entry.parent_id in by_id and by_id[entry.parent_id].mount_point == entry.mount_point
+                      and entry.parent_id != entry.mount_id)
+    hidden = {}
+    later = {}
+    for index in range(len(entries) - 1, -1, -1):
+        entry = entries[index]
+        cover = stacked_on.get(entry.mount_id) or _covered_by(entry, later, by_id)
+        if cover is not None:
+            hidden[index] = cover
+        later.setdefault(entry.mount_point, []).append(entry)
+    return hidden
+
+
+def _covered_by(entry, later, by_id):
+    ancestors = None
+    for directory in _parent_dirs(entry.mount_point):
+        for other in later.get(directory, ()):
+            if ancestors is None:
+                ancestors = set()
+                parent = by_id.get(entry.parent_id)
+                while parent is not None and parent.mount_id not in ancestors:
+                    ancestors.add(parent.mount_id)
+                    parent = by_id.get(parent.parent_id)
+            if other.mount_id not in ancestors:
+                return other
+    return None
+
+
+def select_mounts(entries, include_pseudo):
+    """The mounts df would show, and the hidden ones: [(entry, [other mount points], hidden by or None)].
+
+    Pseudo filesystems are dropped unless asked for; one entry per device, as df does. A hidden
+    mount is kept, marked, when its filesystem is not visible elsewhere (it is then out of df's sight).
+    """
+    hidden = shadowing(entries)
     kept = {}
     order = []
-    for entry in visible:
+    for index, entry in enumerate(entries):
+        if index in hidden or (not include_pseudo and is_pseudo(entry)):
+            continue
         key = device_key(entry)
         if key not in kept:
             kept[key] = (entry, [])
@@ -88,7 +160,13 @@ def select_mounts(entries, include_pseudo):
             kept[key] = (entry, others + [old.mount_point])
         else:
             others.append(entry.mount_point)
-    return [kept[key] for key in order]
+    selected = [kept[key] + (None,) for key in order]
+    for index, cover in sorted(hidden.items()):
+        entry = entries[index]
+        if device_key(entry) not in kept and (include_pseudo or not is_pseudo(entry)):
+            kept[device_key(entry)] = (entry, [])
+            selected.append((entry, [], cover))
+    return selected
 
 
 def usage_fields(vfs):
@@ -115,6 +193,7 @@ class DeviceNames(object):
     def __init__(self, procfs):
         self.procfs = procfs
         self._by_kind = {}
+        self.available = procfs.udev_available()
 
     def _reverse_links(self, kind):
         if kind not in self._by_kind:
@@ -122,15 +201,15 @@ class DeviceNames(object):
         return self._by_kind[kind]
 
     def identify(self, major, minor):
-        """(uuid, label) of block device major:minor; (None, None) for anonymous devices."""
-        if major == 0:
+        """(uuid, label) of block device major:minor; (None, None) for anonymous devices or without udev."""
+        if major == 0 or not self.available:
             return None, None
         properties = self.procfs.udev_properties(major, minor)
         uuid = properties.get('ID_FS_UUID') or None
         label = properties.get('ID_FS_LABEL') or None
         if uuid is None or label is None:
             link = self.procfs.sys_readlink('dev', 'block', '%d:%d' % (major, minor))
-            kernel_name = os.path.basename(link) if link else None
+            kernel_name = link.rsplit('/', 1)[-1] if link else None
             if kernel_name:
                 uuid = uuid or self._reverse_links('uuid').get(kernel_name)
                 label = label or self._reverse_links('label').get(kernel_name)
@@ -154,29 +233,41 @@ class FilesystemsCollector(Collector):
             self.report.warn('filesystems: /proc/self/mountinfo could not be read; mounts are missing')
             entries = []
         selected = select_mounts(entries, options.include_pseudo)
-        probed = [entry.mount_point for entry, _unused in selected if entry.fstype != 'autofs']
-        results = self.procfs.statvfs_mounts(probed, options.timeout)
+        # The du walks run while statvfs asks every mount: both share the run's deadline.
+        walks = self.procfs.start_disk_usage(options.du_paths, options.timeout) if options.du_paths else None
+        probed = [entry for entry, _others, hidden in selected if hidden is None and entry.fstype != 'autofs']
+        results = self.procfs.statvfs_mounts([entry.mount_point for entry in probed], options.timeout,
+                                             dict((entry.mount_point, (entry.major, entry.minor)) for entry in probed))
+        self.hung = []
         mounts = []
-        for entry, others in selected:
-            mount = self._mount(entry, others, results.get(entry.mount_point), names)
+        for entry, others, hidden in selected:
+            mount = self._mount(entry, others, hidden, results.get(entry.mount_point), names)
             if mount is not None:
                 mounts.append(mount)
-        return {'mounts': mounts, 'du': [self._du(path, options.timeout) for path in options.du_paths]}
+        self._warn_hung()
+        if names is not None and not names.available and any(entry.major for entry, _o, _h in selected):
+            self.report.warn('filesystems: udev data is unavailable (no /run/udev/data and no /dev/disk/by-uuid, '
+                             'as in containers and minimal hosts): uuid and label are null')
+        du = self.procfs.disk_usage_results(walks) if walks else []
+        return {'mounts': mounts, 'du': [self._du(path, result) for path, result in zip(options.du_paths, du)]}
 
-    def _mount(self, entry, others, result, names):
+    def _mount(self, entry, others, hidden, result, names):
         """One df row, or None for a filesystem without blocks when pseudo filesystems are left out."""
+        options = findmnt_options(entry)
         mount = {
-            'device': entry.source,
-            'mount_point': entry.mount_point,
+            'device': shown_path(entry.source),
+            'mount_point': shown_path(entry.mount_point),
             'fstype': entry.fstype,
-            'options': findmnt_options(entry),
-            'readonly': findmnt_options(entry).split(',')[0] == 'ro',
-            'root': entry.root,
-            'also_mounted_at': others,
+            'options': options,
+            'readonly': options.split(',')[0] == 'ro',
+            'root': shown_path(entry.root),
+            'also_mounted_at': [shown_path(other) for other in others],
         }
-        uuid, label = names.identify(entry.major, entry.minor) if names else (None, None)
-        mount['uuid'] = uuid
-        mount['label'] = label
+        mount['uuid'], mount['label'] = names.identify(entry.major, entry.minor) if names else (None, None)
+        if hidden is not None:
+            mount['status'] = 'shadowed'
+            mount['shadowed_by'] = shown_path(hidden.mount_point)
+            return mount
         if result is None:
             mount['status'] = 'skipped'
             return mount
@@ -187,15 +278,22 @@ class FilesystemsCollector(Collector):
             mount.update(usage_fields(result.value))
             self._alert_usage(mount)
         elif result.status == 'timed_out':
-            self.report.warn('filesystems: statvfs of %s (%s) did not answer within %g s (timeout); '
-                             'reported as timed_out' % (entry.mount_point, entry.fstype, self.options.timeout))
+            self.hung.append('%s (%s)' % (mount['mount_point'], entry.fstype))
         else:
             if 'denied' in (result.error or '').lower():
                 self.procfs.count_denied('statvfs')
             else:
-                self.report.warn('filesystems: statvfs of %s failed: %s' % (entry.mount_point, result.error))
+                self.report.warn('filesystems: statvfs of %s failed: %s' % (mount['mount_point'], result.error))
             mount['error'] = result.error
         return mount
+
+    def _warn_hung(self):
+        if self.hung:
+            more = len(self.hung) - WARNED_MOUNTS
+            self.report.warn('filesystems: statvfs of %s did not answer within the %g s timeout (a hung network or '
+                             'FUSE filesystem?); reported as timed_out without figures'
+                             % (', '.join(self.hung[:WARNED_MOUNTS]) + (' and %d more' % more if more > 0 else ''),
+                                self.options.timeout))
 
     def _alert_usage(self, mount):
         thresholds = self.options.thresholds
@@ -209,16 +307,25 @@ class FilesystemsCollector(Collector):
                               '%s on %s (%s) is %d %% used, at or above the %g %% threshold'
                               % (what, mount['mount_point'], mount['device'], value, limit))
 
-    def _du(self, path, timeout):
-        result = self.procfs.disk_usage(path, timeout)
+    def _du(self, path, result):
         entry = {'path': path, 'status': result.status, 'bytes': result.disk_bytes,
                  'apparent_bytes': result.apparent_bytes, 'files': result.files, 'directories': result.directories}
-        if result.status == 'error':
+        if result.error is not None:
             entry['error'] = result.error
-            self.report.warn('du_paths: %s: %s' % (path, result.error))
+            entry['errors'] = result.errors
+        if result.status == 'error':
+            summed = result.files + result.directories > 0
+            self.report.warn('du_paths: %s: %s%s' % (path, result.error, _more_errors(result.errors) if summed else ''))
         elif result.status == 'timed_out':
-            self.report.warn('du_paths: %s was not summed within %g s (timeout); the sizes are a lower bound'
-                             % (path, timeout))
+            self.report.warn('du_paths: %s was not summed within the %g s timeout; the sizes are a lower bound'
+                             % (path, self.options.timeout))
         if result.denied:
             entry['unreadable_directories'] = result.denied
         return entry
+
+
+def _more_errors(count):
+    if count > 1:
+        return ' (and %d more paths that could not be read; the sizes are those of everything else, as du sums)' % (
+            count - 1)
+    return ' (the sizes are those of everything else, as du sums)'

@@ -11,11 +11,13 @@ to count who sits in state D. Each file is read once per sample.
 
 from __future__ import annotations
 
+import os
 import stat as stat_module
 import time
 from collections import namedtuple
 
 from ansible_collections.hostops.fleet.plugins.module_utils._hostfacts.common.collector import Collector
+from ansible_collections.hostops.fleet.plugins.module_utils._hostfacts.common.pathtext import shown_path
 from ansible_collections.hostops.fleet.plugins.module_utils._hostfacts.common.psformat import command_line
 
 SECTOR_BYTES = 512  # /proc/diskstats counts 512-byte sectors whatever the device's block size
@@ -143,6 +145,7 @@ class IOCollector(Collector):
         self.mounts = self.procfs.mountinfo('self') or []
         self.blocks = self.procfs.block_devices()
         self.by_devno = dict(((row.major, row.minor), name) for name, row in (end.disks or {}).items())
+        self.disk_names = set(self.by_devno.values())
         facts = {}
         if rates:
             facts['iowait_pct'] = iowait_pct(self.first.cpu, end.cpu)
@@ -153,8 +156,10 @@ class IOCollector(Collector):
         rate_or_total = '_s' if rates else ''
         readers = _ranked(processes, 'read_bytes' + rate_or_total, top)
         writers = _ranked(processes, 'write_bytes' + rate_or_total, top)
-        for entry in _unique(readers + writers):
-            self._describe_process(entry, end)
+        described = _unique(readers + writers)
+        for entry in described:
+            self._describe_process(entry)
+        self._attach_open_files(described)
         facts['top_readers'] = readers
         facts['top_writers'] = writers
         facts['io_readable_processes'] = len(end.ios)
@@ -167,7 +172,7 @@ class IOCollector(Collector):
     def _disks(self, end, seconds):
         disks = []
         for name, row in sorted((end.disks or {}).items()):
-            mounts = [m.mount_point for m in self.mounts if (m.major, m.minor) == (row.major, row.minor)]
+            mounts = [shown_path(m.mount_point) for m in self.mounts if (m.major, m.minor) == (row.major, row.minor)]
             if not (row.reads or row.writes or row.discards or mounts):
                 continue  # never used: an unattached loop device, an empty zram
             info = self.blocks.get(name)
@@ -226,46 +231,76 @@ class IOCollector(Collector):
             return False
         return (first_io.read_bytes, max(0, first_io.write_bytes - first_io.cancelled_write_bytes))
 
-    def _describe_process(self, entry, end):
+    def _describe_process(self, entry):
         pid = entry['pid']
         args = self.procfs.pid_cmdline(pid, self.options.cmdline_read_limit)
         entry['command'] = command_line(args, '[%s]' % entry['comm'], self.options)
-        status = self.procfs.pid_status(pid)
-        entry['user'] = self.procfs.username(status.uid) if status else None
-        entry['open_files'] = self._open_files(pid, self.options.open_files)
+        euid = self.procfs.pid_euid(pid)
+        entry['user'] = self.procfs.username(euid) if euid is not None else None
 
-    def _open_files(self, pid, limit):
-        """Regular files a process holds open, largest first, with the filesystem and disk under each."""
-        if limit <= 0:
-            return []
-        files = {}
+    def _attach_open_files(self, entries):
+        """``open_files`` of every ranked process: regular files it holds open, largest first (lsof -p).
+
+        The filesystem of each file comes from the mount it was opened through (mnt_id of fdinfo)
+        and its device from the file's own device number, never from the path: a path can be
+        stale (a lazily unmounted filesystem shows its files at /) or ambiguous (bind mounts).
+        The stat of every file runs under the run's deadline, in one batch for all processes:
+        a file on a hung filesystem is listed without its size, and costs no more than the deadline.
+        """
+        limit = self.options.open_files
+        found = dict((entry['pid'], self._candidate_files(entry['pid']) if limit > 0 else []) for entry in entries)
+        batch = [(pid, fd, _mount_key(mount)) for pid, files in found.items() for fd, _t, _i, mount in files]
+        stats = self.procfs.stat_open_files(batch, self.options.timeout) if batch else {}
+        for entry in entries:
+            files = [self._open_file(entry['pid'], candidate, stats.get((entry['pid'], candidate[0])))
+                     for candidate in found[entry['pid']]]
+            files = [item for item in files if item is not None]
+            # Largest first, like the operator reading lsof's SIZE/OFF column.
+            files.sort(key=lambda item: (-max(item['size'] or 0, item['offset'] or 0), item['path']))
+            entry['open_files'] = files[:limit]
+
+    def _candidate_files(self, pid):
+        """[(fd, target, FdInfo, mount entry or None)]: the descriptors of a process naming a file by path."""
+        candidates, seen = [], set()
+        mounts = None
         for fd, target in self.procfs.pid_fd_targets(pid, FD_SCAN_LIMIT) or []:
             if not target.startswith('/') or target.startswith(NOT_FILES):
                 continue
             path = target[:-len(DELETED)] if target.endswith(DELETED) else target
-            if path in files:
+            if path in seen:
                 continue
-            st = self.procfs.pid_fd_stat(pid, fd)
-            if st is not None and not stat_module.S_ISREG(st.st_mode):
-                continue
-            offset, mode = self.procfs.pid_fdinfo(pid, fd) or (None, None)
-            files[path] = {'path': target, 'size': st.st_size if st is not None else None,
-                           'offset': offset, 'mode': mode}
-        # Largest first, like the operator reading lsof's SIZE/OFF column.
-        chosen = sorted(files.items(), key=lambda item: (-max(item[1]['size'] or 0, item[1]['offset'] or 0),
-                                                         item[0]))[:limit]
-        mounts = self.procfs.mountinfo(pid) if chosen else None
-        for path, entry in chosen:
-            entry.update(self._where(path, mounts or self.mounts))
-        return [entry for _unused, entry in chosen]
+            seen.add(path)
+            if mounts is None:  # the process's own mount namespace, read once it holds a file
+                mounts = dict((m.mount_id, m) for m in self.procfs.mountinfo(pid) or self.mounts)
+            info = self.procfs.pid_fdinfo(pid, fd)
+            if info is not None and info.mnt_id is not None:
+                mount = mounts.get(info.mnt_id)
+            else:  # kernels before 3.15 have no mnt_id: the path is all there is
+                mount = mount_of(path, mounts.values())
+            candidates.append((fd, target, info, mount))
+        return candidates
 
-    def _where(self, path, mounts):
-        mount = mount_of(path, mounts)
-        if mount is None:
-            return {'mount_point': None, 'device': None, 'disk': None}
-        device = self.by_devno.get((mount.major, mount.minor))
-        return {'mount_point': mount.mount_point, 'device': device,
-                'disk': (self._parent_disk(device) or device) if device else None}
+    def _open_file(self, pid, candidate, result):
+        """One open_files entry, or None for what is not a regular file (a directory, a FIFO)."""
+        _fd, target, info, mount = candidate
+        st = result.value if result is not None and result.status == 'ok' else None
+        if st is not None and not stat_module.S_ISREG(st.st_mode):
+            return None
+        devno = (os.major(st.st_dev), os.minor(st.st_dev)) if st is not None else (
+            (mount.major, mount.minor) if mount is not None else None)
+        device = self.by_devno.get(devno) or self._device_of_source(mount)
+        return {'path': shown_path(target), 'size': st.st_size if st is not None else None,
+                'offset': info.offset if info else None, 'mode': info.mode if info else None,
+                'status': result.status if result is not None else None,
+                'mount_point': shown_path(mount.mount_point) if mount is not None else None,
+                'device': device, 'disk': (self._parent_disk(device) or device) if device else None}
+
+    def _device_of_source(self, mount):
+        """The disk device a mount names as its source (btrfs gives its files anonymous device numbers)."""
+        if mount is None or not mount.source.startswith('/dev/'):
+            return None
+        name = mount.source.rsplit('/', 1)[-1]
+        return name if name in self.blocks or name in self.disk_names else None
 
     def _d_state(self, end):
         rows = []
@@ -317,6 +352,11 @@ class IOCollector(Collector):
         if hogs:
             return head + ': ' + _blame(hogs[0], None, facts['d_state'])
         return head + ': no process with a readable /proc/PID/io accounts for it'
+
+
+def _mount_key(mount):
+    """The key the deadline runner knows a filesystem by (statvfs of the filesystems subset uses the same)."""
+    return (mount.major, mount.minor) if mount is not None else None
 
 
 def _blame(process, item, d_state):

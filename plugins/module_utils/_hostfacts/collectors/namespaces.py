@@ -16,12 +16,15 @@ from ansible_collections.hostops.fleet.plugins.module_utils._hostfacts.common.co
 from ansible_collections.hostops.fleet.plugins.module_utils._hostfacts.common.owners import (
     SUPERVISOR_ARGS_BYTES, OwnerResolver,
 )
+from ansible_collections.hostops.fleet.plugins.module_utils._hostfacts.common.pathtext import shown_path
 from ansible_collections.hostops.fleet.plugins.module_utils._hostfacts.common.psformat import command_line
 from ansible_collections.hostops.fleet.plugins.module_utils._hostfacts.readers.pids import PF_KTHREAD
 
 NETNS_DIRS = ('/run/netns/', '/var/run/netns/')
-# fds of each process looked at for namespace handles; a process holding a namespace open rarely has more.
-FD_SCAN_LIMIT = 64
+# The descriptor scan goes on at least this long, even when something else spent the run's deadline;
+# it looks at the clock every CLOCK_EVERY + 1 descriptors of a process.
+SCAN_GRACE = 1.0
+CLOCK_EVERY = 255
 ROW_WIDTH = 100
 
 
@@ -34,29 +37,35 @@ def ns_link_target(target):
 
 
 def host_defaults(procfs, types):
-    """({type: inode}, source) of the host's default namespaces, and a warning when PID 1 was unreadable.
+    """({type: inode}, source, warning or None) of the host's default namespaces.
 
     The namespaces of PID 1 are the defaults. When PID 1 cannot be read, kthreadd (PID 2) serves as
     well, because kernel threads never leave the initial namespaces; inside a container's pid
-    namespace there is no kthreadd and the module's own process is the last resort.
+    namespace there is no kthreadd and the module's own process is the last resort. When PID 1 was
+    refused for want of privileges, the run's one warning to use become says so: no other is added.
     """
     before = procfs.denied.get('ns', 0)
     found = procfs.pid_namespaces(1, types)
+    become_helps = procfs.denied.get('ns', 0) > before and not procfs.privileged
     procfs.forget_denials_as_root('ns', before)
     if found:
         return found, 'pid1', None
     reason = 'the namespaces of PID 1 are not readable'
     kthreadd = procfs.pid_stat(2)
-    if kthreadd is not None and kthreadd.flags & PF_KTHREAD:
+    is_kthread = kthreadd is not None and bool(kthreadd.flags & PF_KTHREAD)
+    if is_kthread:
         found = procfs.pid_namespaces(2, types)
         if found:
-            return found, 'kthreadd', ('namespaces: %s; the host defaults were taken from kthreadd (PID 2), '
-                                       'a kernel thread, which always lives in the initial namespaces' % reason)
+            return found, 'kthreadd', None if become_helps else (
+                'namespaces: %s; the host defaults were taken from kthreadd (PID 2), a kernel thread, which always '
+                'lives in the initial namespaces' % reason)
     pid = procfs.self_pid()
     found = procfs.pid_namespaces(pid, types) if pid else None
-    return found or {}, 'self', ('namespaces: %s and there is no kernel thread in this pid namespace; the '
-                                 'defaults are those of the module itself (PID %s), so namespaces it shares '
-                                 'with its container are reported as default' % (reason, pid))
+    if become_helps:
+        return found or {}, 'self', None
+    why = 'nor those of kthreadd (PID 2)' if is_kthread else 'and there is no kernel thread in this pid namespace'
+    return found or {}, 'self', ('namespaces: %s %s; the defaults are those of the module itself (PID %s), so '
+                                 'namespaces it shares with its container are reported as default' % (reason, why, pid))
 
 
 class NamespacesCollector(Collector):
@@ -115,22 +124,37 @@ class NamespacesCollector(Collector):
                 if parsed is None or (parsed, mount.mount_point) in seen:
                     continue
                 seen.add((parsed, mount.mount_point))
-                pin = {'kind': 'bind_mount', 'path': mount.mount_point, 'name': None}
+                path = shown_path(mount.mount_point)
+                pin = {'kind': 'bind_mount', 'path': path, 'name': None}
                 for netns_dir in NETNS_DIRS:
-                    if mount.mount_point.startswith(netns_dir):
-                        pin = {'kind': 'netns_name', 'path': mount.mount_point,
-                               'name': mount.mount_point[len(netns_dir):]}
+                    if path.startswith(netns_dir):
+                        pin = {'kind': 'netns_name', 'path': path, 'name': path[len(netns_dir):]}
                 table.setdefault(parsed, _new_entry(parsed[0], parsed[1], None))['pinned_by'].append(pin)
 
     def _add_fd_pins(self, table, pids, types):
-        """Open descriptors on namespaces (a process keeping one for later setns)."""
+        """Open descriptors on namespaces (a process keeping one for later setns), in every descriptor of
+        every process. readlink of a descriptor never waits on a filesystem, but a host can hold millions:
+        the scan stops at the run's deadline (at least SCAN_GRACE seconds) and says so."""
+        clock, until = self.procfs.scan_until(self.options.timeout, SCAN_GRACE)
+        scanned, cut = 0, False
         for pid in pids:
-            for fd, target in self.procfs.pid_fd_targets(pid, FD_SCAN_LIMIT) or []:
+            if clock() >= until:
+                cut = True
+                break
+            for count, (fd, target) in enumerate(self.procfs.fd_targets(pid)):
+                if count & CLOCK_EVERY == CLOCK_EVERY and clock() >= until:
+                    cut = True
+                    break
                 parsed = ns_link_target(target) if target.endswith(']') else None
                 if parsed is not None and parsed[0] in types:
                     entry = table.setdefault(parsed, _new_entry(parsed[0], parsed[1], None))
                     entry['pinned_by'].append({'kind': 'fd', 'path': '/proc/%d/fd/%d' % (pid, fd),
                                                'pid': pid, 'name': None})
+            scanned += 1
+        if cut:
+            self.report.warn('namespaces: the scan of open descriptors stopped at the %g s timeout after %d of %d '
+                             'processes; a namespace held only by a descriptor of the others may be missing'
+                             % (self.options.timeout, scanned, len(pids)))
 
     def _describe(self, entry, defaults, resolver):
         entry['default'] = defaults.get(entry['type']) == entry['inode']
@@ -140,10 +164,10 @@ class NamespacesCollector(Collector):
         if holder is not None:
             stat = resolver.stat(holder)
             args = resolver.args(holder)
-            status = self.procfs.pid_status(holder)
+            euid = self.procfs.pid_euid(holder)
             fallback = stat.comm if stat else None
             entry['command'] = command_line(args, fallback, self.options) if args or fallback else None
-            entry['user'] = self.procfs.username(status.uid) if status else None
+            entry['user'] = self.procfs.username(euid) if euid is not None else None
         if entry['default']:
             entry['owner'] = {'kind': 'host', 'id': None, 'name': None}
         elif holder is not None:

@@ -30,11 +30,9 @@ import os
 
 GONE_ERRNOS = (errno.ENOENT, errno.ESRCH, errno.ENOTDIR)
 
-# Large enough for every file read here in one read() call, except cmdline and
-# mountinfo, which are read in a loop.
+# Large enough for the one-record files (/proc/PID/stat, io, status) in one read() call; every
+# other file is read in a loop until EOF.
 READ_CHUNK = 65536
-# Files shorter than this come whole from one read(); /proc/PID/stat, io and status always are.
-SEQ_FILE_SINGLE_READ = 2048
 
 
 class FileReader(object):
@@ -88,23 +86,22 @@ class FileReader(object):
 
     @staticmethod
     def _read_fd(fd, limit):
-        """Read an open descriptor to EOF or ``limit`` (the caller handles errors and closes it)."""
-        data = os.read(fd, READ_CHUNK if limit is None else min(limit, READ_CHUNK))
-        # seq_file (/proc/PID/mountinfo, /proc/stat, /proc/diskstats) hands out about a page per
-        # read(): a longer first read may be partial, so read on until EOF (small files: one read).
-        if len(data) > SEQ_FILE_SINGLE_READ and (limit is None or limit > len(data)):
-            chunks = [data]
-            total = len(data)
-            while limit is None or total < limit:
-                chunk = os.read(fd, READ_CHUNK)
-                if not chunk:
-                    break
-                chunks.append(chunk)
-                total += len(chunk)
-            data = b''.join(chunks)
-            if limit is not None:
-                data = data[:limit]
-        return data
+        """Read an open descriptor to EOF or ``limit`` (the caller handles errors and closes it).
+
+        seq_file (/proc/PID/mountinfo, /proc/stat, /proc/diskstats) hands out about a page per
+        read(), and only whole records: a first read can stop short of a page, at any length,
+        when the next record does not fit in what is left of it (a long overlay line). Only EOF
+        (an empty read) says the file is done.
+        """
+        chunks = []
+        total = 0
+        while limit is None or total < limit:
+            chunk = os.read(fd, READ_CHUNK if limit is None else min(limit - total, READ_CHUNK))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            total += len(chunk)
+        return chunks[0] if len(chunks) == 1 else b''.join(chunks)
 
     def read_text(self, path, what='file'):
         data = self.read_bytes(path, what)
@@ -149,9 +146,14 @@ class FileReader(object):
             if not before:
                 del self.denied[what]
 
+    @property
+    def privileged(self):
+        """True when reading a live host as root: a denial then is not one that become would lift."""
+        return self.live and os.geteuid() == 0
+
     def forget_denials_as_root(self, what, before):
         """Root was denied anyway (PID 1 of a VM sandbox): become cannot help, so do not ask for it."""
-        if self.live and os.geteuid() == 0:
+        if self.privileged:
             self.forget_denials(what, before)
 
     # ------------------------------------------------------------------ users

@@ -11,6 +11,7 @@ FileReader primitives (a vanished process gives None, never an exception).
 from __future__ import annotations
 
 import errno
+import itertools
 import os
 from collections import namedtuple
 
@@ -43,6 +44,9 @@ PidIO = namedtuple('PidIO', [
 _PID_IO_KEYS = [name.encode('ascii') + b':' for name in PidIO._fields]
 
 CgroupEntry = namedtuple('CgroupEntry', ['hierarchy', 'controllers', 'path'])
+
+# mode: r, w or rw; mnt_id: the mount id (mountinfo's first field) the file was opened through, or None.
+FdInfo = namedtuple('FdInfo', ['offset', 'mode', 'mnt_id'])
 
 
 class PidFiles(FileReader):
@@ -237,48 +241,46 @@ class PidFiles(FileReader):
                 entries.append(CgroupEntry(int(parts[0]), parts[1], parts[2]))
         return entries
 
-    def pid_fd_targets(self, pid, limit):
-        """[(fd, target)] for at most ``limit`` open descriptors of a process, or None."""
+    def fd_targets(self, pid):
+        """(fd, target) of every open descriptor of a process, lowest first, read one by one as the caller
+        goes (a scan bounded by time stops when it must). Nothing if the process is gone.
+
+        readlink of /proc/PID/fd/N never reaches the file's filesystem: the kernel prints the
+        path it holds (proc_fd_link and d_path in fs/proc/fd.c and fs/d_path.c), so it cannot
+        hang on a dead mount, unlike stat (stat_open_files).
+        """
         base = '%s/%d/fd/' % (self.proc, pid)
         names = self.listdir(base[:-1], 'fd')
-        if names is None:
-            return None
-        targets = []
         readlink = os.readlink
-        for fd in sorted(map(int, names))[:limit]:
+        for fd in sorted(map(int, names or ())):
             try:
-                targets.append((fd, readlink(base + str(fd))))
+                yield fd, readlink(base + str(fd))
             except OSError as exc:
                 if exc.errno != errno.EINVAL:
                     self._note_error(exc, 'fd')
                     continue
                 target = self.readlink(base + str(fd), 'fd')  # a fixture tree's regular file
                 if target is not None:
-                    targets.append((fd, target))
-        return targets
+                    yield fd, target
 
-    def stat_path(self, path):
-        """os.stat of a path (a file a process holds open), None if gone or denied."""
-        try:
-            return os.stat(path)
-        except OSError as exc:
-            self._note_error(exc, 'stat')
-            return None
+    def pid_fd_targets(self, pid, limit):
+        """[(fd, target)] for at most ``limit`` open descriptors of a process."""
+        return list(itertools.islice(self.fd_targets(pid), limit))
 
     def pid_fdinfo(self, pid, fd):
-        """(offset, access mode 'r'/'w'/'rw') of an open descriptor from /proc/PID/fdinfo/N, or None."""
+        """/proc/PID/fdinfo/N as FdInfo (offset, access mode, mount id), or None.
+
+        mnt_id (Linux 3.15) is the mount the file was opened through: it names the filesystem
+        without touching it, and it stays right when that mount has since been detached.
+        """
         data = self.read_bytes('%s/%d/fdinfo/%d' % (self.proc, pid, fd), 'fd')
         if not data:
             return None
         values = {}
-        for line in data.split(b'\n')[:3]:
+        for line in data.split(b'\n')[:4]:
             key, _unused, value = line.partition(b':')
             values[key] = value.strip()
         flags = int(values.get(b'flags', b'0'), 8)
-        return (int(values.get(b'pos', b'0')), ('r', 'w', 'rw', 'rw')[flags & 3])
-
-    def pid_fd_stat(self, pid, fd):
-        """os.stat of what /proc/PID/fd/N points to (live hosts only: fixtures hold no real files)."""
-        if not self.live:
-            return None
-        return self.stat_path('%s/%d/fd/%d' % (self.proc, pid, fd))
+        mnt_id = values.get(b'mnt_id')
+        return FdInfo(int(values.get(b'pos', b'0')), ('r', 'w', 'rw', 'rw')[flags & 3],
+                      int(mnt_id) if mnt_id else None)

@@ -4,9 +4,10 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """ProcFS: the one reader collectors are given, over a live host or a captured fixture tree. Private.
 
-It joins the per-process files, the system-wide files, /sys and what names the host; what may hang on a
-dead mount (statvfs of mount points, the du walk) goes through the deadline helpers,
-with paths taken below the same root.
+It joins the per-process files, the system-wide files, /sys and what names the host. What may hang on
+a dead mount (statvfs of mount points, stat of the files a process holds open, the du walks)
+goes through the run's one DeadlineRunner, with paths taken below the same root: every
+such call of every collector shares the run's deadline (deadline.py).
 """
 
 from __future__ import annotations
@@ -23,13 +24,52 @@ from ansible_collections.hostops.fleet.plugins.module_utils._hostfacts.readers.s
 class ProcFS(PidFiles, SystemFiles, SysFiles, IdentityFiles):
     """Read and parse kernel and udev files below ``root`` (``/`` on a live host)."""
 
-    def statvfs_mounts(self, mount_points, timeout):
-        """{mount point: deadline.CallResult of statvfs}, each call bounded by ``timeout`` seconds."""
-        results = deadline.statvfs_many([self.path(point.lstrip('/')) for point in mount_points], timeout)
-        return dict((point, results[self.path(point.lstrip('/'))]) for point in mount_points)
+    _runner = None
+
+    def deadline_runner(self, timeout):
+        """The run's DeadlineRunner: one per reader (a reader serves one gather), made at its first use."""
+        if self._runner is None:
+            self._runner = deadline.DeadlineRunner(timeout)
+        return self._runner
+
+    def statvfs_mounts(self, mount_points, timeout, keys=None):
+        """{mount point: deadline.CallResult of statvfs} under the run's deadline.
+
+        ``keys`` maps a mount point to its filesystem's device number: a filesystem that hung
+        once is not asked again in this run.
+        """
+        keys = keys or {}
+        calls = [(keys.get(point), os.statvfs, (self.path(point.lstrip('/')),)) for point in mount_points]
+        results = self.deadline_runner(timeout).call_many(calls)
+        return dict(zip(mount_points, results))
+
+    def stat_open_files(self, descriptors, timeout):
+        """{(pid, fd): deadline.CallResult of os.stat of /proc/PID/fd/N} for [(pid, fd, key)], under the run's
+        deadline: the stat reaches the file's filesystem, which may hang. Live hosts only (fixture trees
+        hold no real files): {} there."""
+        if not self.live:
+            return {}
+        calls = [(key, os.stat, ('%s/%d/fd/%d' % (self.proc, pid, fd),)) for pid, fd, key in descriptors]
+        results = self.deadline_runner(timeout).call_many(calls)
+        return dict(((pid, fd), result) for (pid, fd, _key), result in zip(descriptors, results))
+
+    def start_disk_usage(self, paths, timeout):
+        """Start ``du -s -x`` of every path (below root) at once; disk_usage_results collects them."""
+        walks = deadline.DiskUsageWalks(self.deadline_runner(timeout))
+        return walks.start([self.path(path.lstrip('/')) for path in paths])
+
+    def disk_usage_results(self, walks):
+        """[deadline.DuResult] of started walks, waiting until the run's deadline; denials join the warning."""
+        results = walks.results()
+        for result in results:
+            self.count_denied('du', result.denied)
+        return results
 
     def disk_usage(self, path, timeout):
-        """deadline.DuResult of ``du -s -x`` of ``path`` (below root); unreadable directories join the warning."""
-        result = deadline.disk_usage(os.path.join(self.root, path.lstrip('/')), timeout)
-        self.count_denied('du', result.denied)
-        return result
+        """deadline.DuResult of one path."""
+        return self.disk_usage_results(self.start_disk_usage([path], timeout))[0]
+
+    def scan_until(self, timeout, grace):
+        """(clock, until) for a scan bounded by the run's deadline (at least ``grace`` seconds from now)."""
+        runner = self.deadline_runner(timeout)
+        return runner.clock, runner.until(grace)

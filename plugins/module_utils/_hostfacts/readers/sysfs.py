@@ -45,6 +45,11 @@ class SysFiles(FileReader):
                 properties[key] = value
         return properties
 
+    def udev_available(self):
+        """True when the udev database or its /dev/disk/by-uuid links exist (not in containers, nor on hosts
+        without udev): without them there is no UUID or label to read."""
+        return os.path.isdir(self.path('run', 'udev', 'data')) or os.path.isdir(self.path('dev', 'disk', 'by-uuid'))
+
     def disk_links(self, kind):
         """{link name: target basename} of /dev/disk/by-<kind> (by-uuid, by-label)."""
         base = self.path('dev', 'disk', 'by-' + kind)

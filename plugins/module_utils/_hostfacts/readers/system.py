@@ -53,14 +53,21 @@ TCP_STATES = {
     7: 'CLOSE', 8: 'CLOSE_WAIT', 9: 'LAST_ACK', 10: 'LISTEN', 11: 'CLOSING', 12: 'NEW_SYN_RECV',
 }
 
-_MOUNT_ESCAPE = re.compile(r'\\([0-7]{3})')
+_MOUNT_ESCAPE = re.compile(br'\\([0-7]{3})')
 
 
-def _unescape_mount_field(field):
-    r"""Decode the octal escapes (\040 space, \011 tab, \012 newline, \134 backslash) of mountinfo."""
-    if '\\' not in field:
-        return field
-    return _MOUNT_ESCAPE.sub(lambda match: chr(int(match.group(1), 8)), field)
+def _mount_field(field):
+    r"""A mountinfo path field as str, losslessly: the kernel's octal escapes (\040 space, \011 tab,
+    \012 newline, \134 backslash) decoded, then the bytes decoded as the filesystem encoding does
+    (os.fsdecode: undecodable bytes become surrogates, which os.statvfs turns back into the same bytes).
+    Every other byte, form feed and U+2028 included, is in the file as it is in the name."""
+    if b'\\' in field:
+        field = _MOUNT_ESCAPE.sub(lambda match: bytes((int(match.group(1), 8),)), field)
+    return os.fsdecode(field)
+
+
+def _ascii(field):
+    return field.decode('ascii', 'replace')
 
 
 class SystemFiles(FileReader):
@@ -128,23 +135,27 @@ class SystemFiles(FileReader):
         return self._meminfo_cache
 
     def mountinfo(self, pid='self'):
-        """/proc/<pid>/mountinfo as a list of MountEntry, escapes decoded."""
-        text = self.read_text('%s/%s/mountinfo' % (self.proc, pid), 'mountinfo')
-        if text is None:
+        """/proc/<pid>/mountinfo as a list of MountEntry, every line of it, paths decoded losslessly.
+
+        The file is split on newlines only: a mount point may hold any other byte (form feed,
+        \\x1c, U+2028), which str.splitlines() would take for a line end.
+        """
+        data = self.read_bytes('%s/%s/mountinfo' % (self.proc, pid), 'mountinfo')
+        if data is None:
             return None
         mounts = []
-        for line in text.splitlines():
-            fields = line.split(' ')
+        for line in data.split(b'\n'):
+            fields = line.split(b' ')
             try:
-                sep = fields.index('-', 6)
+                sep = fields.index(b'-', 6)
             except ValueError:
                 continue
-            major, _sep, minor = fields[2].partition(':')
+            major, _sep, minor = fields[2].partition(b':')
             mounts.append(MountEntry(
                 int(fields[0]), int(fields[1]), int(major), int(minor),
-                _unescape_mount_field(fields[3]), _unescape_mount_field(fields[4]), fields[5],
-                fields[6:sep], fields[sep + 1], _unescape_mount_field(fields[sep + 2]),
-                fields[sep + 3] if len(fields) > sep + 3 else '',
+                _mount_field(fields[3]), _mount_field(fields[4]), _ascii(fields[5]),
+                [_ascii(field) for field in fields[6:sep]], _mount_field(fields[sep + 1]),
+                _mount_field(fields[sep + 2]), _mount_field(fields[sep + 3]) if len(fields) > sep + 3 else '',
             ))
         return mounts
 

@@ -2,20 +2,24 @@
 # Copyright (c) hostops.fleet contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""The fleet_report action plugin's reading of hostvars, on ansible-core's real inventory and variable manager."""
+"""The fleet_report action plugin's reading of hosts: hostvars on ansible-core's real inventory and variable
+manager, and ansible-core's real jsonfile fact cache on a directory."""
 
 from __future__ import annotations
 
 import json
 import os
 
+import pytest
+
 from ansible.inventory.manager import InventoryManager
 from ansible.parsing.dataloader import DataLoader
 from ansible.vars.hostvars import HostVars
 from ansible.vars.manager import VariableManager
 
-from ansible_collections.hostops.fleet.plugins.action.fleet_report import collect_records
-from ansible_collections.hostops.fleet.plugins.plugin_utils._fleet_model import DEFAULT_LIMITS
+from ansible_collections.hostops.fleet.plugins.action import fleet_report as action
+from ansible_collections.hostops.fleet.plugins.plugin_utils import _fleet_cache
+from ansible_collections.hostops.fleet.plugins.plugin_utils._fleet_model import FleetReportError, summarize_host
 from support import paths
 
 FIXTURE = os.path.join(paths.FIXTURES, 'fleet_report', 'hostfacts-localhost.json')
@@ -45,10 +49,9 @@ def test_every_host_reaches_the_report_with_its_state():
         'skipped': (None, None),
         'hollow': ({}, {'state': 'ok', 'msg': ''}),
     })
-    records = collect_records(hostvars, ['up', 'down', 'broken', 'skipped', 'ghost', 'hollow', 'up'],
-                              'hostops_fleet_outcome', DEFAULT_LIMITS)
+    records = [summarize_host(*host) for host in action.play_hosts(
+        hostvars, ['up', 'down', 'broken', 'skipped', 'ghost', 'hollow'], 'hostops_fleet_outcome')]
     states = dict((r['name'], (r['state'], r['message'])) for r in records)
-    assert len(records) == 6  # the duplicate name counts once
     assert states['up'] == ('ok', None)
     assert states['down'] == ('unreachable', 'Failed to connect to the host via ssh')
     assert states['broken'] == ('failed', 'MODULE FAILURE')
@@ -69,5 +72,72 @@ def test_without_the_caches_the_merged_hostvars_are_used():
         def raw_get(self, name):
             return {'ansible_facts': {'hostfacts': facts}, 'hostops_fleet_outcome': {'state': 'ok'}}
 
-    records = collect_records(PlainHostVars(), ['a'], 'hostops_fleet_outcome', DEFAULT_LIMITS)
-    assert records[0]['state'] == 'ok' and records[0]['cpu_count'] == facts['processes']['cpu_count']
+    record = summarize_host(*next(action.play_hosts(PlainHostVars(), ['a'], 'hostops_fleet_outcome')))
+    assert record['state'] == 'ok' and record['cpu_count'] == facts['processes']['cpu_count']
+
+
+@pytest.fixture
+def jsonfile_cache(tmp_path, monkeypatch):
+    """ansible-core's jsonfile cache plugin on a directory of its own, as the action loads it."""
+    from ansible.plugins.loader import cache_loader
+    monkeypatch.setenv('ANSIBLE_CACHE_PLUGIN_CONNECTION', str(tmp_path))
+    monkeypatch.setenv('ANSIBLE_CACHE_PLUGIN_TIMEOUT', '0')
+    monkeypatch.setattr(action.C, 'CACHE_PLUGIN', 'jsonfile')
+    writer = cache_loader.get('jsonfile')
+    return writer, tmp_path
+
+
+def test_the_fact_cache_is_read_host_by_host_and_forgotten(jsonfile_cache):
+    with open(FIXTURE, encoding='utf-8') as stream:
+        facts = json.load(stream)
+    writer, directory = jsonfile_cache
+    writer.set('web1', {'hostfacts': facts, 'hostops_fleet_outcome': {'state': 'ok', 'gathered_at': '2026-11-29T10:00:00Z'}})
+    writer.set('db1', {'hostops_fleet_outcome': {'state': 'unreachable', 'msg': 'timed out'}})
+    writer.set('setup-only', {'ansible_distribution': 'Debian'})
+    writer.set('corrupt', {})
+    # The file name of a key is the cache's own business (ansible-core 2.19 adds a schema prefix).
+    [corrupt] = [path for path in directory.iterdir() if path.name.endswith('corrupt')]
+    corrupt.write_text('{"hostfacts": ')
+    plugin = action.configured_cache()
+    assert _fleet_cache.cached_names(plugin, 'jsonfile') == ['corrupt', 'db1', 'setup-only', 'web1']
+    hosts = dict((name, (facts, outcome)) for name, facts, outcome in _fleet_cache.cache_hosts(
+        plugin, 'jsonfile', ['web1', 'db1', 'setup-only', 'corrupt', 'gone'], 'hostops_fleet_outcome'))
+    assert hosts['web1'][0]['memory'] == facts['memory']
+    assert hosts['web1'][1]['gathered_at'] == '2026-11-29T10:00:00Z'
+    assert hosts['db1'] == (None, {'state': 'unreachable', 'msg': 'timed out'})
+    assert hosts['setup-only'] == (None, {'state': 'no_facts', 'msg': 'in the fact cache without hostfacts'})
+    assert hosts['corrupt'][1]['state'] == 'malformed'
+    assert hosts['gone'] == (None, {'state': 'no_facts', 'msg': 'not in the fact cache'})
+    assert getattr(plugin, '__wrapped__', plugin)._cache == {}  # nothing kept in memory after the read
+
+
+def test_the_memory_cache_is_refused_with_what_to_configure(monkeypatch):
+    monkeypatch.setattr(action.C, 'CACHE_PLUGIN', 'memory')
+    with pytest.raises(FleetReportError, match='no fact cache is configured.*jsonfile or community.general.redis'):
+        action.configured_cache()
+
+
+def test_a_cache_that_cannot_be_reached_fails_the_report():
+    class Down(object):
+        _cache = {}
+
+        def keys(self):
+            raise ConnectionError('Error 111 connecting to 127.0.0.1:6399. Connection refused.')
+
+        get = keys
+
+    with pytest.raises(FleetReportError, match=r'cache \(redis\) cannot be read: ConnectionError: Error 111'):
+        _fleet_cache.cached_names(Down(), 'redis')
+    with pytest.raises(FleetReportError, match='cannot be read'):
+        list(_fleet_cache.cache_hosts(Down(), 'redis', ['a'], 'hostops_fleet_outcome'))
+
+
+def test_the_default_dest_is_never_the_filesystem_root(tmp_path, monkeypatch):
+    monkeypatch.chdir(str(tmp_path))
+    assert action.default_dest() == os.path.join(str(tmp_path), 'fleet-report')
+    monkeypatch.chdir('/')
+    monkeypatch.setenv('HOME', str(tmp_path))
+    assert action.default_dest() == os.path.join(str(tmp_path), 'fleet-report')
+    monkeypatch.setenv('HOME', '/')
+    with pytest.raises(FleetReportError, match='dest is not set'):
+        action.default_dest()

@@ -10,16 +10,18 @@ tests/browser with headless Chromium.
 
 from __future__ import annotations
 
+import base64
 import copy
 import json
 import os
 import re
+import zlib
 
 import pytest
 
 from ansible_collections.hostops.fleet.plugins.plugin_utils import _fleet_html as html
 from ansible_collections.hostops.fleet.plugins.plugin_utils._fleet_model import FleetReportError, summarize_host
-from ansible_collections.hostops.fleet.plugins.plugin_utils._fleet_summary import build_report
+from ansible_collections.hostops.fleet.plugins.plugin_utils._fleet_render import build_report
 
 HOSTILE_NAMES = ('<!--<script>', '</script><script>alert(1)</script>', '<img src=x onerror=alert(1)>',
                  'a & b', 'line\u2028separator', 'paragraph\u2029separator', ']]></style>')
@@ -30,6 +32,18 @@ def data_block(page):
     start = page.index('<script type="application/json" id="fleet-data">') + len(
         '<script type="application/json" id="fleet-data">')
     return page[start:page.index('</script>', start)]
+
+
+def unpacked(text):
+    """A packed block of the data: base64 of raw DEFLATE of a JSON array, as the page script inflates it."""
+    return json.loads(zlib.decompress(base64.b64decode(text), -15).decode('utf-8'))
+
+
+def page_data(page):
+    data = json.loads(data_block(page))
+    data['rows'] = unpacked(data['rows'])
+    data['cards'] = [card for block in data['cards'] for card in unpacked(block)]
+    return data
 
 
 def hostile_fleet(facts):
@@ -63,12 +77,14 @@ def test_host_text_is_escaped_wherever_the_templates_place_it(facts):
 
 def test_the_data_block_holds_no_character_that_html_or_javascript_parsers_treat_specially(facts):
     report = hostile_fleet(facts)
-    raw = data_block(html.render_html(report, page_size=1))
+    page = html.render_html(report, page_size=1)
+    raw = data_block(page)
     for character in ('<', '>', '&', '\u2028', '\u2029'):
         assert character not in raw
-    data = json.loads(raw)
+    data = page_data(page)
     names = [card['name'] for card in data['cards']]
-    assert names == [host['name'] for host in report['hosts']]
+    assert names == [host['name'] for host in report.records()]
+    assert [row[3][0] for row in data['rows']] == names
     assert sorted(card['alerts'][0][2] for card in data['cards'] if card['alerts'][0][1] != 'processes') == \
         sorted(HOSTILE_NAMES)
 
@@ -80,10 +96,12 @@ def test_the_first_page_is_in_the_document_and_every_card_in_the_data(facts, qui
     assert section.count('<article') == 3
     assert 'data-total="7"' in section
     assert '<noscript><p class="muted">4 more hosts: see the JSON and CSV files' in page
-    data = json.loads(data_block(page))
-    assert len(data['cards']) == len(data['index']) == 7
-    assert data['index'][0][:2] == ['ok', 'ok'] and 'host-' in data['index'][0][2]
+    data = page_data(page)
+    assert len(data['cards']) == len(data['rows']) == data['total'] == 7
+    assert data['rows'][0][:2] == ['ok', 'ok'] and 'host-' in data['rows'][0][2]
     assert set(data['tables']) == {'cpu', 'io', 'fs', 'ns', 'containers'}
+    table = page[page.index('<section class="table"'):page.index('</section>', page.index('<section class="table"'))]
+    assert table.count('<tr class=') == 3 and '<th aria-sort="none"><button type="button" data-col="0"' in table
     assert '<option value="3" selected>3 per page</option>' in page
 
 
@@ -116,5 +134,5 @@ def test_page_size_must_be_positive(facts):
 def test_the_templates_are_files_of_the_collection_rendered_with_autoescape():
     directory = os.path.join(html.TEMPLATES, 'fleet_report')
     assert sorted(os.listdir(directory)) == ['card.html.j2', 'charts.html.j2', 'page.html.j2', 'report.css',
-                                             'report.js']
+                                             'report.js', 'table.html.j2']
     assert html.environment().autoescape is True

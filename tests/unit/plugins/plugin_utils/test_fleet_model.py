@@ -12,6 +12,7 @@ import copy
 import pytest
 
 from ansible_collections.hostops.fleet.plugins.plugin_utils import _fleet_model as model
+from ansible_collections.hostops.fleet.plugins.plugin_utils import _fleet_subsets as subsets
 
 
 def test_summary_of_a_real_host_keeps_the_numbers_operators_read(facts):
@@ -21,7 +22,7 @@ def test_summary_of_a_real_host_keeps_the_numbers_operators_read(facts):
     assert record['cpu_count'] == facts['processes']['cpu_count']
     assert record['load'][0] == facts['processes']['load']['load1']
     assert record['top_cpu'][0]['pid'] == facts['processes']['top_cpu'][0]['pid']
-    assert len(record['top_cpu']) == min(model.TOP_PROCESSES, len(facts['processes']['top_cpu']))
+    assert len(record['top_cpu']) == min(subsets.TOP_PROCESSES, len(facts['processes']['top_cpu']))
     fullest = max(m['use_pct'] for m in facts['filesystems']['mounts'] if m.get('use_pct') is not None)
     assert record['filesystems'][0]['use_pct'] == fullest
     assert record['busiest_disk']['name'] == facts['io']['disks'][0]['name']
@@ -170,3 +171,124 @@ def test_bad_limits_name_the_key(limits, message):
 def test_limits_merge_over_the_defaults():
     merged = model.validate_limits({'process_mem_pct': 10, 'load_per_cpu': None})
     assert merged == dict(model.DEFAULT_LIMITS, process_mem_pct=10.0)
+
+
+# ---------------------------------------------------------------- caps on what a host sends
+
+def test_every_host_text_is_cut_and_every_list_bounded(facts):
+    huge = 'x' * 10 ** 6
+    top = facts['processes']['top_cpu'][0]
+    top.update(command=huge, args=huge, user=huge, state=huge)
+    facts['filesystems']['mounts'][0].update(mount_point=huge, device=huge, fstype=huge, status=huge, use_pct=100)
+    facts['alerts'] = [{'severity': 'warning', 'subset': huge, 'message': huge}] * 100000
+    facts['io']['findings'] = [huge] * 1000
+    facts['warnings'] = [huge] * 300
+    facts['namespaces']['namespaces'] = [
+        {'type': 'type-%d' % index, 'inode': index, 'nprocs': 0, 'default': False, 'command': huge,
+         'owner': {'kind': huge, 'id': huge}, 'pinned_by': [{'name': huge}] * 50} for index in range(20000)]
+    record = model.summarize_host(huge, facts)
+    assert record['state'] == 'ok'
+    assert len(record['name']) == model.NAME_LENGTH and record['name'].endswith('\u2026')
+    process = record['top_cpu'][0]
+    assert (len(process['command']), len(process['args']), len(process['user']), len(process['state'])) == (
+        256, subsets.ARGS_LENGTH, subsets.USER_LENGTH, subsets.SHORT_LENGTH)
+    assert max(len(v) for v in record['filesystems'][0].values() if isinstance(v, str)) == 256
+    assert len(record['alerts']) == model.ALERTS_KEPT
+    assert record['alert_counts']['warning'] >= 10000  # every alert read is counted
+    assert all(len(a['message']) <= model.MESSAGE_LENGTH and len(a['subset']) <= 32 for a in record['alerts'])
+    assert len(record['findings']) == subsets.FINDINGS_KEPT and len(record['warnings']) == subsets.FINDINGS_KEPT
+    namespaces = record['namespaces']
+    assert namespaces['count'] == 10000  # LIST_LENGTH items read of the 20,000
+    assert len(namespaces['by_type']) == subsets.NAMESPACE_TYPES + 1 and namespaces['by_type']['other'] == 9990
+    assert len(namespaces['pinned_only']) == subsets.PINNED_SHOWN
+    assert len(namespaces['entries'][0]['pinned_by']) == 256 and len(namespaces['entries'][0]['owner']) <= 64
+
+
+def test_every_warning_is_counted_though_few_are_kept(facts, quiet):
+    facts = quiet(facts)
+    facts['warnings'] = ['cannot read /proc/%d/io' % pid for pid in range(300)]
+    record = model.summarize_host('h', facts)
+    assert len(record['warnings']) == subsets.FINDINGS_KEPT
+    assert 'facts are partial: 300 warning(s) from hostfacts' in [a['message'] for a in record['alerts']]
+
+
+def test_a_cut_text_ends_with_an_ellipsis_and_a_short_one_is_kept():
+    from ansible_collections.hostops.fleet.plugins.plugin_utils._untrusted import cut
+    assert cut('abcdef', 4) == 'abc\u2026' and cut('abcd', 4) == 'abcd'
+
+
+# ---------------------------------------------------------------- identity, gathering time, user columns
+
+SYSTEM = {'hostname': 'web1', 'os': {'id': 'debian', 'version_id': '12', 'pretty_name': 'Debian GNU/Linux 12'},
+          'kernel': {'release': '6.1.0-18-amd64', 'machine': 'x86_64'}, 'uptime_seconds': 90061.5,
+          'boot_time': '2026-11-28T00:00:00+0000',
+          'primary_address': {'interface': 'eth0', 'ipv4': '10.0.0.5', 'ipv6': 'fe80::1'}}
+
+
+def test_the_identity_facts_are_read_when_the_host_has_them(facts):
+    facts['system'] = copy.deepcopy(SYSTEM)
+    record = model.summarize_host('web1', facts)
+    assert record['system'] == {'hostname': 'web1', 'os': 'Debian GNU/Linux 12', 'kernel': '6.1.0-18-amd64',
+                                'machine': 'x86_64', 'interface': 'eth0', 'ipv4': '10.0.0.5', 'ipv6': 'fe80::1',
+                                'boot_time': '2026-11-28T00:00:00+0000'}
+    assert record['uptime_seconds'] == 90061.5
+
+
+def test_identity_values_may_all_be_null_and_older_hosts_have_none(facts):
+    older = model.summarize_host('old', copy.deepcopy(facts))
+    assert older['system'] is None and older['uptime_seconds'] == facts['processes']['uptime_seconds']
+    facts['system'] = {'hostname': None, 'os': {'id': 'alpine', 'version_id': None, 'pretty_name': None},
+                       'kernel': None, 'uptime_seconds': None, 'boot_time': None, 'primary_address': None}
+    record = model.summarize_host('h', facts)
+    assert record['state'] == 'ok' and record['system']['os'] == 'alpine' and record['system']['ipv4'] is None
+
+
+def test_a_host_with_only_the_system_subset_is_reported():
+    record = model.summarize_host('h', {'system': copy.deepcopy(SYSTEM)})
+    assert record['state'] == 'ok' and record['system']['kernel'] == '6.1.0-18-amd64'
+
+
+def test_identity_of_the_wrong_type_is_malformed(facts):
+    facts['system'] = dict(SYSTEM, primary_address=['10.0.0.5'])
+    record = model.summarize_host('h', facts)
+    assert record['alerts'][0]['message'] == 'malformed facts: system.primary_address is a list, not a mapping'
+
+
+NOW = model.parse_time('2026-11-29T12:00:00+0000')
+
+
+def test_the_gathering_time_is_the_controllers_and_old_facts_are_stale_not_dropped(facts):
+    outcome = {'state': 'ok', 'msg': '', 'gathered_at': '2026-11-27T12:00:00Z'}
+    record = model.summarize_host('h', facts, outcome, now=NOW, stale_after=86400)
+    assert record['state'] == 'ok' and record['stale'] is True and record['age_seconds'] == 172800
+    assert record['gathered_at'] == '2026-11-27T12:00:00Z'
+    assert ('warning', 'facts are stale: gathered 2 day(s), 0:00 ago (2026-11-27T12:00:00Z), more than '
+            '1 day(s), 0:00') in [(a['severity'], a['message']) for a in record['alerts']]
+    assert record['memory']['total'] == facts['memory']['total']
+
+
+def test_without_the_controllers_time_the_hosts_own_is_used(facts):
+    record = model.summarize_host('h', facts, None, now=NOW, stale_after=86400)
+    assert record['gathered_at'] == facts['collected_at'] and record['stale'] is False
+    assert model.summarize_host('h', facts, now=NOW, stale_after=0)['stale'] is False
+
+
+def test_a_host_whose_outcome_is_old_is_stale_whatever_its_state():
+    outcome = {'state': 'unreachable', 'msg': 'timed out', 'gathered_at': '2026-11-20T12:00:00Z'}
+    record = model.summarize_host('h', None, outcome, now=NOW, stale_after=3600)
+    assert record['state'] == 'unreachable' and record['stale'] is True
+
+
+@pytest.mark.parametrize('text', ['yesterday', '2026-13-01T00:00:00Z', 10 ** 400, None, '9' * 100])
+def test_a_time_that_is_not_one_is_unknown(text):
+    assert model.parse_time(text) is None
+
+
+def test_user_columns_are_computed_cut_and_a_failing_one_is_null(facts):
+    def boom(_facts):
+        raise ValueError('query failed on this host')
+
+    columns = [lambda f: f['memory']['available_pct'], lambda f: 'y' * 1000, lambda f: {'a': [1]}, boom]
+    record = model.summarize_host('h', facts, columns=columns)
+    assert record['columns'] == [facts['memory']['available_pct'], 'y' * 255 + '\u2026', '{"a":[1]}', None]
+    assert model.summarize_host('down', None, {'state': 'failed'}, columns=columns)['columns'] == [None] * 4

@@ -55,3 +55,24 @@ def test_uptime_text(seconds, expected):
 
 def test_text():
     assert fmt.text(None) == 'n/a' and fmt.text(0) == '0' and fmt.text('x') == 'x'
+
+
+@pytest.mark.parametrize('value, expected', [
+    ('sleep 100', 'sleep 100'), (None, 'n/a'), (42, '42'),
+    ('a\nb', r'a\x0ab'), ('\x1b]0;title\x07', r'\x1b]0;title\x07'), ('\x1b[2J', r'\x1b[2J'),
+    ('\x9b6n', r'\x9b6n'), ('\x7f\x00\t\r', r'\x7f\x00\x09\x0d'),
+    ('abc\u202egnp.exe', r'abc\u202egnp.exe'), ('zero\u200bwidth', r'zero\u200bwidth'),
+    ('line\u2028sep\u2029', r'line\u2028sep\u2029'), ('tag\U000e0041', r'tag\U000e0041'),
+    ('bad\udcff', r'bad\udcff'),
+    # Printable text stays as it is: non-ASCII letters, a no-break space, emoji, and backslashes (as in ps).
+    ('café – 東京 \u00a0🙂', 'café – 東京 \u00a0🙂'), (r'dev-disk-by\x2duuid', r'dev-disk-by\x2duuid'),
+])
+def test_printable_escapes_what_a_terminal_would_act_on(value, expected):
+    assert fmt.printable(value) == expected
+
+
+def test_printable_leaves_no_control_character_of_any_code_point():
+    import unicodedata
+    every = ''.join(chr(code) for code in range(0x110000) if not 0xd800 <= code < 0xe000 or code % 97 == 0)
+    shown = fmt.printable(every)
+    assert not [c for c in shown if unicodedata.category(c) in ('Cc', 'Cf', 'Zl', 'Zp', 'Cs')]

@@ -74,3 +74,32 @@ def test_without_jmespath_the_error_names_the_controller_python(monkeypatch):
     assert message.startswith('hosts_where expression: the jmespath Python library is not installed')
     assert '%s -m pip install jmespath' % sys.executable in message
     assert 'full name' not in message and 'hostops.fleet.hostfacts' not in message
+
+
+@pytest.mark.parametrize('expression, fields', [
+    ('processes.top_cpu[0].pid', ['processes']),
+    ('sort_by(processes.list, &pid)[-1].args', ['processes']),
+    ('{m: memory.total, w: io.disks[?util_pct > `5`].name}', ['memory', 'io']),
+    ('processes.top_cpu[*].pid | [0]', ['processes']),
+    ('@.memory.total', ['memory']),
+    ('length(alerts)', ['alerts']),
+    ('[memory, io, memory][]', ['memory', 'io']),
+    ("namespaces.namespaces[?type == 'net' && pinned_by[?kind == 'fd']].inode", ['namespaces']),
+    ('!processes', ['processes']),
+    ('memory.*', ['memory']),
+    ("alerts[?severity == 'critical'].message", ['alerts']),
+    ('@', []), ('`1`', []),
+])
+def test_root_fields_are_the_names_read_at_the_top(expression, fields):
+    from ansible_collections.hostops.fleet.plugins.plugin_utils._query import root_fields
+    assert root_fields(compile_query(expression)) == fields
+
+
+def test_missing_root_fields_names_subsets_that_were_not_gathered():
+    from ansible_collections.hostops.fleet.plugins.plugin_utils._query import missing_root_fields
+    facts = {'gather_subset': ['memory'], 'memory': {'total': 1}, 'alerts': [], 'warnings': []}
+    assert missing_root_fields(compile_query('processes.top_cpu[0].pid'), facts) == ['processes']
+    assert missing_root_fields(compile_query('{t: memory.total, n: namespaces.counts}'), facts) == ['namespaces']
+    assert missing_root_fields(compile_query('memory.total'), facts) == []
+    # Present but empty or null is gathered: no warning.
+    assert missing_root_fields(compile_query('alerts[0]'), facts) == []

@@ -11,7 +11,7 @@ import os
 import pytest
 
 from ansible_collections.hostops.fleet.plugins.module_utils._hostfacts.collectors.filesystems import (
-    findmnt_options, usage_fields)
+    findmnt_options, select_mounts, shadowing, usage_fields)
 from ansible_collections.hostops.fleet.plugins.module_utils._hostfacts.deadline import CallResult
 from ansible_collections.hostops.fleet.plugins.module_utils._hostfacts.gather import gather
 from ansible_collections.hostops.fleet.plugins.module_utils._hostfacts.readers.system import MountEntry
@@ -35,10 +35,15 @@ def filesystems_of(tree, tmp_path, **overrides):
     return facts, procfs
 
 
+# What findmnt --real leaves out among the types of these trees (util-linux libmount/src/utils.c, pseudofs[]).
+NOT_REAL = ('tmpfs', 'devtmpfs', 'overlay', 'cgroup', 'cgroup2', 'proc', 'sysfs', 'devpts', 'mqueue')
+
+
 @pytest.mark.parametrize('tree', TREES)
-def test_same_mounts_as_df_captured_with_the_tree(tree, tmp_path):
-    facts, _unused = filesystems_of(tree, tmp_path)
-    mounts = dict((m['mount_point'], m) for m in facts['filesystems']['mounts'])
+def test_every_mount_df_lists_with_include_pseudo(tree, tmp_path):
+    facts, _unused = filesystems_of(tree, tmp_path, include_pseudo=True)
+    mounts = dict((m['mount_point'], m) for m in facts['filesystems']['mounts'] if m['status'] == 'ok'
+                  and m['size'])
     df = df_rows(tree)
     assert set(mounts) == set(df)
     for mount_point, expected in df.items():
@@ -49,7 +54,16 @@ def test_same_mounts_as_df_captured_with_the_tree(tree, tmp_path):
         # statvfs was taken a moment before df ran: usage may move by a few MiB on a busy disk.
         assert abs(mount['used'] - expected['used']) <= 64 * 2 ** 20
         assert abs(mount['use_pct'] - expected['pcent']) <= 1
-        assert mount['status'] == 'ok'
+
+
+@pytest.mark.parametrize('tree', TREES)
+def test_by_default_the_mounts_of_df_that_findmnt_calls_real_and_the_root(tree, tmp_path):
+    """The container's overlays, shm, /run and the cgroup tmpfs are out; a container's overlay / stays."""
+    facts, _unused = filesystems_of(tree, tmp_path)
+    mounts = dict((m['mount_point'], m) for m in facts['filesystems']['mounts'])
+    expected = set(target for target, row in df_rows(tree).items() if row['fstype'] not in NOT_REAL or target == '/')
+    assert set(mounts) == expected
+    assert all(mount['status'] == 'ok' for mount in mounts.values())
 
 
 def test_container_bind_mounts_are_folded_as_df_does(tmp_path):
@@ -63,12 +77,12 @@ def test_container_bind_mounts_are_folded_as_df_does(tmp_path):
 @pytest.mark.parametrize('tree', TREES)
 def test_pseudo_filesystems_only_when_asked(tree, tmp_path):
     facts, procfs = filesystems_of(tree, tmp_path / 'a')
-    assert not [m for m in facts['filesystems']['mounts'] if m['fstype'] in ('proc', 'sysfs', 'cgroup2', 'devpts')]
+    assert not [m for m in facts['filesystems']['mounts'] if m['fstype'] in NOT_REAL and m['mount_point'] != '/']
     everything, procfs_all = filesystems_of(tree, tmp_path / 'b', include_pseudo=True)
     fstypes = set(m['fstype'] for m in everything['filesystems']['mounts'])
-    assert {'proc', 'sysfs'} <= fstypes
+    assert {'proc', 'sysfs', 'tmpfs'} <= fstypes
     # Pseudo filesystems are not even probed unless asked for.
-    assert '/proc' not in procfs.statvfs_calls
+    assert '/proc' not in procfs.statvfs_calls and '/dev/shm' not in procfs.statvfs_calls
     assert '/proc' in procfs_all.statvfs_calls
 
 
@@ -115,14 +129,85 @@ def test_timed_out_mount_is_reported_with_a_warning(tmp_path, monkeypatch):
     procfs = fixture_procfs('bookworm-container', tmp_path)
     real = procfs.statvfs_mounts
 
-    def statvfs_mounts(mount_points, timeout):
+    def statvfs_mounts(mount_points, timeout, keys=None):
         results = real(mount_points, timeout)
-        results['/tmp'] = CallResult('timed_out', None, 'statvfs did not return')
+        for hung in ('/tmp', '/etc/hosts'):
+            results[hung] = CallResult('timed_out', None, 'statvfs did not return')
         return results
 
     monkeypatch.setattr(procfs, 'statvfs_mounts', statvfs_mounts)
-    facts = gather(options(gather_subset=['filesystems'], timeout=0.5), procfs=procfs)
-    tmp = [m for m in facts['filesystems']['mounts'] if m['mount_point'] == '/tmp'][0]
-    assert tmp['status'] == 'timed_out'
-    assert 'size' not in tmp
-    assert any('/tmp' in w and 'timed_out' in w for w in facts['warnings'])
+    facts = gather(options(gather_subset=['filesystems'], timeout=0.5, include_pseudo=True), procfs=procfs)
+    hung = [m for m in facts['filesystems']['mounts'] if m['mount_point'] in ('/tmp', '/etc/hosts')]
+    assert [(m['mount_point'], m['status']) for m in hung] == [('/tmp', 'timed_out'), ('/etc/hosts', 'timed_out')]
+    assert not [m for m in hung if 'size' in m]
+    # One warning names every mount that did not answer.
+    assert [w for w in facts['warnings'] if 'statvfs' in w] == [
+        'filesystems: statvfs of /tmp (tmpfs), /etc/hosts (ext4) did not answer within the 0.5 s timeout (a hung '
+        'network or FUSE filesystem?); reported as timed_out without figures']
+
+
+def _entry(mount_id, parent_id, mount_point, source, fstype='tmpfs', major=0, minor=None, root='/', super_options='rw'):
+    return MountEntry(mount_id, parent_id, major, mount_id if minor is None else minor, root, mount_point, 'rw', [],
+                      fstype, source, super_options)
+
+
+def test_a_mount_under_a_later_mount_and_a_mount_under_a_stacked_one_are_hidden():
+    """In mountinfo order (the order of mounting): A on /x/y, then B on /x; C on /s with D stacked on it;
+    E on /t with N tucked beneath it later by propagation (N listed after E, but E's parent)."""
+    entries = [
+        _entry(1, 0, '/', '/dev/vda', 'ext4', 254, 0),
+        _entry(10, 1, '/x/y', 'a'),
+        _entry(11, 1, '/x', 'b'),
+        _entry(12, 10, '/x/y/z', 'a-child'),
+        _entry(13, 11, '/x/y', 'again-on-b'),
+        _entry(20, 1, '/s', 'c'),
+        _entry(21, 20, '/s', 'd'),
+        _entry(30, 31, '/t', 'e'),
+        _entry(31, 1, '/t', 'n'),
+        _entry(40, 1, '/xa', 'sibling-name'),
+    ]
+    hidden = dict((entries[index].source, cover.source) for index, cover in shadowing(entries).items())
+    assert hidden == {'a': 'b', 'a-child': 'again-on-b', 'c': 'd', 'n': 'e'}
+    selected = select_mounts(entries, include_pseudo=True)
+    shown = [(entry.source, cover.source if cover else None) for entry, _others, cover in selected]
+    assert ('a', 'b') in shown and ('again-on-b', None) in shown and ('e', None) in shown
+    assert ('sibling-name', None) in shown  # /xa is not below /x
+
+
+def test_btrfs_subvolumes_are_apart_and_a_bind_mount_inside_one_folds_into_it():
+    options = 'rw,space_cache=v2,subvolid=%d,subvol=%s'
+    entries = [
+        _entry(1, 0, '/', '/dev/vda', 'ext4', 254, 0),
+        _entry(68, 1, '/top', '/dev/loop0', 'btrfs', 0, 39, '/', options % (5, '/')),
+        _entry(69, 1, '/first', '/dev/loop0', 'btrfs', 0, 39, '/@a', options % (256, '/@a')),
+        _entry(70, 1, '/second', '/dev/loop0', 'btrfs', 0, 39, '/@b', options % (257, '/@b')),
+        _entry(67, 1, '/bind', '/dev/loop0', 'btrfs', 0, 39, '/@a/dir', options % (256, '/@a')),
+    ]
+    selected = dict((entry.mount_point, others) for entry, others, _cover in select_mounts(entries, False))
+    assert selected == {'/': [], '/top': [], '/first': ['/bind'], '/second': []}
+
+
+def test_without_mount_ids_nothing_is_taken_for_hidden():
+    """psutil's list on hosts without /proc has no mount ids: every mount point stands alone."""
+    entries = [MountEntry(0, 0, 0, 0, '/', point, 'rw', [], 'ufs', '/dev/ada0p%d' % index, '')
+               for index, point in enumerate(['/', '/usr', '/'])]
+    assert shadowing(entries) == {}
+
+
+def test_without_udev_data_one_warning_says_so(tmp_path):
+    facts, _unused = filesystems_of('debian12-host', tmp_path)
+    assert [m['uuid'] for m in facts['filesystems']['mounts']] == [None]
+    assert [w for w in facts['warnings'] if 'udev' in w] == [
+        'filesystems: udev data is unavailable (no /run/udev/data and no /dev/disk/by-uuid, as in containers and '
+        'minimal hosts): uuid and label are null']
+
+
+def test_with_udev_data_uuid_and_label_come_from_it_without_warning(tmp_path):
+    procfs = fixture_procfs('debian12-host', tmp_path)
+    os.makedirs(os.path.join(procfs.root, 'run', 'udev', 'data'))
+    with open(os.path.join(procfs.root, 'run', 'udev', 'data', 'b254:0'), 'w') as handle:
+        handle.write('S:disk/by-uuid/0f1e\nE:ID_FS_UUID=0f1e2d3c-aaaa-bbbb-cccc-1234567890ab\nE:ID_FS_LABEL=root\n')
+    facts = gather(options(gather_subset=['filesystems']), procfs=procfs)
+    root = [m for m in facts['filesystems']['mounts'] if m['mount_point'] == '/'][0]
+    assert (root['uuid'], root['label']) == ('0f1e2d3c-aaaa-bbbb-cccc-1234567890ab', 'root')
+    assert not [w for w in facts['warnings'] if 'udev' in w]

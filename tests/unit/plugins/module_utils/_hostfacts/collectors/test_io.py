@@ -232,3 +232,27 @@ def test_clamped_delta(before, after, expected):
 @pytest.mark.parametrize('rate, text', [(8.0e6, '8.0 MB/s'), (1500, '1.5 kB/s'), (12, '12 B/s')])
 def test_human_rate(rate, text):
     assert human_rate(rate) == text
+
+
+def _rewrite_writer_file(tmp_path, target, mnt_id):
+    """A copy of the last sample where the writer's file has another path and mount id."""
+    last = copy_tree(HYBRID_B, tmp_path, 'moved')
+    pid = capture_pids()['W']
+    with open(os.path.join(last, 'proc', str(pid), 'fd', '1'), 'w') as handle:
+        handle.write(target + '\n')
+    with open(os.path.join(last, 'proc', str(pid), 'fdinfo', '1'), 'w') as handle:
+        handle.write('pos:\t50446336\nflags:\t0150001\nmnt_id:\t%d\nino:\t15343625\n' % mnt_id)
+    facts = replay(HYBRID_A, last)[0]
+    return [f for f in facts['top_writers'][0]['open_files'] if f['path'] == target][0]
+
+
+def test_an_open_file_is_placed_by_the_mount_it_was_opened_through_not_by_its_path(tmp_path):
+    """mnt_id 27 is the root mount; by prefix the path would be on the /var/lib/docker bind mount."""
+    found = _rewrite_writer_file(tmp_path, '/var/lib/docker/big.bin', 27)
+    assert (found['mount_point'], found['device'], found['disk']) == ('/', 'vda', 'vda')
+
+
+def test_an_open_file_on_a_detached_mount_has_no_mount_point(tmp_path):
+    """After umount -l the file's mount is in no mount table; its path (/big.bin) must not put it on /."""
+    found = _rewrite_writer_file(tmp_path, '/big.bin', 999)
+    assert (found['mount_point'], found['device']) == (None, None)  # fixture trees hold no file to stat

@@ -12,7 +12,9 @@ import re
 import pytest
 
 from ansible_collections.hostops.fleet.plugins.module_utils._hostfacts.common.collector import Report
-from ansible_collections.hostops.fleet.plugins.module_utils._hostfacts.collectors.namespaces import NamespacesCollector, ns_link_target
+from ansible_collections.hostops.fleet.plugins.module_utils._hostfacts.collectors import namespaces as namespaces_module
+from ansible_collections.hostops.fleet.plugins.module_utils._hostfacts.collectors.namespaces import (
+    NamespacesCollector, host_defaults, ns_link_target)
 from ansible_collections.hostops.fleet.plugins.module_utils._hostfacts.readers.procfs import ProcFS
 
 from support.hybrid_host_fixtures import PINNED_NETNS, HYBRID_A, capture_pids, copy_tree, options, read
@@ -159,3 +161,59 @@ def test_a_process_gone_between_listing_and_reading_is_skipped(tmp_path):
 ])
 def test_ns_link_target(target, expected):
     assert ns_link_target(target) == expected
+
+
+def test_a_namespace_held_by_a_high_descriptor_is_found(tmp_path):
+    """Every descriptor is looked at: a netns held by descriptor 150 of the holder (a copy of its fd 3)."""
+    root = copy_tree(HYBRID_A, tmp_path, 'highfd')
+    holder = capture_pids()['HOLDER']
+    fd_dir = os.path.join(root, 'proc', str(holder), 'fd')
+    low = [fd for fd in os.listdir(fd_dir) if 'net:[' in read(fd_dir, fd)][0]
+    os.rename(os.path.join(fd_dir, low), os.path.join(fd_dir, '150'))
+    facts, report, _unused = collect(root)
+    held = ns_link_target(read(fd_dir, '150').strip())
+    assert [pin for pin in by_key(facts)[held]['pinned_by'] if pin['path'] == '/proc/%d/fd/150' % holder]
+    assert not [w for w in report.warnings if 'descriptors' in w]
+
+
+def test_the_descriptor_scan_stops_at_the_deadline_and_says_so(monkeypatch):
+    monkeypatch.setattr(namespaces_module, 'SCAN_GRACE', 0.0)
+    report = Report()
+    procfs = ProcFS(HYBRID_A)
+    procfs.deadline_runner(1.0).deadline = 0.0  # the run's deadline passed long ago
+    NamespacesCollector(procfs, options(), report).finish(None)
+    cut = [w for w in report.warnings if 'descriptors' in w]
+    assert len(cut) == 1 and cut[0].startswith('namespaces: the scan of open descriptors stopped at the 5 s timeout '
+                                               'after 0 of ')
+
+
+class DeniedProcFS(ProcFS):
+    """PID 1 and kthreadd refuse their ns links, as the kernel refuses them to an unprivileged user."""
+
+    as_root = False
+
+    @property
+    def privileged(self):
+        return self.as_root
+
+    def pid_namespaces(self, pid, types=None):
+        if pid in (1, 2):
+            self.count_denied('ns')
+            return None
+        return super(DeniedProcFS, self).pid_namespaces(pid, types)
+
+
+def test_refused_for_want_of_privileges_the_become_warning_is_the_only_one():
+    procfs = DeniedProcFS(HYBRID_A)
+    defaults, source, warning = host_defaults(procfs, procfs.namespace_types())
+    assert (source, warning) == ('self', None)
+    assert defaults == ns_links(HYBRID_A, 'self')
+    assert procfs.denied['ns'] == 2  # they join the one warning to use become
+
+
+def test_refused_to_root_the_warning_names_kthreadd_and_says_nothing_false():
+    procfs = DeniedProcFS(HYBRID_A)
+    procfs.as_root = True
+    _defaults, source, warning = host_defaults(procfs, procfs.namespace_types())
+    assert source == 'self'
+    assert 'nor those of kthreadd (PID 2)' in warning and 'no kernel thread' not in warning

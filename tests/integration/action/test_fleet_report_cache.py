@@ -1,0 +1,160 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) hostops.fleet contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The fleet report from a shared fact cache, the way a fleet beyond one controller runs it.
+
+Gathering runs as AWX job slicing runs it: the inventory cut in slices, each slice an ansible-runner job in
+a process of its own, all at once, each writing its hosts' facts into one fact cache, a real Redis (Debian's
+redis-server, started here on a loopback port, through community.general.redis) or ansible-core's jsonfile
+cache on a shared directory. Then one run renders the report from the cache alone, gathering nothing.
+
+The hosts are this machine under several names (the local connection, the real hostfacts module), a
+stand-in for a compromised host (an interpreter that prints empty hostfacts), a host nobody answers for
+(ssh to a closed loopback port), a host whose facts a fourth job planted with an old gathering time, and
+an inventory host no slice gathered.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import os
+
+import ansible_runner
+import pytest
+
+from support import paths
+from support.adhoc import environment, run_playbook
+from support.fleet_hosts import LOCAL, standin
+from support.redis_server import redis_server
+
+PLAYBOOKS = os.path.join(paths.CHECKOUT, 'playbooks')
+FIXTURE = os.path.join(paths.FIXTURES, 'fleet_report', 'hostfacts-localhost.json')
+SLICES = [['local-a', 'local-b'], ['local-c', 'hollow'], ['local-d', 'down']]
+# Plants a host's facts as a gathering run long ago would have left them (set_fact cacheable, as fleet_gather).
+PLANT = [{'name': 'An old gathering run', 'hosts': 'ancient', 'gather_facts': False, 'tasks': [{
+    'name': 'Leave facts gathered in 2020 in the cache',
+    'ansible.builtin.set_fact': {
+        'hostfacts': "{{ lookup('ansible.builtin.file', '%s') | from_json }}" % FIXTURE,
+        'hostops_fleet_outcome': {'state': 'ok', 'msg': '', 'gathered_at': '2020-01-01T00:00:00Z'},
+        'cacheable': True}}]}]
+
+
+def host_vars(directory):
+    hosts = dict((name, dict(LOCAL)) for name in ('local-a', 'local-b', 'local-c', 'local-d', 'ancient', 'never'))
+    hosts['hollow'] = standin(directory, 'hollow', {})
+    hosts['down'] = {'ansible_connection': 'ssh', 'ansible_host': '127.0.0.1', 'ansible_port': 9,
+                     'ansible_ssh_common_args': '-o ConnectTimeout=3 -o StrictHostKeyChecking=no'}
+    return hosts
+
+
+def inventory(hosts, names):
+    return {'all': {'hosts': dict((name, hosts[name]) for name in names)}}
+
+
+def run_slices(directory, hosts, cache_env):
+    """The slices and the planting job, each an ansible-runner job in its own process, all at once."""
+    # What the jobs need beyond the process's own environment (ansible-runner starts from it).
+    env = dict((key, value) for key, value in environment(**cache_env).items()
+               if key.startswith('ANSIBLE_') or key == 'PATH')
+    # A sampling interval of 1 s, the playbook's default: each slice then runs for a second or more.
+    jobs = [('fleet_gather.yml', names, {'fleet_report_interval': 1,
+                                         'fleet_report_gather_subset': ['memory', 'processes', 'filesystems']})
+            for names in SLICES]
+    with open(os.path.join(directory, 'plant.yml'), 'w', encoding='utf-8') as stream:
+        json.dump(PLANT, stream)
+    jobs.append((os.path.join(directory, 'plant.yml'), ['ancient'], {}))
+    started = []
+    for number, (playbook, names, extravars) in enumerate(jobs):
+        private = os.path.join(directory, 'slice-%d' % number)
+        os.mkdir(private)
+        thread, runner = ansible_runner.run_async(
+            private_data_dir=private, project_dir=PLAYBOOKS,
+            playbook=playbook, inventory=inventory(hosts, names), extravars=extravars, envvars=env, quiet=True,
+            # ansible-runner points a jsonfile cache at each job's own artifacts unless told otherwise
+            # (fact_cache_type='jsonfile' in ansible_runner/config/_base.py): the jobs share ours instead.
+            fact_cache_type='shared')
+        started.append((thread, runner))
+    windows = []
+    for thread, runner in started:
+        thread.join(timeout=300)
+        assert runner.status == 'successful', runner.stdout.read()[-3000:]
+        # The playbook's own first and last events, stamped by ansible-runner's callback in the job's process.
+        events = [event for event in runner.events if event.get('created')]
+        times = [datetime.datetime.fromisoformat(event['created']) for event in events]
+        windows.append((min(times), max(times), events[0]['pid']))
+    return windows
+
+
+def render(directory, hosts, cache_env, names, name, extra=None):
+    path = os.path.join(directory, name + '.json')
+    with open(path, 'w', encoding='utf-8') as stream:
+        json.dump(inventory(hosts, names), stream)
+    variables = dict({'fleet_report_dir': os.path.join(directory, name), 'fleet_report_source': 'cache',
+                      'fleet_report_stale_after': 86400}, **(extra or {}))
+    callback, proc = run_playbook(os.path.join(PLAYBOOKS, 'fleet_report.yml'), '-i', path, '-e',
+                                  json.dumps(variables), **cache_env)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    plays = [play['play']['name'] for play in callback['plays']]
+    assert plays == ['Gather hostfacts on every host of the fleet', 'Render the fleet report on the controller']
+    assert callback['plays'][0]['tasks'] == []  # nothing gathered in the render run
+    with open(os.path.join(directory, name, 'fleet-report.json'), encoding='utf-8') as stream:
+        return dict((host['name'], host) for host in json.load(stream)['hosts'])
+
+
+@pytest.fixture(scope='module', params=['redis', 'jsonfile'])
+def cache(request, tmp_path_factory):
+    directory = str(tmp_path_factory.mktemp('cache-' + request.param))
+    if request.param == 'jsonfile':
+        yield request.param, directory, {'ANSIBLE_CACHE_PLUGIN': 'jsonfile',
+                                         'ANSIBLE_CACHE_PLUGIN_CONNECTION': os.path.join(directory, 'shared')}
+        return
+    with redis_server(directory) as port:
+        yield request.param, directory, {'ANSIBLE_CACHE_PLUGIN': 'community.general.redis',
+                                         'ANSIBLE_CACHE_PLUGIN_CONNECTION': '127.0.0.1:%d:0' % port}
+
+
+@pytest.fixture(scope='module')
+def gathered(cache):
+    kind, directory, cache_env = cache
+    hosts = host_vars(directory)
+    windows = run_slices(directory, hosts, cache_env)
+    report = render(directory, hosts, cache_env, list(hosts), 'inventory')
+    return kind, directory, cache_env, hosts, windows, report
+
+
+def test_the_slices_ran_at_the_same_time_in_processes_of_their_own(gathered):
+    windows = gathered[4]
+    slices = windows[:len(SLICES)]
+    assert max(start for start, _end, _pid in slices) < min(end for _start, end, _pid in slices)
+    assert len(set(pid for _start, _end, pid in windows)) == len(windows) == len(SLICES) + 1
+
+
+def test_one_render_run_reads_every_host_from_the_cache(gathered):
+    report = gathered[5]
+    assert sorted(report) == sorted(gathered[3])
+    for name in ('local-a', 'local-b', 'local-c', 'local-d'):
+        assert report[name]['state'] == 'ok' and report[name]['memory']['total'] > 0
+        assert report[name]['stale'] is False and report[name]['gathered_at'].endswith('Z')
+    assert report['hollow']['state'] == 'malformed'
+    assert report['down']['state'] == 'unreachable' and report['down']['gathered_at'] is not None
+
+
+def test_a_host_gathered_long_ago_is_stale_not_dropped(gathered):
+    ancient = gathered[5]['ancient']
+    assert ancient['state'] == 'ok' and ancient['stale'] is True and ancient['gathered_at'] == '2020-01-01T00:00:00Z'
+    assert ancient['severity'] in ('critical', 'warning')
+    assert any(a['message'].startswith('facts are stale: gathered') for a in ancient['alerts'])
+
+
+def test_an_inventory_host_absent_from_the_cache_is_no_facts(gathered):
+    never = gathered[5]['never']
+    assert never['state'] == 'no_facts' and never['alerts'][0]['message'].endswith('not in the fact cache')
+
+
+def test_every_host_of_the_cache_without_an_inventory(gathered):
+    kind, directory, cache_env, hosts = gathered[:4]
+    report = render(directory, hosts, cache_env, [], 'cache-only', {'fleet_report_cache_hosts': 'cache'})
+    assert sorted(report) == sorted(name for name in hosts if name != 'never')
+    assert report['ancient']['stale'] is True and report['local-a']['state'] == 'ok'

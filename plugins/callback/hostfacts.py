@@ -22,8 +22,7 @@ description:
     cannot add lines of its own or send commands to the terminal.
   - For ad hoc commands, set E(ANSIBLE_LOAD_CALLBACK_PLUGINS=1) as well, since C(ansible) otherwise always uses the
     C(minimal) callback.
-author:
-  - hostops.fleet developers (@hostops)
+author: hostops.fleet developers (@hostops)
 extends_documentation_fragment:
   - default_callback
   - result_format_callback

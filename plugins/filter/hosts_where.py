@@ -16,8 +16,7 @@ description:
     truthiness of JMESPath; V(0) is a match.
   - Hosts without the facts (never gathered, unreachable) are left out, never matched.
   - Runs on the controller; needs the C(jmespath) Python library there.
-author:
-  - hostops.fleet developers (@hostops)
+author: hostops.fleet developers (@hostops)
 positional: expression
 options:
   _input:

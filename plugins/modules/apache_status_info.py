@@ -20,8 +20,7 @@ description:
   - The web server is not trusted. O(timeout) bounds the whole call, the body is capped at O(max_body_bytes),
     credentials go only to the host of O(url), and every malformed answer fails with a message that names the
     problem. See the security page of the collection's docs for the details.
-author:
-  - hostops.fleet developers (@hostops)
+author: hostops.fleet developers (@hostops)
 extends_documentation_fragment:
   - hostops.fleet.attributes
   - hostops.fleet.attributes.PLATFORM_POSIX

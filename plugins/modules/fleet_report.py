@@ -38,8 +38,7 @@ description:
   - Runs entirely on the controller as an action plugin. Facts are read host by host, reduced to a small record
     and rendered into their part of each file, kept in a temporary file until the hosts are sorted, so memory
     stays flat with the fleet (50,000 hosts in under 100 MiB; see C(docs/performance.md)).
-author:
-  - hostops.fleet developers (@hostops)
+author: hostops.fleet developers (@hostops)
 extends_documentation_fragment:
   - hostops.fleet.attributes
   - hostops.fleet.attributes.PLATFORM_CONTROLLER

@@ -20,8 +20,7 @@ description:
     costs about what M(ansible.builtin.ping) costs. Set O(interval) (for example V(1)) for the rates of C(top) and
     C(iostat -x 1) - CPU % over the interval, disk and process I/O rates, iowait and state D sampling - and the
     alerts that need them; that many seconds are then spent sampling.
-author:
-  - hostops.fleet developers (@hostops)
+author: hostops.fleet developers (@hostops)
 extends_documentation_fragment:
   - hostops.fleet.attributes
   - hostops.fleet.attributes.PLATFORM_LINUX

@@ -22,8 +22,7 @@ description:
     the host has drifted from its baseline; hosts with drift therefore show as changed in the play recap. In diff
     mode (C(--diff)), the diff shows the drift.
   - To keep a copy on the controller, fetch O(path) with M(ansible.builtin.fetch) (see C(playbooks/drift_report.yml)).
-author:
-  - hostops.fleet developers (@hostops)
+author: hostops.fleet developers (@hostops)
 extends_documentation_fragment:
   - hostops.fleet.attributes
   - hostops.fleet.attributes.PLATFORM_LINUX

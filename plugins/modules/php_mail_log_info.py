@@ -31,8 +31,7 @@ description:
     RV(malformed_lines) and skipped.
   - Also reads syslog lines (C(mail.log = syslog)) that carry an RFC 3339 timestamp, as written by rsyslog or
     C(journalctl -o short-iso).
-author:
-  - hostops.fleet developers (@hostops)
+author: hostops.fleet developers (@hostops)
 extends_documentation_fragment:
   - hostops.fleet.attributes
   - hostops.fleet.attributes.PLATFORM_POSIX

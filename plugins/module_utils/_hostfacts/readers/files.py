@@ -107,6 +107,15 @@ class FileReader(object):
         data = self.read_bytes(path, what)
         return None if data is None else data.decode('utf-8', 'replace')
 
+    def read_rows(self, path, what, minimum, header=0):
+        """The whitespace-separated fields of each line of a table file (/proc/net/*) that has at least
+        ``minimum`` fields, after ``header`` lines; None when the file cannot be read."""
+        text = self.read_text(path, what)
+        if text is None:
+            return None
+        rows = (line.split() for line in text.splitlines()[header:])
+        return [fields for fields in rows if len(fields) >= minimum]
+
     def readlink(self, path, what='link'):
         """Return a link target; fixture trees store it as a regular file's content."""
         try:

@@ -56,6 +56,11 @@ def _unescape(value):
     return ''.join(out)
 
 
+def _ipv6(hex_address):
+    """An IPv6 address as /proc/net prints it (32 hex digits) in its usual text form."""
+    return socket.inet_ntop(socket.AF_INET6, bytes.fromhex(hex_address))
+
+
 class IdentityFiles(FileReader):
     """/etc/os-release, uname, /proc/net/route, /proc/net/ipv6_route and /proc/net/if_inet6."""
 
@@ -82,13 +87,12 @@ class IdentityFiles(FileReader):
 
     def ipv4_routes(self):
         """The usable routes of the main IPv4 table (/proc/net/route), or None when the file is missing."""
-        text = self.read_text(self.proc + '/net/route', 'net')
-        if text is None:
+        rows = self.read_rows(self.proc + '/net/route', 'net', 8, header=1)
+        if rows is None:
             return None
         routes = []
-        for line in text.splitlines()[1:]:
-            fields = line.split()
-            if len(fields) < 8 or not int(fields[3], 16) & _RTF_UP:
+        for fields in rows:
+            if not int(fields[3], 16) & _RTF_UP:
                 continue
             # The kernel prints each address as the 32-bit word it holds in network order: native packing
             # gives the bytes back.
@@ -98,29 +102,18 @@ class IdentityFiles(FileReader):
 
     def ipv6_routes(self):
         """The usable routes of /proc/net/ipv6_route (rejecting routes left out), or None when it is missing."""
-        text = self.read_text(self.proc + '/net/ipv6_route', 'net')
-        if text is None:
+        rows = self.read_rows(self.proc + '/net/ipv6_route', 'net', 10)
+        if rows is None:
             return None
-        routes = []
-        for line in text.splitlines():
-            fields = line.split()
-            if len(fields) < 10 or int(fields[8], 16) & (_RTF_UP | _RTF_REJECT) != _RTF_UP:
-                continue
-            destination = socket.inet_ntop(socket.AF_INET6, bytes.fromhex(fields[0]))
-            routes.append(Route(destination, int(fields[1], 16), int(fields[5], 16), fields[9]))
-        return routes
+        return [Route(_ipv6(fields[0]), int(fields[1], 16), int(fields[5], 16), fields[9]) for fields in rows
+                if int(fields[8], 16) & (_RTF_UP | _RTF_REJECT) == _RTF_UP]
 
     def ipv6_interfaces(self):
         """{address: interface} of /proc/net/if_inet6, or None when the file is missing."""
-        text = self.read_text(self.proc + '/net/if_inet6', 'net')
-        if text is None:
+        rows = self.read_rows(self.proc + '/net/if_inet6', 'net', 6)
+        if rows is None:
             return None
-        found = {}
-        for line in text.splitlines():
-            fields = line.split()
-            if len(fields) >= 6:
-                found[socket.inet_ntop(socket.AF_INET6, bytes.fromhex(fields[0]))] = fields[5]
-        return found
+        return dict((_ipv6(fields[0]), fields[5]) for fields in rows)
 
     def route_source_address(self, family):
         """The source address the kernel picks for PROBE_ADDRESSES[family], or None (no route, no family).

@@ -252,6 +252,7 @@
           all[i][2] = null;
         }
         search = texts.join('\n') + '\n';
+        data.rows = null;
         rows = all;
         return all;
       });
@@ -259,21 +260,25 @@
     return rowsLoading;
   }
 
-  /* The hosts (places in report order) whose search text holds text: every match, then the next host on. */
+  /* The hosts (places in report order) whose search text holds text: a match, then on from the next host. */
   function searchFor(text) {
     var found = [];
+    var last = rows.length - 1;
     var host = 0;
     var at = search.indexOf(text);
     while (at >= 0) {
+      // The host the match is in: often the next one (a common word); else a binary search.
       var low = host;
-      var high = rows.length - 1;
-      while (low < high) {
-        var mid = (low + high + 1) >> 1;
-        if (starts[mid] <= at) { low = mid; } else { high = mid - 1; }
+      if (low < last && starts[low + 1] <= at) {
+        var high = last;
+        while (low < high) {
+          var mid = (low + high + 1) >> 1;
+          if (starts[mid] <= at) { low = mid; } else { high = mid - 1; }
+        }
       }
       found.push(low);
       host = low + 1;
-      at = host < rows.length ? search.indexOf(text, starts[host]) : -1;
+      at = host <= last ? search.indexOf(text, starts[host]) : -1;
     }
     return found;
   }

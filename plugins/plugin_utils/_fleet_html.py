@@ -87,8 +87,7 @@ def card_piece(record):
     """
     view = card_view(record)
     fold = dict((key, view.pop(key)) for key in FOLD if key in view)
-    return '%s\n%s' % (json.dumps(view, separators=(',', ':'), ensure_ascii=False),
-                        json.dumps(fold, separators=(',', ':'), ensure_ascii=False))
+    return '\n'.join(json.dumps(part, separators=(',', ':'), ensure_ascii=False) for part in (view, fold))
 
 
 def card_parts(text):

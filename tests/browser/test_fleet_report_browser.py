@@ -257,8 +257,8 @@ def test_the_page_inflates_every_kind_of_deflate_block(browser, tmp_path):
     noise = random.Random(7)
     values = [
         ['a' * 70000, 'é€😀\u2028' * 3000],  # long runs, distances up to 32 KiB, non-ASCII
-        [''.join(noise.choice('0123456789abcdef') for _ in range(40000))],  # little to gain: literals
-        [noise.getrandbits(50) for _ in range(2000)],  # below 2**53: exact in JavaScript
+        [''.join(noise.choice('0123456789abcdef') for _digit in range(40000))],  # little to gain: literals
+        [noise.getrandbits(50) for _number in range(2000)],  # below 2**53: exact in JavaScript
         [{'name': 'web-%05d' % i, 'alerts': [['warning', 'memory', 'space on /var is %d %% used' % i]]}
          for i in range(300)],
         [],

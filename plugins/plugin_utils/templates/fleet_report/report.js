@@ -267,7 +267,7 @@
     var host = 0;
     var at = search.indexOf(text);
     while (at >= 0) {
-      // The host the match is in: often the next one (a common word); else a binary search.
+      // The host the match is in: the one the search went on from (a common word), else a binary search.
       var low = host;
       if (low < last && starts[low + 1] <= at) {
         var high = last;

@@ -11,12 +11,15 @@ by the page script equal to the template's, the table sorted, hosts with hostile
 
 from __future__ import annotations
 
+import base64
 import json
 import os
+import random
 import shutil
 import subprocess
 import sys
 import time
+import zlib
 
 import pytest
 
@@ -238,6 +241,60 @@ def test_cards_drawn_by_the_page_script_equal_the_templates(browser, tmp_path):
     assert len(from_template) == PAGE_SIZE
     assert [c.count('<') for c in from_script] == [c.count('<') for c in from_template]
     assert from_script == from_template
+    assert browser.errors() == []
+
+
+def segment(value, level=6, strategy=zlib.Z_DEFAULT_STRATEGY):
+    """A block as _fleet_html.packed cuts it (a flushed raw DEFLATE segment, its JSON on a line), base64."""
+    packer = zlib.compressobj(level, zlib.DEFLATED, -15, 8, strategy)
+    text = json.dumps(value, ensure_ascii=False) + '\n'
+    return base64.b64encode(packer.compress(text.encode('utf-8')) + packer.flush(zlib.Z_FULL_FLUSH)).decode('ascii')
+
+
+def test_the_page_inflates_every_kind_of_deflate_block(browser, tmp_path):
+    browser.open('file://' + write_report(str(tmp_path), 3)[0])
+    wait_ready(browser)
+    noise = random.Random(7)
+    values = [
+        ['a' * 70000, 'é€😀\u2028' * 3000],  # long runs, distances up to 32 KiB, non-ASCII
+        [''.join(noise.choice('0123456789abcdef') for _digit in range(40000))],  # little to gain: literals
+        [noise.getrandbits(50) for _number in range(2000)],  # below 2**53: exact in JavaScript
+        [{'name': 'web-%05d' % i, 'alerts': [['warning', 'memory', 'space on /var is %d %% used' % i]]}
+         for i in range(300)],
+        [],
+    ]
+    kinds = [(6, zlib.Z_DEFAULT_STRATEGY), (0, zlib.Z_DEFAULT_STRATEGY), (9, zlib.Z_FIXED),
+             (6, zlib.Z_HUFFMAN_ONLY), (6, zlib.Z_RLE), (1, zlib.Z_FILTERED)]
+    for level, strategy in kinds:
+        texts = [segment(value, level, strategy) for value in values]
+        # One at a time, all together, and in another order (a filtered page's blocks).
+        for chosen in ([0], [1], list(range(len(values))), [4, 3, 0, 2]):
+            got = browser.evaluate('window.fleetReport.inflate(%s)' % json.dumps([texts[i] for i in chosen]))
+            assert got == [values[i] for i in chosen], (level, strategy, chosen)
+    # Browsers without Uint8Array.fromBase64 (before Chromium 140, Firefox 133) decode with atob.
+    texts = [segment(value) for value in values]
+    browser.evaluate('delete Uint8Array.fromBase64')
+    assert browser.evaluate('window.fleetReport.inflate(%s)' % json.dumps(texts)) == values
+    # A damaged block is an error, never a wrong page.
+    broken = base64.b64encode(base64.b64decode(segment(values[3]))[:-40]).decode('ascii')
+    with pytest.raises(RuntimeError, match='DEFLATE'):
+        browser.evaluate('window.fleetReport.inflate(%s)' % json.dumps([broken]))
+
+
+def test_the_filter_finds_every_match_across_the_blocks_and_with_the_severity(browser, tmp_path):
+    path, report = write_report(str(tmp_path), 600)
+    browser.open('file://' + path)
+    wait_ready(browser)
+    for word, severity in (('postgres', ''), ('dc2', 'warning'), ('web-00', ''), ('ok', 'critical')):
+        choose(browser, 'q', word, 'input')
+        choose(browser, 'sev', severity, 'change')
+        seen = browser.evaluate(NAMES_JS)
+        while not browser.evaluate("document.getElementById('next').disabled"):
+            act(browser, "document.getElementById('next').click()")
+            seen += browser.evaluate(NAMES_JS)
+        expected = [h['name'] for h in report.hosts if word in search_text(h)
+                    and severity in ('', h['severity'], h['state'])]
+        assert seen == expected and expected, (word, severity)
     assert browser.errors() == []
 
 

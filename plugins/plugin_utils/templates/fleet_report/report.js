@@ -1,25 +1,33 @@
 /* The fleet report's page script: paging, the filter box, the severity selector, the table and its sorting.
  *
  * Every host travels as a card view and a table row (plugins/plugin_utils/_fleet_view.py) in the inert
- * JSON block #fleet-data, compressed (raw DEFLATE) and base64-encoded: the rows in one piece, inflated
- * when the page opens (the filter and the table need them all), the cards in blocks of data.block hosts,
- * inflated when a page shows one of them. The first page is already in the document (card.html.j2,
- * table.html.j2); any other page is drawn here with the same elements: a change there is a change here.
- * A card's details fold is drawn when it is first opened. Host data only ever becomes text nodes and
- * attribute values, never markup. Only one page is in the DOM at a time, so 50,000 hosts stay as quick
- * to use as 50. window.fleetReport.drawn is the promise of the latest drawing (the browser test waits on it).
+ * JSON block #fleet-data, compressed (raw DEFLATE) and base64-encoded (plugins/plugin_utils/_fleet_html.py):
+ * the rows in one piece, inflated when the page opens (the filter and the table need them all); each card
+ * in two parts, its face in blocks of data.face_block hosts, inflated when a page shows one of them, and
+ * its details fold in blocks of data.fold_block hosts, inflated when the fold is first opened. The first
+ * page is already in the document (card.html.j2, table.html.j2); any other page is drawn here with the
+ * same elements: a change there is a change here. Host data only ever becomes text nodes and attribute
+ * values, never markup. Only one page is in the DOM at a time, and only the latest blocks stay inflated,
+ * so 50,000 hosts stay as quick to use as 50. window.fleetReport.drawn is the promise of the latest
+ * drawing (the browser test and the bench wait on it).
  */
 (function () {
   'use strict';
   var data = JSON.parse(document.getElementById('fleet-data').textContent);
   var rows = null;
   var rowsLoading = null;
-  var blocks = [];
+  // Every host's search text on one string, a newline after each (a filter box's value holds none), and
+  // where each starts: one indexOf pass over the fleet finds the matches, with no object per host to scan.
+  var search = '';
+  var starts = null;
+  var faces = blockCache(data.faces, data.face_block, 400);
+  var folds = blockCache(data.folds, data.fold_block, 50);
   var matching = null;
   var sorted = null;
   var page = 0;
   var drawing = 0;
-  var api = window.fleetReport = {drawn: Promise.resolve()};
+  // inflate: the page's inflater (inflate below), which the browser test holds to zlib's every kind of block.
+  var api = window.fleetReport = {drawn: Promise.resolve(), inflate: function (texts) { return inflate(texts); }};
   var box = document.getElementById('hosts');
   var table = document.getElementById('table');
   var tbody = document.getElementById('rows');
@@ -31,33 +39,248 @@
   var prev = document.getElementById('prev');
   var next = document.getElementById('next');
 
-  function inflate(text) {
+  function bytes(text) {
+    if (Uint8Array.fromBase64) { return Uint8Array.fromBase64(text); }
     var binary = atob(text);
-    var bytes = new Uint8Array(binary.length);
-    for (var i = 0; i < binary.length; i++) { bytes[i] = binary.charCodeAt(i); }
-    var stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream('deflate-raw'));
+    var array = new Uint8Array(binary.length);
+    for (var i = 0; i < binary.length; i++) { array[i] = binary.charCodeAt(i); }
+    return array;
+  }
+
+  /* Raw DEFLATE (RFC 1951, section 3.2), inflated at once on the page's thread. DecompressionStream is
+   * asynchronous: each stream takes several task hops, and a hop waits behind whatever the page's thread
+   * has queued, such as laying out the page just drawn; on a loaded machine, tens of ms for a page's few
+   * kilobytes. A page's blocks are small, so they are inflated here. */
+  var LENGTH_BASE = [3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 15, 17, 19, 23, 27, 31, 35, 43, 51, 59, 67, 83, 99, 115,
+    131, 163, 195, 227, 258];
+  var LENGTH_EXTRA = [0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4, 5, 5, 5, 5, 0];
+  var DISTANCE_BASE = [1, 2, 3, 4, 5, 7, 9, 13, 17, 25, 33, 49, 65, 97, 129, 193, 257, 385, 513, 769, 1025, 1537,
+    2049, 3073, 4097, 6145, 8193, 12289, 16385, 24577];
+  var DISTANCE_EXTRA = [0, 0, 0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7, 8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13];
+  var CODE_LENGTH_ORDER = [16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1, 15];
+
+  /* A canonical Huffman code (section 3.2.2) as a lookup table: for every value of the next `bits` input
+   * bits (first bit lowest), the symbol << 4 | its code's length. */
+  function huffman(lengths) {
+    var bits = Math.max.apply(null, lengths);
+    var counts = new Int32Array(16);
+    var codes = new Int32Array(16);
+    var table = new Int32Array(1 << bits);
+    lengths.forEach(function (length) { counts[length]++; });
+    counts[0] = 0;
+    for (var length = 1, code = 0; length < 16; length++) {
+      code = (code + counts[length - 1]) << 1;
+      codes[length] = code;
+    }
+    lengths.forEach(function (length, symbol) {
+      if (!length) { return; }
+      var code = codes[length]++;
+      var reversed = 0;
+      for (var b = 0; b < length; b++) { reversed = (reversed << 1) | ((code >> b) & 1); }
+      for (var i = reversed; i < table.length; i += 1 << length) { table[i] = (symbol << 4) | length; }
+    });
+    return {table: table, bits: bits};
+  }
+
+  var FIXED_LITERALS = huffman([].concat(new Array(144).fill(8), new Array(112).fill(9), new Array(24).fill(7),
+    new Array(8).fill(8)));
+  var FIXED_DISTANCES = huffman(new Array(30).fill(5));
+
+  function inflateRaw(input) {
+    var out = new Uint8Array(Math.max(1024, input.length * 8));
+    var size = 0;
+    var at = 0;
+    var buffer = 0;
+    var held = 0;
+    function need(count) {
+      while (held < count) {
+        if (at >= input.length) { throw new Error('truncated DEFLATE data'); }
+        buffer |= input[at++] << held;
+        held += 8;
+      }
+    }
+    function take(count) {
+      need(count);
+      var value = buffer & ((1 << count) - 1);
+      buffer >>>= count;
+      held -= count;
+      return value;
+    }
+    function symbol(code) {
+      while (held < code.bits && at < input.length) { buffer |= input[at++] << held; held += 8; }
+      var entry = code.table[buffer & ((1 << code.bits) - 1)];
+      var length = entry & 15;
+      if (!length || length > held) { throw new Error('bad DEFLATE code'); }
+      buffer >>>= length;
+      held -= length;
+      return entry >> 4;
+    }
+    function room(count) {
+      if (size + count > out.length) {
+        var bigger = new Uint8Array(Math.max(out.length * 2, size + count));
+        bigger.set(out);
+        out = bigger;
+      }
+    }
+    function dynamicCodes() {
+      var literals = take(5) + 257;
+      var distances = take(5) + 1;
+      var codeLengths = take(4) + 4;
+      var lengthsOfLengths = new Array(19).fill(0);
+      for (var i = 0; i < codeLengths; i++) { lengthsOfLengths[CODE_LENGTH_ORDER[i]] = take(3); }
+      var lengthCode = huffman(lengthsOfLengths);
+      var lengths = [];
+      while (lengths.length < literals + distances) {
+        var s = symbol(lengthCode);
+        if (s < 16) {
+          lengths.push(s);
+        } else {
+          var repeat = s === 16 ? 3 + take(2) : s === 17 ? 3 + take(3) : 11 + take(7);
+          var value = s === 16 ? lengths[lengths.length - 1] : 0;
+          while (repeat--) { lengths.push(value); }
+        }
+      }
+      return [huffman(lengths.slice(0, literals)), huffman(lengths.slice(literals))];
+    }
+    function stored() {
+      at -= held >> 3;
+      buffer = held = 0;
+      var length = input[at] | (input[at + 1] << 8);
+      at += 4;
+      room(length);
+      out.set(input.subarray(at, at + length), size);
+      size += length;
+      at += length;
+    }
+    function compressed(literals, distances) {
+      for (;;) {
+        var s = symbol(literals);
+        if (s < 256) {
+          room(1);
+          out[size++] = s;
+        } else if (s === 256) {
+          return;
+        } else {
+          var length = LENGTH_BASE[s - 257] + take(LENGTH_EXTRA[s - 257]);
+          var d = symbol(distances);
+          var distance = DISTANCE_BASE[d] + take(DISTANCE_EXTRA[d]);
+          room(length);
+          for (var end = size + length; size < end; size++) { out[size] = out[size - distance]; }
+        }
+      }
+    }
+    for (var last = 0; !last;) {
+      last = take(1);
+      var type = take(2);
+      if (type === 0) {
+        stored();
+      } else if (type === 1) {
+        compressed(FIXED_LITERALS, FIXED_DISTANCES);
+      } else if (type === 2) {
+        var codes = dynamicCodes();
+        compressed(codes[0], codes[1]);
+      } else {
+        throw new Error('bad DEFLATE block type');
+      }
+    }
+    return out.subarray(0, size);
+  }
+
+  /* The JSON values of packed blocks, inflated in one pass. Each block is a flushed raw DEFLATE segment
+   * (_fleet_html.packed): the blocks one after the other, then an empty final block (END), are one stream,
+   * and each block's text is one line. */
+  var END = [3, 0];
+  var utf8 = new TextDecoder();
+  function inflate(texts) {
+    var parts = texts.map(bytes);
+    var all = new Uint8Array(parts.reduce(function (sum, part) { return sum + part.length; }, END.length));
+    var at = 0;
+    parts.forEach(function (part) { all.set(part, at); at += part.length; });
+    all.set(END, at);
+    return utf8.decode(inflateRaw(all)).split('\n', texts.length).map(function (line) { return JSON.parse(line); });
+  }
+
+  /* The value of one large block, by the browser's DecompressionStream, in steps that leave the page's
+   * thread free between them: the rows (megabytes), once, when the page opens. The bytes stream from a
+   * Response, not a Blob, whose data would go to the browser process and back. */
+  function inflateLarge(text) {
+    var part = bytes(text);
+    var all = new Uint8Array(part.length + END.length);
+    all.set(part);
+    all.set(END, part.length);
+    var stream = new Response(all).body.pipeThrough(new DecompressionStream('deflate-raw'));
     return new Response(stream).text().then(JSON.parse);
+  }
+
+  /* The values of hosts by place in report order, from packed blocks of per hosts each, inflated when
+   * first needed, the missing blocks of one call together; the latest `keep` blocks stay inflated (a Map
+   * iterates in insertion order: the first is the least recently used). */
+  function blockCache(packed, per, keep) {
+    var inflated = new Map();
+    return function (indices) {
+      var wanted = new Map();
+      var missing = [];
+      indices.forEach(function (i) {
+        var k = Math.floor(i / per);
+        if (!wanted.has(k)) {
+          wanted.set(k, inflated.get(k));
+          if (!inflated.has(k)) { missing.push(k); }
+        }
+      });
+      if (missing.length) {
+        var batch = inflate(missing.map(function (k) { return packed[k]; }));
+        missing.forEach(function (k, n) { wanted.set(k, batch[n]); });
+      }
+      wanted.forEach(function (block, k) {
+        inflated.delete(k);
+        inflated.set(k, block);
+      });
+      while (inflated.size > keep) { inflated.delete(inflated.keys().next().value); }
+      return Promise.resolve(indices.map(function (i) { return wanted.get(Math.floor(i / per))[i % per]; }));
+    };
   }
 
   function loadRows() {
     if (!rowsLoading) {
-      rowsLoading = inflate(data.rows).then(function (all) { rows = all; return all; });
+      rowsLoading = inflateLarge(data.rows).then(function (all) {
+        var texts = new Array(all.length);
+        starts = new Int32Array(all.length);
+        for (var i = 0, at = 0; i < all.length; i++) {
+          texts[i] = all[i][2];
+          starts[i] = at;
+          at += texts[i].length + 1;
+          all[i][2] = null;
+        }
+        search = texts.join('\n') + '\n';
+        data.rows = null;
+        rows = all;
+        return all;
+      });
     }
     return rowsLoading;
   }
 
-  /* The card views of these hosts (their places in report order), inflating the blocks they are in. */
-  function cards(indices) {
-    var wanted = {};
-    indices.forEach(function (i) { wanted[Math.floor(i / data.block)] = true; });
-    return Promise.all(Object.keys(wanted).map(function (k) {
-      if (!blocks[k]) { blocks[k] = inflate(data.cards[k]); }
-      return blocks[k];
-    })).then(function () {
-      return Promise.all(indices.map(function (i) {
-        return blocks[Math.floor(i / data.block)].then(function (views) { return views[i % data.block]; });
-      }));
-    });
+  /* The hosts (places in report order) whose search text holds text: a match, then on from the next host. */
+  function searchFor(text) {
+    var found = [];
+    var last = rows.length - 1;
+    var host = 0;
+    var at = search.indexOf(text);
+    while (at >= 0) {
+      // The host the match is in: the one the search went on from (a common word), else a binary search.
+      var low = host;
+      if (low < last && starts[low + 1] <= at) {
+        var high = last;
+        while (low < high) {
+          var mid = (low + high + 1) >> 1;
+          if (starts[mid] <= at) { low = mid; } else { high = mid - 1; }
+        }
+      }
+      found.push(low);
+      host = low + 1;
+      at = host <= last ? search.indexOf(text, starts[host]) : -1;
+    }
+    return found;
   }
 
   /* An element with attributes (in the order given) and children (elements or strings, as text). */
@@ -206,7 +429,7 @@
     var drawn = view.value === 'table' ? loadRows().then(function () {
       if (ticket !== drawing) { return; }
       tbody.replaceChildren.apply(tbody, indices.map(function (k) { return rowElement(rows[k], k + 1); }));
-    }) : cards(indices).then(function (views) {
+    }) : faces(indices).then(function (views) {
       if (ticket !== drawing) { return; }
       var fragment = document.createDocumentFragment();
       views.forEach(function (c, n) { fragment.append(cardElement(c, indices[n] + 1)); });
@@ -214,7 +437,7 @@
       // While this page is read, inflate the cards of the next one.
       var following = [];
       for (var k = last; k < Math.min(last + per, total); k++) { following.push(shown ? shown[k] : k); }
-      setTimeout(function () { cards(following); }, 0);
+      setTimeout(function () { faces(following); }, 0);
     });
     api.drawn = drawn;
     return drawn;
@@ -224,12 +447,12 @@
     return loadRows().then(function () {
       var text = query.value.trim().toLowerCase();
       var want = severity.value;
+      var candidates = text ? searchFor(text) : null;
       matching = [];
-      for (var i = 0; i < rows.length; i++) {
+      for (var n = 0, count = candidates ? candidates.length : rows.length; n < count; n++) {
+        var i = candidates ? candidates[n] : n;
         var r = rows[i];
-        if (want && want !== r[0] && want !== r[1] && !(want === 'stale' && r[4])) { continue; }
-        if (text && r[2].indexOf(text) < 0) { continue; }
-        matching.push(i);
+        if (!want || want === r[0] || want === r[1] || (want === 'stale' && r[4])) { matching.push(i); }
       }
       page = 0;
       return show(true);
@@ -257,7 +480,7 @@
     var tables = event.target.open && event.target.querySelector('.tables');
     if (tables && !tables.childNodes.length) {
       var rank = parseInt(event.target.closest('article').dataset.rank, 10);
-      api.drawn = cards([rank - 1]).then(function (views) {
+      api.drawn = folds([rank - 1]).then(function (views) {
         if (!tables.childNodes.length) { fill(tables, views[0]); }
       });
     }
@@ -280,5 +503,5 @@
   });
   show(false);
   // Inflate the rows and the first block once the first page is on screen, so that the first click does not wait.
-  api.drawn = Promise.all([loadRows(), data.total ? cards([0]) : null]).then(function () { document.body.dataset.ready = '1'; });
+  api.drawn = Promise.all([loadRows(), data.total ? faces([0]) : null]).then(function () { document.body.dataset.ready = '1'; });
 })();

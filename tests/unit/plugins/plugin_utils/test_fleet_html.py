@@ -34,15 +34,27 @@ def data_block(page):
     return page[start:page.index('</script>', start)]
 
 
-def unpacked(text):
-    """A packed block of the data: base64 of raw DEFLATE of a JSON array, as the page script inflates it."""
-    return json.loads(zlib.decompress(base64.b64decode(text), -15).decode('utf-8'))
+# The empty final block (fixed Huffman codes, end of block) the page script puts after the segments.
+END = b'\x03\x00'
+
+
+def unpacked(*texts):
+    """Packed blocks of the data, as the page script inflates them: base64 of flushed raw DEFLATE segments,
+    one after the other and an empty final block making one stream, each a JSON array on a line."""
+    inflater = zlib.decompressobj(-15)
+    text = inflater.decompress(b''.join(base64.b64decode(t) for t in texts) + END).decode('utf-8')
+    assert inflater.eof and not inflater.unused_data
+    return [json.loads(line) for line in text.split('\n')[:len(texts)]]
 
 
 def page_data(page):
+    """The data block with the rows and the card views (faces and folds joined) unpacked."""
     data = json.loads(data_block(page))
-    data['rows'] = unpacked(data['rows'])
-    data['cards'] = [card for block in data['cards'] for card in unpacked(block)]
+    [data['rows']] = unpacked(data['rows'])
+    faces = [face for block in unpacked(*data['faces']) for face in block]
+    folds = [fold for block in unpacked(*data['folds']) for fold in block]
+    data['cards'] = [dict(face, **fold) for face, fold in zip(faces, folds)]
+    assert len(faces) == len(folds) == data['total']
     return data
 
 
@@ -103,6 +115,18 @@ def test_the_first_page_is_in_the_document_and_every_card_in_the_data(facts, qui
     table = page[page.index('<section class="table"'):page.index('</section>', page.index('<section class="table"'))]
     assert table.count('<tr class=') == 3 and '<th aria-sort="none"><button type="button" data-col="0"' in table
     assert '<option value="3" selected>3 per page</option>' in page
+
+
+def test_blocks_are_cut_so_that_any_run_of_them_inflates_as_one_stream(facts, quiet, monkeypatch):
+    monkeypatch.setattr(html, 'FACE_BLOCK', 2)
+    monkeypatch.setattr(html, 'FOLD_BLOCK', 4)
+    records = [summarize_host('host-%d' % index, quiet(copy.deepcopy(facts))) for index in range(7)]
+    data = json.loads(data_block(html.render_html(build_report(records))))
+    assert (len(data['faces']), len(data['folds']), data['face_block'], data['fold_block']) == (4, 2, 2, 4)
+    # Blocks 3 and 1 (hosts 6 and 2-3), as a filtered page asks for them: each comes out whole, in its place.
+    third, first = unpacked(data['faces'][3], data['faces'][1])
+    assert [face['name'] for face in third + first] == ['host-6', 'host-2', 'host-3']
+    assert 'tables' not in third[0] and set(unpacked(data['folds'][1])[0][2]) == set(html.FOLD)
 
 
 def test_missing_subsets_render_as_na(facts):

@@ -281,6 +281,119 @@ def test_the_page_inflates_every_kind_of_deflate_block(browser, tmp_path):
         browser.evaluate('window.fleetReport.inflate(%s)' % json.dumps([broken]))
 
 
+# A raw DEFLATE stream built bit by bit (RFC 1951), for the one case zlib never writes: a block whose
+# end-of-block code is short while its longest code is long, so the page's bit reader, which loads
+# ahead up to the longest code's length, holds whole bytes past the end-of-block when a stored block
+# follows; stored() must give them back before it reads LEN and NLEN.
+class BitWriter(object):
+    """Bits packed into bytes from the least significant bit up (RFC 1951, section 3.1.1)."""
+
+    def __init__(self):
+        self.bits = []
+
+    def field(self, value, count):
+        """A header field or extra bits: least significant bit first."""
+        self.bits.extend((value >> i) & 1 for i in range(count))
+
+    def code(self, code, length):
+        """A Huffman code: most significant bit first."""
+        self.bits.extend((code >> i) & 1 for i in reversed(range(length)))
+
+    def align(self):
+        """Up to the next byte boundary with zero bits, as a stored block's header is (section 3.2.4)."""
+        self.bits.extend([0] * (-len(self.bits) % 8))
+
+    def tobytes(self):
+        assert len(self.bits) % 8 == 0, 'the stream must end on a byte boundary'
+        octets = (self.bits[at:at + 8] for at in range(0, len(self.bits), 8))
+        return bytes(sum(bit << i for i, bit in enumerate(octet)) for octet in octets)
+
+
+def canonical_codes(lengths):
+    """The canonical Huffman code of each symbol with a length (RFC 1951, section 3.2.2)."""
+    counts = [lengths.count(length) if length else 0 for length in range(16)]
+    first, code = [0] * 16, 0
+    for length in range(1, 16):
+        code = (code + counts[length - 1]) << 1
+        first[length] = code
+    codes = {}
+    for symbol, length in enumerate(lengths):
+        if length:
+            codes[symbol] = (first[length], length)
+            first[length] += 1
+    return codes
+
+
+def short_end_dynamic_block(writer, text):
+    """A non-final dynamic block of text's bytes as literals whose end-of-block code is 1 bit long and whose
+    longest codes are 15 bits: lengths 1, 2, ..., 14, 15, 15 make a complete code (zlib rejects any
+    other), end-of-block first, the text's distinct bytes then unused ones filling the rest."""
+    symbols = [256] + sorted(set(text))
+    symbols += [byte for byte in range(256) if byte not in symbols][:16 - len(symbols)]
+    assert len(symbols) == 16, 'at most 15 distinct bytes fit this code'
+    literal_lengths = [0] * 257
+    for symbol, length in zip(symbols, list(range(1, 16)) + [15]):
+        literal_lengths[symbol] = length
+    # One distance code of 1 bit, never used: zlib accepts that one incomplete code.
+    lengths = literal_lengths + [1]
+    # The code lengths are sent with their own code: here every length 0-15 in 4 bits, no repeat codes.
+    length_codes = canonical_codes([4] * 16)
+    writer.field(0, 1)  # BFINAL: the stored block follows
+    writer.field(2, 2)  # BTYPE 10: dynamic Huffman codes
+    writer.field(len(literal_lengths) - 257, 5)  # HLIT
+    writer.field(0, 5)  # HDIST: one distance code
+    writer.field(19 - 4, 4)  # HCLEN: all 19 code length code lengths, in the order 16, 17, 18, 0, 8, ...
+    for symbol in (16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1, 15):
+        writer.field(0 if symbol > 15 else 4, 3)
+    for length in lengths:
+        writer.code(*length_codes[length])
+    literal_codes = canonical_codes(literal_lengths)
+    for byte in text:
+        writer.code(*literal_codes[byte])
+    writer.code(*literal_codes[256])
+
+
+def stored_block(writer, data, nlen=None):
+    """A non-final stored block; nlen, if given, is a wrong NLEN (section 3.2.4: it must be ~LEN)."""
+    writer.field(0, 1)  # BFINAL
+    writer.field(0, 2)  # BTYPE 00: stored
+    writer.align()
+    writer.field(len(data), 16)
+    writer.field(len(data) ^ 0xffff if nlen is None else nlen, 16)
+    for byte in data:
+        writer.field(byte, 8)
+
+
+def short_end_then_stored(first, second, nlen=None):
+    """The lines of first and second, a dynamic block with a short end-of-block code then a stored block, as
+    two base64 texts split where the stored block's LEN begins (the page joins its texts, then inflates)."""
+    lines = [(json.dumps(value) + '\n').encode('ascii') for value in (first, second)]
+    writer = BitWriter()
+    short_end_dynamic_block(writer, lines[0])
+    stored_block(writer, lines[1], nlen)
+    stream = writer.tobytes()
+    split = len(stream) - 4 - len(lines[1])
+    return stream, [base64.b64encode(part).decode('ascii') for part in (stream[:split], stream[split:])]
+
+
+def test_the_page_gives_back_the_bytes_read_ahead_before_a_stored_block(browser, tmp_path):
+    browser.open('file://' + write_report(str(tmp_path), 3)[0])
+    wait_ready(browser)
+    first, second = 'short end', ['stored', 'after it']
+    stream, texts = short_end_then_stored(first, second)
+    # The stream is valid DEFLATE: zlib inflates it, with the page's empty final block (END in report.js).
+    unpacker = zlib.decompressobj(-15)
+    assert unpacker.decompress(stream + b'\x03\x00') == b'"short end"\n["stored", "after it"]\n'
+    assert unpacker.eof
+    assert browser.evaluate('window.fleetReport.inflate(%s)' % json.dumps(texts)) == [first, second]
+    # A stored block whose NLEN is not the complement of LEN (here 0) is an error, for zlib and for the page.
+    stream, texts = short_end_then_stored(first, second, nlen=0)
+    with pytest.raises(zlib.error, match='stored block lengths'):
+        zlib.decompressobj(-15).decompress(stream + b'\x03\x00')
+    with pytest.raises(RuntimeError, match='bad DEFLATE stored block length'):
+        browser.evaluate('window.fleetReport.inflate(%s)' % json.dumps(texts))
+
+
 def test_the_filter_finds_every_match_across_the_blocks_and_with_the_severity(browser, tmp_path):
     path, report = write_report(str(tmp_path), 600)
     browser.open('file://' + path)

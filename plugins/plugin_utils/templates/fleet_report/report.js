@@ -146,6 +146,9 @@
       at -= held >> 3;
       buffer = held = 0;
       var length = input[at] | (input[at + 1] << 8);
+      // NLEN, the one's complement of LEN (section 3.2.4): a damaged length is an error, not a wrong page.
+      var complement = input[at + 2] | (input[at + 3] << 8);
+      if ((length ^ complement) !== 0xffff) { throw new Error('bad DEFLATE stored block length'); }
       at += 4;
       room(length);
       out.set(input.subarray(at, at + length), size);

@@ -77,7 +77,25 @@ build_image() {  # $1 = Debian suite
   say "built $tag"
 }
 
+# Every container's systemd takes inotify instances from root's one per-user budget on the host (no user
+# namespace). At the kernel's default of 128, the 20th or so systemd container fails at once with
+# "Failed to allocate manager object: Too many open files" and exit code 255, nothing in docker logs
+# (the same limit k3s-io/k3s#10020 hits with many pods, and that podman machine raises for its VMs,
+# containers/podman#19848). Raise the budget, never lower it.
+INOTIFY_INSTANCES="${HOSTOPS_INOTIFY_INSTANCES:-1024}"
+ensure_inotify_budget() {
+  local knob=/proc/sys/fs/inotify/max_user_instances current
+  current="$(cat "$knob")"
+  if [ "$current" -ge "$INOTIFY_INSTANCES" ]; then
+    say "inotify instances per user: $current, enough"
+    return
+  fi
+  echo "$INOTIFY_INSTANCES" >"$knob" || die "cannot raise $knob from $current to $INOTIFY_INSTANCES: run sysctl -w fs.inotify.max_user_instances=$INOTIFY_INSTANCES"
+  say "raised inotify instances per user from $current to $INOTIFY_INSTANCES"
+}
+
 mkdir -p "$WORKDIR"
+ensure_inotify_budget
 ensure_engine
 for suite in $SUITES; do build_image "$suite"; done
 say "fleet ready: $(for s in $SUITES; do printf '%s ' "${IMAGE_PREFIX}:$s"; done)"

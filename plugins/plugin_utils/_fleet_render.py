@@ -38,6 +38,10 @@ def frozen_heap():
     Nothing is kept from collection: the frozen objects were alive before, and each host's objects are
     collected as usual.
     """
+    if gc.get_freeze_count():
+        # Frozen already by the caller, whose to thaw.
+        yield
+        return
     gc.freeze()
     try:
         yield

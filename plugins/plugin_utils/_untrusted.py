@@ -68,7 +68,8 @@ def integer(mapping, key, where):
     """mapping[key] as an int (a pid, an inode, a count), None when absent; MalformedFacts for anything else."""
     value = mapping.get(key)
     # The exact type first, as in number(): a few dozen per host.
-    if type(value) is int and -MAX_INTEGER < value < MAX_INTEGER:
+    kind = type(value)
+    if kind is int and -MAX_INTEGER < value < MAX_INTEGER:
         return value
     if value is None:
         return None
@@ -114,7 +115,8 @@ def section(mapping, key, where):
     """mapping[key] when it is a mapping, None when absent; anything else is MalformedFacts."""
     value = mapping.get(key)
     # JSON makes dicts: the exact type spares the abstract class's isinstance, the slowest check here.
-    if value is None or type(value) is dict or isinstance(value, Mapping):
+    kind = type(value)
+    if value is None or kind is dict or isinstance(value, Mapping):
         return value
     raise MalformedFacts('%s.%s is %s' % (where, key, _not('a mapping', value)))
 
@@ -140,7 +142,8 @@ def entries(mapping, key, where):
     """mapping[key] as a list of at most LIST_LENGTH mappings, [] when absent; anything else is MalformedFacts."""
     value = _list(mapping, key, where)
     for item in value:
-        if type(item) is not dict and not isinstance(item, Mapping):
+        kind = type(item)
+        if kind is not dict and not isinstance(item, Mapping):
             raise MalformedFacts('%s.%s holds %s' % (where, key, _not('a mapping', item)))
     return value
 

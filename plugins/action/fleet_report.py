@@ -30,7 +30,7 @@ from ansible_collections.hostops.fleet.plugins.plugin_utils._fleet_model import 
     DEFAULT_LIMITS, FleetReportError, summarize_host, validate_limits,
 )
 from ansible_collections.hostops.fleet.plugins.plugin_utils._fleet_render import (
-    FORMATS, parse_columns, report_builder, write_report,
+    FORMATS, frozen_heap, parse_columns, report_builder, write_report,
 )
 
 ARGUMENT_SPEC = dict(
@@ -175,6 +175,10 @@ class ActionModule(ActionBase):
         return names, play_hosts(task_vars.get('hostvars'), names, args['outcome_var'])
 
     def _render(self, args, options, names, hosts):
+        with frozen_heap():
+            return self._render_files(args, options, names, hosts)
+
+    def _render_files(self, args, options, names, hosts):
         builder = report_builder(args['formats'], options['table'], title=args['title'], limits=options['limits'],
                                  columns=[label for label, _query in options['columns']],
                                  stale_after=args['stale_after'])

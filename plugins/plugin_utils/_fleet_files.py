@@ -40,9 +40,9 @@ FORMULA_STARTS = ('=', '+', '-', '@', '\t', '\r')
 DEFAULT_MODE = 0o600
 
 
-def _dumps(value):
-    # Compact separators keep the C encoder (indent falls back to the slow pure-Python one).
-    return json.dumps(value, separators=(',', ':'), default=str)
+# Compact separators keep the C encoder (indent falls back to the slow pure-Python one). One encoder for
+# every host, without the check for circular references: records are trees made by the model.
+_dumps = json.JSONEncoder(separators=(',', ':'), default=str, check_circular=False).encode
 
 
 def json_piece(record):
@@ -72,8 +72,8 @@ def _first(items):
     return items[0] if items else {}
 
 
-def csv_piece(record):
-    """A host's CSV cells without the rank, as JSON (the rank goes in when the row is written)."""
+def csv_cells(record):
+    """A host's CSV cells without the rank (known only once every host is in), safe for a spreadsheet."""
     counts = record['alert_counts']
     fullest, disk, memory = _first(record['filesystems']), record['busiest_disk'] or {}, record['memory'] or {}
     top_cpu, top_mem, top_io = _first(record['top_cpu']), _first(record['top_memory']), _first(record['top_io'])
@@ -93,26 +93,48 @@ def csv_piece(record):
         (record['namespaces'] or {}).get('count'), (record['containers'] or {}).get('count'),
         record['collected_at'], record['message'],
     ] + record['columns']
-    return json.dumps([csv_safe(cell) for cell in cells], separators=(',', ':'), ensure_ascii=False)
+    return [csv_safe(cell) for cell in cells]
 
 
-def csv_chunks(report):
-    """A header (the user's columns last), then one row per host in report order, CSV_BATCH rows a piece."""
+def csv_piece_maker():
+    """The maker of a host's CSV piece: its row as CSV text without the rank, written once by the csv module.
+
+    The piece is ``N:`` then the row, whose first N characters are the cells before the rank: the writer
+    puts the rank there, with no second pass of the csv module over the row (RFC 4180 quotes each cell on
+    its own, so the row is the same as if written whole).
+    """
     buffer = io.StringIO()
     # RFC 4180's line ending: the writer then quotes a cell holding a lone CR as well as one holding LF,
     # so no host text can start a row of its own.
     writer = csv.writer(buffer, lineterminator='\r\n')
-    writer.writerow(list(CSV_COLUMNS) + [csv_safe(label) for label in report.head['columns']])
+
+    def piece(record):
+        cells = csv_cells(record)
+        buffer.seek(0)
+        buffer.truncate()
+        writer.writerow(cells[:RANK_COLUMN])
+        head = buffer.tell() - 2
+        writer.writerow(cells[RANK_COLUMN:])
+        row = buffer.getvalue()
+        return '%d:%s%s' % (head, row[:head], row[head + 2:])
+    return piece
+
+
+def csv_chunks(report):
+    """A header (the user's columns last), then one row per host in report order, CSV_BATCH rows a piece."""
+    header = io.StringIO()
+    csv.writer(header, lineterminator='\r\n').writerow(
+        list(CSV_COLUMNS) + [csv_safe(label) for label in report.head['columns']])
+    rows = [header.getvalue()]
     for rank, text in report.pieces('csv'):
-        cells = json.loads(text)
-        cells.insert(RANK_COLUMN, rank)
-        writer.writerow(cells)
+        head, _colon, row = text.partition(':')
+        head = int(head)
+        rows.append('%s,%d,%s' % (row[:head], rank, row[head:]))
         if rank % CSV_BATCH == 0:
-            yield buffer.getvalue()
-            buffer.seek(0)
-            buffer.truncate()
-    if buffer.tell():
-        yield buffer.getvalue()
+            yield ''.join(rows)
+            rows = []
+    if rows:
+        yield ''.join(rows)
 
 
 # ---------------------------------------------------------------- files on the controller

@@ -10,11 +10,13 @@ Ansible.
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import os
 from collections.abc import Mapping
 
 from ansible_collections.hostops.fleet.plugins.plugin_utils._fleet_files import (
-    DEFAULT_MODE, csv_chunks, csv_piece, json_chunks, json_piece, write_atomically,
+    DEFAULT_MODE, csv_chunks, csv_piece_maker, json_chunks, json_piece, write_atomically,
 )
 from ansible_collections.hostops.fleet.plugins.plugin_utils._fleet_html import card_piece, html_chunks, row_maker
 from ansible_collections.hostops.fleet.plugins.plugin_utils._fleet_model import FleetReportError
@@ -26,13 +28,34 @@ FORMATS = ('html', 'json', 'csv')
 LABEL_LENGTH = 64
 
 
+@contextlib.contextmanager
+def frozen_heap():
+    """The objects alive now are left out of the cyclic garbage collector's passes until the block ends.
+
+    The report runs in an Ansible worker process, which holds hundreds of thousands of objects of
+    ansible-core's. Each host's facts make thousands of short-lived objects, which set off full
+    collections that walk all of those every few dozen hosts: 4 % of the report's CPU at 5,000 hosts.
+    Nothing is kept from collection: the frozen objects were alive before, and each host's objects are
+    collected as usual.
+    """
+    if gc.get_freeze_count():
+        # Frozen already by the caller, whose to thaw.
+        yield
+        return
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+
+
 def piece_makers(formats=FORMATS, table=DEFAULT_TABLE):
     """What to render of each host as it arrives, for these formats."""
     makers = {}
     if 'json' in formats:
         makers['json'] = json_piece
     if 'csv' in formats:
-        makers['csv'] = csv_piece
+        makers['csv'] = csv_piece_maker()
     if 'html' in formats:
         makers['card'] = card_piece
         makers['row'] = row_maker(table)

@@ -13,6 +13,7 @@ goes when the spool is closed.
 
 from __future__ import annotations
 
+import os
 import tempfile
 
 # Host text may hold lone surrogates (JSON from a host can carry them): kept as they are until the
@@ -25,25 +26,26 @@ class HostSpool(object):
 
     def __init__(self, names):
         self.names = tuple(names)
+        self._index = dict((name, index) for index, name in enumerate(self.names))
         self._file = tempfile.TemporaryFile(prefix='fleet-report-spool-')
         self._end = 0
 
     def add(self, pieces):
         """Store one host's pieces (a dict with a text for each of ``names``); returns where they are."""
         data = [pieces[name].encode(ENCODING, ERRORS) for name in self.names]
-        self._file.seek(self._end)
-        for blob in data:
-            self._file.write(blob)
+        # Appended in one write: only read() moves through the file, and it reads with pread, so the
+        # file's position stays at the end.
+        self._file.write(b''.join(data))
         where = (self._end, tuple(len(blob) for blob in data))
         self._end += sum(where[1])
         return where
 
     def read(self, where, name):
-        """One piece of one host."""
+        """One piece of one host, in one system call."""
         offset, lengths = where
-        index = self.names.index(name)
-        self._file.seek(offset + sum(lengths[:index]))
-        return self._file.read(lengths[index]).decode(ENCODING, ERRORS)
+        index = self._index[name]
+        self._file.flush()
+        return os.pread(self._file.fileno(), lengths[index], offset + sum(lengths[:index])).decode(ENCODING, ERRORS)
 
     def close(self):
         self._file.close()

@@ -26,6 +26,10 @@ _UNITS = ((1024.0 ** 5, 'P'), (1024.0 ** 4, 'T'), (1024.0 ** 3, 'G'), (1024.0 **
 
 def as_number(value):
     """A finite float, or None for anything that is not a number (shown as n/a)."""
+    # The report's records hold floats or None: those first, the general case after.
+    kind = type(value)
+    if kind is float:
+        return value if math.isfinite(value) else None
     if value is None or isinstance(value, bool):
         return None
     try:

@@ -191,3 +191,14 @@ def test_a_symbolic_link_into_a_directory_of_another_user_is_refused(tmp_path, m
     monkeypatch.setattr(files.os, 'stat', stat_as_if_theirs)
     with pytest.raises(FleetReportError, match='through the symbolic link to .*theirs.*is owned by'):
         files.prepare_directory(str(tmp_path / 'link'))
+
+
+@pytest.mark.parametrize('name', ['plain', 'a,b', 'say "hi"', 'line\nbreak', 'cr\ronly', '=1+2', '', ' space '])
+def test_a_row_is_what_the_csv_module_writes_of_the_whole_row_with_the_rank(facts, name):
+    facts['processes']['top_cpu'][0]['command'] = name + ',"x"\r\n'
+    report = build_report([summarize_host(name, facts)], columns=['c'])
+    whole = io.StringIO()
+    cells = files.csv_cells(next(report.records()))
+    cells.insert(files.RANK_COLUMN, 1)
+    csv.writer(whole, lineterminator='\r\n').writerow(cells)
+    assert ''.join(files.csv_chunks(report)).split('\r\n', 1)[1] == whole.getvalue()

@@ -292,3 +292,41 @@ def test_user_columns_are_computed_cut_and_a_failing_one_is_null(facts):
     record = model.summarize_host('h', facts, columns=columns)
     assert record['columns'] == [facts['memory']['available_pct'], 'y' * 255 + '\u2026', '{"a":[1]}', None]
     assert model.summarize_host('down', None, {'state': 'failed'}, columns=columns)['columns'] == [None] * 4
+
+
+def _strptime_time(text):
+    """What parse_time returned before its shortcut: strptime with each layout."""
+    import datetime
+    for layout in model.TIME_FORMATS:
+        try:
+            return datetime.datetime.strptime(text, layout).timestamp()
+        except ValueError:
+            continue
+    return None
+
+
+@pytest.mark.parametrize('text', [
+    '2026-11-29T12:00:00Z', '2026-11-29T12:00:00+0000', '2026-11-29T12:00:00-01:30', '2026-11-29T12:00:00.5Z',
+    '2026-11-29T12:00:00.123456+05:30', '2026-11-29T12:00:00+23:59', '2026-11-29T12:00:00+05:30:15',
+    '2026-1-2T3:4:5Z', '\u0662\u0660\u0662\u0666-11-29T12:00:00Z', '9999-12-31T23:59:59-2359',
+    '2026-02-30T00:00:00Z', '2026-11-29T24:00:00Z', '2026-11-29T12:00:60Z', '0000-01-01T00:00:00Z',
+    '2026-11-29T12:00:00+2500', '2026-11-29T12:00:00', '2026-11-29T12:00:00.1234567Z', '2026-11-29T12:00:00+05:3',
+])
+def test_the_common_time_shape_reads_as_strptime_reads_it(text):
+    assert model.parse_time(text) == _strptime_time(text)
+
+
+class _Facts(dict):
+    """A mapping that is not a dict: the readers' shortcut for exact dicts must not refuse it."""
+
+
+def test_mappings_that_are_not_dicts_and_integers_of_every_size_still_read(facts):
+    facts['processes']['top_cpu'][0] = _Facts(facts['processes']['top_cpu'][0], pid=2 ** 63 - 1)
+    facts['memory'] = _Facts(facts['memory'])
+    record = model.summarize_host('h', _Facts(facts))
+    assert record['state'] == 'ok' and record['top_cpu'][0]['pid'] == 2 ** 63 - 1
+    assert record['memory']['total'] == facts['memory']['total']
+    for pid, reason in ((2 ** 63, 'an integer out of range'), (True, 'a boolean, not an integer')):
+        facts['processes']['top_cpu'][0]['pid'] = pid
+        message = model.summarize_host('h', facts)['alerts'][0]['message']
+        assert message == 'malformed facts: processes.top_cpu[].pid is ' + reason

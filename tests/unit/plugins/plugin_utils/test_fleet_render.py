@@ -146,3 +146,15 @@ def test_a_template_directory_of_the_user_replaces_ours_by_name(facts, tmp_path)
     assert '<article class="mine">&lt;b&gt;web1&lt;/b&gt; ' in page  # autoescape holds in the user's template
     assert 'body{background:#123456}' in page
     assert '<table id="hosttable">' in page  # every other template is still ours
+
+
+def test_the_heap_is_frozen_while_the_report_renders_and_thawed_after_even_on_failure():
+    import gc
+    before = gc.get_freeze_count()
+    with render.frozen_heap():
+        assert gc.get_freeze_count() > before
+    assert gc.get_freeze_count() == before
+    with pytest.raises(ValueError):
+        with render.frozen_heap():
+            raise ValueError('a failure while rendering')
+    assert gc.get_freeze_count() == before

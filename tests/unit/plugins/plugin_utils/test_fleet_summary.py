@@ -14,6 +14,7 @@ import pytest
 from ansible_collections.hostops.fleet.plugins.plugin_utils import _fleet_summary
 from ansible_collections.hostops.fleet.plugins.plugin_utils._fleet_model import summarize_host
 from ansible_collections.hostops.fleet.plugins.plugin_utils._fleet_render import build_report
+from ansible_collections.hostops.fleet.plugins.plugin_utils._fleet_spool import HostSpool
 from ansible_collections.hostops.fleet.plugins.plugin_utils._fleet_summary import histogram
 
 
@@ -84,3 +85,13 @@ def test_memory_holds_where_each_host_is_not_its_record(facts):
     assert report._order == [(0, (len(json.dumps(report.ranking()[0])), len(json.dumps(record))))]
     assert next(report.records())['top_cpu'] == json.loads(json.dumps(record['top_cpu']))
     report.close()
+
+
+def test_pieces_read_back_in_any_order_between_writes():
+    spool = HostSpool(['a', 'b'])
+    first = spool.add({'a': 'é' * 3, 'b': ''})
+    assert spool.read(first, 'a') == 'ééé' and spool.read(first, 'b') == ''
+    second = spool.add({'a': '\udcff', 'b': 'x' * 70000})
+    assert spool.read(second, 'b') == 'x' * 70000 and spool.read(second, 'a') == '\udcff'
+    assert spool.read(first, 'a') == 'ééé'
+    spool.close()

@@ -6,7 +6,8 @@
 
     make bench-fanout        # or: .venv/bin/python bench/fanout.py [--hosts 20] [--rounds 5] [--prefix fanout]
 
-Starts --hosts systemd containers of the test fleet (the hostops-fleet:bookworm image of tests/testfleet.sh,
+Starts --hosts systemd containers of the test fleet (the ${HOSTOPS_IMAGE_PREFIX:-hostops-fleet}:bookworm image of
+tests/testfleet.sh, the prefix the Molecule platform reads too; --image overrides it,
 run as the Molecule platform in .config/molecule/config.yml runs it), named <prefix>-01, <prefix>-02...,
 waits until systemd has booted in each, then times, with the repository's ansible.cfg, the docker connection
 and forks equal to the number of hosts (20 by default), alternating the cases round after round (the order
@@ -217,7 +218,7 @@ def main():
     parser.add_argument('--hosts', type=int, default=20)
     parser.add_argument('--rounds', type=int, default=5)
     parser.add_argument('--prefix', default='fanout')
-    parser.add_argument('--image', default='hostops-fleet:bookworm')
+    parser.add_argument('--image', default='%s:bookworm' % os.environ.get('HOSTOPS_IMAGE_PREFIX', 'hostops-fleet'))
     parser.add_argument('--setup', action='store_true', help='also time ansible.builtin.setup')
     parser.add_argument('--output', default=os.path.join(CHECKOUT, 'bench', 'fanout_results.json'))
     args = parser.parse_args()

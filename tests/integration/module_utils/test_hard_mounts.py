@@ -36,7 +36,7 @@ def test_the_default_run_answers_in_time_when_a_top_writer_holds_a_file_on_a_dea
     seen = run_scenario('hung_fuse', tmp_path, TIMEOUT)
     assert seen['seconds'] <= INTERVAL + TIMEOUT + RUN_CONSTANT, seen['seconds']
     facts = seen['result']['ansible_facts']['hostfacts']
-    assert facts['gather_subset'] == ['processes', 'memory', 'filesystems', 'namespaces', 'io', 'containers']
+    assert facts['gather_subset'] == ['system', 'processes', 'memory', 'filesystems', 'namespaces', 'io', 'containers']
     fuse = [m for m in facts['filesystems']['mounts'] if m['mount_point'] == seen['fuse']]
     assert [(m['fstype'], m['status']) for m in fuse] == [('fuse.hfstub', 'timed_out')]
     assert [w for w in facts['warnings'] if seen['fuse'] in w and 'timed_out' in w]

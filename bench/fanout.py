@@ -6,7 +6,8 @@
 
     make bench-fanout        # or: .venv/bin/python bench/fanout.py [--hosts 20] [--rounds 5] [--prefix fanout]
 
-Starts --hosts systemd containers of the test fleet (the hostops-fleet:bookworm image of tests/testfleet.sh,
+Starts --hosts systemd containers of the test fleet (the ${HOSTOPS_IMAGE_PREFIX:-hostops-fleet}:bookworm image of
+tests/testfleet.sh, the prefix the Molecule platform reads too; --image overrides it,
 run as the Molecule platform in .config/molecule/config.yml runs it), named <prefix>-01, <prefix>-02...,
 waits until systemd has booted in each, then times, with the repository's ansible.cfg, the docker connection
 and forks equal to the number of hosts (20 by default), alternating the cases round after round (the order
@@ -16,6 +17,8 @@ rotates) and taking the median of --rounds rounds (at least 3):
   hostfacts            ansible all -m hostops.fleet.hostfacts                       (the defaults: the bar)
   hostfacts all        ansible all -m hostops.fleet.hostfacts -a gather_subset=all  (every subset, interval 1)
   setup                ansible all -m ansible.builtin.setup                          (with --setup)
+  hostfacts compared   ansible all -m hostops.fleet.hostfacts with the collection installed under
+                       --compare-collections (another build of it, main's say: before and after in one run)
 
 The bar: hostfacts with its defaults costs at most 1.1x ping. The load average (1 min) is recorded around
 every round; the 2 cores of the development machine are shared, so run it when `uptime` shows a load below
@@ -55,6 +58,7 @@ CASES = (
     ('hostfacts all', ['hostops.fleet.hostfacts', '-a', 'gather_subset=all interval=1']),
 )
 SETUP_CASE = ('setup', ['ansible.builtin.setup'])
+COMPARED_CASE = ('hostfacts compared', ['hostops.fleet.hostfacts'])
 BAR = 1.1
 
 
@@ -126,31 +130,33 @@ def run_ansible(inventory, forks, module_args, env, pattern='all'):
 
 
 def timed_rounds(cases, rounds, run):
-    """{case: [seconds]}, every case once per round, the order rotating; loads around each round."""
+    """{case: [seconds]}, every case once per round, the order rotating; loads around each round.
+    ``run(name, module_args)`` times one case."""
     times = dict((name, []) for name, _args in cases)
     loads = []
     for number in range(rounds):
         shift = number % len(cases)
         before = os.getloadavg()[0]
         for name, args in cases[shift:] + cases[:shift]:
-            times[name].append(run(args))
+            times[name].append(run(name, args))
         loads.append([round(before, 2), round(os.getloadavg()[0], 2)])
     return times, loads
 
 
-def kept_payloads(inventory, host, cases):
+def kept_payloads(inventory, host, cases, case_env):
     """{case: (AnsiballZ path on the controller, zip entries {name: bytes})} of one run of each case on ``host``."""
     keep = tempfile.mkdtemp(prefix='fanout-payloads-')
     atexit.register(shutil.rmtree, keep, True)
     payloads = {}
     for name, args in cases:
         remote_tmp = '/root/.ansible/fanout-keep'
-        env = ansible_env(ANSIBLE_KEEP_REMOTE_FILES='1', ANSIBLE_REMOTE_TMP=remote_tmp)
+        env = dict(case_env(name), ANSIBLE_KEEP_REMOTE_FILES='1', ANSIBLE_REMOTE_TMP=remote_tmp)
         docker('exec', host, 'rm', '-rf', remote_tmp)
         run_ansible(inventory, 1, args, env, pattern=host)
         found = docker('exec', host, 'sh', '-c', 'ls %s/*/AnsiballZ_*.py' % remote_tmp).stdout.split()
         local = os.path.join(keep, name.replace(' ', '_') + '.py')
-        docker('cp', '%s:%s' % (host, found[0]), local)
+        with open(local, 'wb') as handle:  # not `docker cp`: see copy_into
+            subprocess.run(['docker', 'exec', host, 'cat', found[0]], stdout=handle, check=True)
         payloads[name] = (local, zip_entries(local))
     return payloads
 
@@ -171,12 +177,22 @@ TIMER = ('import resource, subprocess, sys, time; started = time.perf_counter();
          'print(wall, usage.ru_utime + usage.ru_stime)')
 
 
+def copy_into(host, local, remote):
+    """Copy a file into a container through docker exec: every `docker cp` into or out of a container of the
+    test fleet (cgroupns host, /sys/fs/cgroup mounted) stacks more copies of the cgroup mounts in its
+    mountinfo (11 to 22 lines each), which would make what reads mountinfo dearer there than in the timed
+    rounds."""
+    with open(local, 'rb') as handle:
+        subprocess.run(['docker', 'exec', '-i', host, 'sh', '-c', 'cat > "$1"', 'copy', remote], stdin=handle,
+                       stdout=subprocess.DEVNULL, check=True)
+
+
 def payload_costs(host, payloads, rounds):
     """{case: {'wall': s, 'cpu': s}} of each payload run alone inside ``host``, medians of ``rounds`` runs."""
     costs = {}
     for name, (local, _entries) in payloads.items():
         remote = '/root/%s' % os.path.basename(local)
-        docker('cp', local, '%s:%s' % (host, remote))
+        copy_into(host, local, remote)
         walls, cpus = [], []
         for _number in range(rounds):
             wall, cpu = docker('exec', host, '/usr/bin/python3', '-c', TIMER, remote).stdout.split()
@@ -217,8 +233,10 @@ def main():
     parser.add_argument('--hosts', type=int, default=20)
     parser.add_argument('--rounds', type=int, default=5)
     parser.add_argument('--prefix', default='fanout')
-    parser.add_argument('--image', default='hostops-fleet:bookworm')
+    parser.add_argument('--image', default='%s:bookworm' % os.environ.get('HOSTOPS_IMAGE_PREFIX', 'hostops-fleet'))
     parser.add_argument('--setup', action='store_true', help='also time ansible.builtin.setup')
+    parser.add_argument('--compare-collections', metavar='PATH',
+                        help='also time hostfacts from the collection installed under PATH (a collections path)')
     parser.add_argument('--output', default=os.path.join(CHECKOUT, 'bench', 'fanout_results.json'))
     args = parser.parse_args()
     if args.rounds < 3:
@@ -226,26 +244,31 @@ def main():
     names = ['%s-%02d' % (args.prefix, number) for number in range(1, args.hosts + 1)]
     atexit.register(remove_containers, names)
     signal.signal(signal.SIGTERM, lambda *_unused: sys.exit(1))
-    cases = list(CASES) + ([SETUP_CASE] if args.setup else [])
+    cases = list(CASES) + ([SETUP_CASE] if args.setup else []) + ([COMPARED_CASE] if args.compare_collections else [])
     workdir = tempfile.mkdtemp(prefix='fanout-')
     atexit.register(shutil.rmtree, workdir, True)
     print('starting %d containers %s..%s from %s' % (args.hosts, names[0], names[-1], args.image))
     start_containers(names, args.image)
     inventory = write_inventory(workdir, names)
     env = ansible_env()
+    compared_env = ansible_env(ANSIBLE_COLLECTIONS_PATH=os.path.abspath(args.compare_collections or '.'))
+
+    def case_env(name):
+        return compared_env if name == COMPARED_CASE[0] else env
     result = {'hosts': args.hosts, 'forks': args.hosts, 'rounds': args.rounds, 'image': args.image,
+              'compare_collections': args.compare_collections,
               'load_before_warm_up': round(os.getloadavg()[0], 2)}
-    for _name, module_args in cases:  # warm up: page cache, the controller's AnsiballZ cache
-        run_ansible(inventory, args.hosts, module_args, env)
-    times, result['loads'] = timed_rounds(cases, args.rounds, lambda module_args: run_ansible(
-        inventory, args.hosts, module_args, env)[0])
+    for name, module_args in cases:  # warm up: page cache, the controller's AnsiballZ cache
+        run_ansible(inventory, args.hosts, module_args, case_env(name))
+    times, result['loads'] = timed_rounds(cases, args.rounds, lambda name, module_args: run_ansible(
+        inventory, args.hosts, module_args, case_env(name))[0])
     result['runs'] = times
     result['median_seconds'] = dict((name, statistics.median(values)) for name, values in times.items())
     result['hostfacts_vs_ping'] = result['median_seconds']['hostfacts'] / result['median_seconds']['ping']
-    payloads = kept_payloads(inventory, names[0], cases)
+    payloads = kept_payloads(inventory, names[0], cases, case_env)
     result['payloads'] = dict((name, describe_payload(entries)) for name, (_path, entries) in payloads.items())
     result['payload_costs'] = payload_costs(names[0], payloads, args.rounds)
-    result['stdout_bytes'] = dict((name, run_ansible(inventory, args.hosts, module_args, env)[1])
+    result['stdout_bytes'] = dict((name, run_ansible(inventory, args.hosts, module_args, case_env(name))[1])
                                   for name, module_args in cases)
     print_report(result)
     with open(args.output, 'w') as handle:

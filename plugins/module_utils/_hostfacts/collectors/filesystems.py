@@ -16,7 +16,6 @@ from __future__ import annotations
 import re
 
 from ansible_collections.hostops.fleet.plugins.module_utils._hostfacts.common.collector import Collector
-from ansible_collections.hostops.fleet.plugins.module_utils._hostfacts.common.fallback import psutil_mounts, require_psutil
 from ansible_collections.hostops.fleet.plugins.module_utils._hostfacts.common.pathtext import shown_path
 
 # Left out unless include_pseudo, except the root mount (a container's / is an overlay): df's dummy
@@ -227,7 +226,8 @@ class FilesystemsCollector(Collector):
             entries = self.procfs.mountinfo()
             names = DeviceNames(self.procfs)
         else:
-            entries = psutil_mounts(require_psutil(self.name))
+            from ansible_collections.hostops.fleet.plugins.module_utils._hostfacts.common import fallback
+            entries = fallback.psutil_mounts(fallback.require_psutil(self.name))
             names = None
         if entries is None:
             self.report.warn('filesystems: /proc/self/mountinfo could not be read; mounts are missing')

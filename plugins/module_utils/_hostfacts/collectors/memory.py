@@ -7,7 +7,6 @@
 from __future__ import annotations
 
 from ansible_collections.hostops.fleet.plugins.module_utils._hostfacts.common.collector import Collector
-from ansible_collections.hostops.fleet.plugins.module_utils._hostfacts.common.fallback import psutil_meminfo, require_psutil
 
 
 def available_bytes(meminfo):
@@ -71,7 +70,8 @@ class MemoryCollector(Collector):
         if self.procfs.has_proc():
             meminfo = self.procfs.meminfo_once()
         else:
-            meminfo = psutil_meminfo(require_psutil(self.name))
+            from ansible_collections.hostops.fleet.plugins.module_utils._hostfacts.common import fallback
+            meminfo = fallback.psutil_meminfo(fallback.require_psutil(self.name))
         if not meminfo:
             self.report.warn('memory: /proc/meminfo could not be read; memory facts are missing')
             return {}

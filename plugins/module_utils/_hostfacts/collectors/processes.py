@@ -20,9 +20,6 @@ import heapq
 import time
 
 from ansible_collections.hostops.fleet.plugins.module_utils._hostfacts.common.collector import Collector
-from ansible_collections.hostops.fleet.plugins.module_utils._hostfacts.common.fallback import (
-    psutil_cpu_ticks, psutil_processes, require_psutil,
-)
 from ansible_collections.hostops.fleet.plugins.module_utils._hostfacts.common.psformat import (
     command_line, count_tasks, cpu_breakdown, cpu_time_str, iso_time, tty_name,
 )
@@ -108,8 +105,10 @@ class ProcessesCollector(Collector):
         self._first_ticks = None
         self._first_cpu = None
         if not self.procfs.has_proc():
-            self._psutil = require_psutil(self.name)
-            self._first_ticks = psutil_cpu_ticks(self._psutil)
+            # Imported here, like in the memory and filesystems subsets: hosts with /proc never compile it.
+            from ansible_collections.hostops.fleet.plugins.module_utils._hostfacts.common import fallback
+            self._psutil = fallback.require_psutil(self.name)
+            self._first_ticks = fallback.psutil_cpu_ticks(self._psutil)
             return
         if self.options.sampling:
             system = self.procfs.system_stat()
@@ -127,7 +126,8 @@ class ProcessesCollector(Collector):
 
     def finish(self, elapsed):
         if self._psutil is not None:
-            return psutil_processes(self._psutil, self.options, self._first_ticks, elapsed)
+            from ansible_collections.hostops.fleet.plugins.module_utils._hostfacts.common import fallback
+            return fallback.psutil_processes(self._psutil, self.options, self._first_ticks, elapsed)
         # Tens of thousands of short-lived tuples and dicts, no cycles: the cyclic GC would only
         # rescan them over and over (about a tenth of the time at 10,000 processes).
         gc_enabled = gc.isenabled()

@@ -138,7 +138,15 @@ class FileReader(object):
         """An absolute path below root, e.g. path('run', 'udev', 'data')."""
         return os.path.join(self.root, *parts)
 
-    # ------------------------------------------------------------------ processes
+    # ------------------------------------------------------------------ the shared sample
+
+    def begin_sample(self):
+        """Start a shared sample: until the next call (or end_samples), the readers that share their answers
+        within a sample (PidFiles, SystemFiles) hand every collector the same ones. Each of them resets its
+        own part and passes the call on (cooperative: ProcFS inherits them all)."""
+
+    def end_samples(self):
+        """Stop sharing: later calls read the files afresh."""
 
     # ------------------------------------------------------------------ what could not be read
 

@@ -62,11 +62,13 @@ class PidFiles(FileReader):
         process's stat at the same instant). Callers must not modify what they get."""
         self._sample_pids = None
         self._sample_stats = {}
+        super(PidFiles, self).begin_sample()
 
     def end_samples(self):
         """Stop sharing: later calls read /proc afresh (and the cached rows can be freed)."""
         self._sample_pids = None
         self._sample_stats = None
+        super(PidFiles, self).end_samples()
 
     def pids(self):
         """Every numeric entry of /proc, sorted (the shared sample's list while one is open)."""

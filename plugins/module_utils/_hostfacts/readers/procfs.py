@@ -7,7 +7,7 @@
 It joins the per-process files, the system-wide files, /sys and what names the host. What may hang on
 a dead mount (statvfs of mount points, stat of the files a process holds open, the du walks)
 goes through the run's one DeadlineRunner, with paths taken below the same root: every
-such call of every collector shares the run's deadline (deadline.py).
+such call of every collector shares the run's deadline (deadline.py; the du walks: diskusage.py).
 """
 
 from __future__ import annotations
@@ -55,18 +55,20 @@ class ProcFS(PidFiles, SystemFiles, SysFiles, IdentityFiles):
 
     def start_disk_usage(self, paths, timeout):
         """Start ``du -s -x`` of every path (below root) at once; disk_usage_results collects them."""
-        walks = deadline.DiskUsageWalks(self.deadline_runner(timeout))
+        # Imported here: a run without du_paths (the defaults) need not compile the walks.
+        from ansible_collections.hostops.fleet.plugins.module_utils._hostfacts.diskusage import DiskUsageWalks
+        walks = DiskUsageWalks(self.deadline_runner(timeout))
         return walks.start([self.path(path.lstrip('/')) for path in paths])
 
     def disk_usage_results(self, walks):
-        """[deadline.DuResult] of started walks, waiting until the run's deadline; denials join the warning."""
+        """[diskusage.DuResult] of started walks, waiting until the run's deadline; denials join the warning."""
         results = walks.results()
         for result in results:
             self.count_denied('du', result.denied)
         return results
 
     def disk_usage(self, path, timeout):
-        """deadline.DuResult of one path."""
+        """diskusage.DuResult of one path."""
         return self.disk_usage_results(self.start_disk_usage([path], timeout))[0]
 
     def scan_until(self, timeout, grace):

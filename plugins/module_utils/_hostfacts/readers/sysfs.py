@@ -2,7 +2,7 @@
 # Copyright (c) hostops.fleet contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""The files of /sys and the udev database: block devices, cgroup directories, UUIDs and labels. Private.
+"""The files of /sys and the udev database: block devices, cgroup files, UUIDs and labels. Private.
 
 Each file is parsed in one method below; errors are mapped by the FileReader primitives.
 """
@@ -22,7 +22,7 @@ _UDEV_ESCAPE = re.compile(r'\\x([0-9a-fA-F]{2})')
 
 
 class SysFiles(FileReader):
-    """Block devices and cgroup directories below <root>/sys, and udev's view of block devices."""
+    """Block devices and cgroup files below <root>/sys, and udev's view of block devices."""
 
     def sys_text(self, *parts):
         """Stripped text of a file below <root>/sys, or None."""
@@ -75,23 +75,6 @@ class SysFiles(FileReader):
             for part in partitions:
                 devices[part] = BlockDevice(part, 'partition', disk, [], None, [], None)
         return devices
-
-    def sys_subdirs(self, *parts):
-        """Names of the subdirectories of a directory below <root>/sys ([] if gone).
-
-        A directory's link count is 2 plus its subdirectories on sysfs and cgroupfs (kernfs) as on
-        ext4 and tmpfs, so 2 means a leaf and its listing (dozens of cgroup control files) is not
-        read; filesystems that do not count (btrfs, overlayfs: 1) get the listing.
-        """
-        path = os.path.join(self.sys, *parts)
-        try:
-            if os.stat(path).st_nlink == 2:
-                return []
-            with os.scandir(path) as entries:
-                return [entry.name for entry in entries if entry.is_dir(follow_symlinks=False)]
-        except OSError as exc:
-            self._note_error(exc, 'sys')
-            return []
 
 
 def _unescape_udev_name(name):

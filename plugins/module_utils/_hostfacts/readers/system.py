@@ -74,6 +74,21 @@ class SystemFiles(FileReader):
     """The files of /proc that describe the whole system (or the reader's mount and network namespace)."""
 
     _meminfo_cache = None
+    # The shared sample (FileReader.begin_sample): mountinfo by pid, and parsed by content.
+    _sample_mounts = None
+    _sample_mount_texts = None
+
+    def begin_sample(self):
+        """mountinfo is read once per pid in a sample: filesystems, io, namespaces and containers all read
+        /proc/self/mountinfo, whose rendering and parsing cost about 0.7 ms at 125 mounts."""
+        self._sample_mounts = {}
+        self._sample_mount_texts = {}
+        super(SystemFiles, self).begin_sample()
+
+    def end_samples(self):
+        self._sample_mounts = None
+        self._sample_mount_texts = None
+        super(SystemFiles, self).end_samples()
 
     def system_stat(self):
         """/proc/stat: aggregate and per-cpu CpuTimes (in ticks), btime and counters."""
@@ -137,27 +152,25 @@ class SystemFiles(FileReader):
     def mountinfo(self, pid='self'):
         """/proc/<pid>/mountinfo as a list of MountEntry, every line of it, paths decoded losslessly.
 
-        The file is split on newlines only: a mount point may hold any other byte (form feed,
-        \\x1c, U+2028), which str.splitlines() would take for a line end.
+        While a sample is open, each pid's file is read once, and a text already parsed (the processes
+        of one mount namespace with one root see the same) is not parsed again.
         """
+        mounts = self._sample_mounts
+        if mounts is not None and pid in mounts:
+            return None if mounts[pid] is None else list(mounts[pid])
         data = self.read_bytes('%s/%s/mountinfo' % (self.proc, pid), 'mountinfo')
+        texts = self._sample_mount_texts
         if data is None:
-            return None
-        mounts = []
-        for line in data.split(b'\n'):
-            fields = line.split(b' ')
-            try:
-                sep = fields.index(b'-', 6)
-            except ValueError:
-                continue
-            major, _sep, minor = fields[2].partition(b':')
-            mounts.append(MountEntry(
-                int(fields[0]), int(fields[1]), int(major), int(minor),
-                _mount_field(fields[3]), _mount_field(fields[4]), _ascii(fields[5]),
-                [_ascii(field) for field in fields[6:sep]], _mount_field(fields[sep + 1]),
-                _mount_field(fields[sep + 2]), _mount_field(fields[sep + 3]) if len(fields) > sep + 3 else '',
-            ))
-        return mounts
+            entries = None
+        elif texts is not None and data in texts:
+            entries = texts[data]
+        else:
+            entries = _parse_mountinfo(data)
+        if mounts is not None:
+            mounts[pid] = entries
+            if data is not None:
+                texts[data] = entries
+        return None if entries is None else list(entries)
 
     def diskstats(self):
         """/proc/diskstats as DiskStat rows; the 14-, 18- and 20-field layouts all fit (missing = 0)."""
@@ -197,6 +210,29 @@ class SystemFiles(FileReader):
                                   _decode_net_address(remote), int(remote_port, 16),
                                   TCP_STATES.get(state, str(state)), int(fields[7]), int(fields[9])))
         return rows
+
+
+def _parse_mountinfo(data):
+    """mountinfo's lines as MountEntry rows.
+
+    The file is split on newlines only: a mount point may hold any other byte (form feed,
+    \\x1c, U+2028), which str.splitlines() would take for a line end.
+    """
+    mounts = []
+    for line in data.split(b'\n'):
+        fields = line.split(b' ')
+        try:
+            sep = fields.index(b'-', 6)
+        except ValueError:
+            continue
+        major, _sep, minor = fields[2].partition(b':')
+        mounts.append(MountEntry(
+            int(fields[0]), int(fields[1]), int(major), int(minor),
+            _mount_field(fields[3]), _mount_field(fields[4]), _ascii(fields[5]),
+            [_ascii(field) for field in fields[6:sep]], _mount_field(fields[sep + 1]),
+            _mount_field(fields[sep + 2]), _mount_field(fields[sep + 3]) if len(fields) > sep + 3 else '',
+        ))
+    return mounts
 
 
 def _decode_net_address(text):

@@ -18,7 +18,7 @@ import time
 
 import pytest
 
-from ansible_collections.hostops.fleet.plugins.module_utils._hostfacts import deadline
+from ansible_collections.hostops.fleet.plugins.module_utils._hostfacts import deadline, diskusage
 from ansible_collections.hostops.fleet.plugins.module_utils._hostfacts.readers.procfs import ProcFS
 
 
@@ -167,7 +167,7 @@ def test_du_stops_at_the_deadline(tmp_path, monkeypatch, release):
         release.wait(30)
         return real_scandir(path)
 
-    monkeypatch.setattr(deadline.os, 'scandir', scandir)
+    monkeypatch.setattr(diskusage.os, 'scandir', scandir)
     result, seconds = timed(ProcFS('/').disk_usage, str(tmp_path), 0.2)
     assert seconds < 2.0
     assert result.status == 'timed_out'
@@ -184,7 +184,7 @@ def test_du_walks_run_together_within_one_deadline(tmp_path, monkeypatch, releas
     for name in ('hung-1', 'hung-2', 'fine'):
         (tmp_path / name).mkdir()
     (tmp_path / 'fine' / 'file').write_bytes(b'x' * 100)
-    monkeypatch.setattr(deadline.os, 'scandir', scandir)
+    monkeypatch.setattr(diskusage.os, 'scandir', scandir)
     reader = ProcFS('/')
     walks = reader.start_disk_usage([str(tmp_path / 'hung-1'), str(tmp_path / 'hung-2'), str(tmp_path / 'fine')], 0.4)
     results, seconds = timed(reader.disk_usage_results, walks)
@@ -205,7 +205,7 @@ def test_du_of_a_missing_path_is_an_error_and_unreadable_directories_are_counted
             raise PermissionError(13, 'Permission denied')
         return real_scandir(path)
 
-    monkeypatch.setattr(deadline.os, 'scandir', scandir)
+    monkeypatch.setattr(diskusage.os, 'scandir', scandir)
     reader = ProcFS('/')
     result = reader.disk_usage(str(tmp_path), 1.0)
     assert (result.status, result.denied, result.directories) == ('ok', 1, 2)
@@ -243,7 +243,7 @@ def test_a_directory_failing_mid_read_is_reported_and_the_rest_is_summed(tmp_pat
         listing = real_scandir(path)
         return _FailingListing(listing) if path.endswith('broken') else listing
 
-    monkeypatch.setattr(deadline.os, 'scandir', scandir)
+    monkeypatch.setattr(diskusage.os, 'scandir', scandir)
     result = ProcFS('/').disk_usage(str(tmp_path), 5.0)
     assert result.status == 'error' and result.errors == 1
     assert result.error == "cannot read directory '%s': Structure needs cleaning" % broken

@@ -6,7 +6,9 @@
 
 The hybrid tree is a real capture (see support/hybrid_host_fixtures.py); the v1 tree is that capture with the
 empty cgroup2 mount taken out of mountinfo; the v2 tree is written by the test in the kernel's
-documented file formats (cgroup-v2.rst), since no cgroup v2 host was at hand.
+documented file formats (cgroup-v2.rst for the cgroup files, proc(5) for /proc/PID/cgroup and stat),
+since no cgroup v2 host was at hand. Containers are found from the processes' /proc/PID/cgroup; the
+capture's cgroup.procs files are the independent record of which process is in which container.
 """
 
 from __future__ import annotations
@@ -16,7 +18,8 @@ import os
 import pytest
 
 from ansible_collections.hostops.fleet.plugins.module_utils._hostfacts.common.collector import Report
-from ansible_collections.hostops.fleet.plugins.module_utils._hostfacts.collectors.containers import ContainersCollector
+from ansible_collections.hostops.fleet.plugins.module_utils._hostfacts.collectors.containers import (
+    ContainersCollector, containers_above, mount_relative)
 from ansible_collections.hostops.fleet.plugins.module_utils._hostfacts.readers.procfs import ProcFS
 
 from support.hybrid_host_fixtures import HYBRID_A, copy_tree, options, read
@@ -46,6 +49,11 @@ def test_hybrid_host_docker_containers_with_v1_counters():
         assert container['cpu_usage_seconds'] == pytest.approx(usage / 1e9)
         assert container['pids_current'] == int(read(HYBRID_A, 'sys', 'fs', 'cgroup', 'pids', 'docker',
                                                      container['id'], 'pids.current'))
+        listed = []
+        for directory, _subdirs, files in os.walk(base):  # the kernel's own list, nested cgroups included
+            if 'cgroup.procs' in files:
+                listed.extend(int(pid) for pid in read(directory, 'cgroup.procs').split())
+        assert container['pids'] == sorted(set(listed)) and container['nprocs'] == len(set(listed))
         lowest = container['pids'][0]
         assert '/docker/' + container['id'] in read(HYBRID_A, 'proc', str(lowest), 'cgroup')
         ns = read(HYBRID_A, 'proc', str(lowest), 'ns', 'net').strip()
@@ -85,7 +93,24 @@ def v2_tree(tmp_path):
     for pid, net in ((4242, 4026532300), (5000, 4026532400)):
         write_file(root, 'proc/%d/ns/net' % pid, 'net:[%d]\n' % net)
         write_file(root, 'proc/%d/ns/pid_for_children' % pid, 'pid:[%d]\n' % (net + 1))
+    for pid, state, threads, cgroup in (
+            (1, 'S', 1, '/init.scope'),
+            (4242, 'S', 1, '/system.slice/docker-%s.scope' % ID1),
+            (4250, 'S', 4, '/system.slice/docker-%s.scope' % ID1),
+            (4251, 'Z', 1, '/system.slice/docker-%s.scope' % ID1),  # exited, not reaped: not in cgroup.procs
+            (4252, 'Z', 3, '/system.slice/docker-%s.scope' % ID1),  # its leader exited, threads run: listed
+            (5000, 'S', 1, '/machine.slice/libpod-%s.scope/container' % ID2),
+            (5001, 'S', 1, '/machine.slice/libpod-%s.scope/container (deleted)' % ID2)):
+        write_file(root, 'proc/%d/cgroup' % pid, '0::%s\n' % cgroup)
+        write_file(root, 'proc/%d/stat' % pid, _stat_line(pid, state, threads))
     return root
+
+
+def _stat_line(pid, state, threads):
+    """A /proc/PID/stat line (proc(5)): state is field 3, num_threads field 20."""
+    fields = ['0'] * 49
+    fields[0], fields[1], fields[2], fields[19] = str(pid), '(sleep)', state, str(threads)
+    return ' '.join(fields) + '\n'
 
 
 def test_v2_host_counters_and_nested_pids(v2_tree):
@@ -93,11 +118,11 @@ def test_v2_host_counters_and_nested_pids(v2_tree):
     by_id = dict((c['id'], c) for c in containers)
     assert sorted(by_id) == sorted([ID1, ID2])  # the container without a visible pid is left out
     docker = by_id[ID1]
-    assert (docker['runtime'], docker['cgroup_layout'], docker['pids']) == ('docker', 'v2', [4242, 4250])
+    assert (docker['runtime'], docker['cgroup_layout'], docker['pids']) == ('docker', 'v2', [4242, 4250, 4252])
     assert (docker['memory_usage_bytes'], docker['memory_limit_bytes']) == (10485760, 268435456)
     assert (docker['memory_events_max'], docker['memory_events_oom_kill']) == (7, 1)
     assert docker['cpu_usage_seconds'] == pytest.approx(2.5)
-    assert docker['pids_current'] == 3
+    assert (docker['pids_current'], docker['nprocs']) == (3, 3)
     assert docker['namespaces'] == {'net': 4026532300}
     podman = by_id[ID2]
     assert (podman['runtime'], podman['pids'], podman['memory_limit_bytes']) == ('podman', [5000], None)
@@ -108,3 +133,40 @@ def test_no_cgroup_filesystem_gives_a_warning(tmp_path):
     write_file(root, 'proc/self/mountinfo', '22 1 254:0 / / rw,relatime - ext4 /dev/vda rw\n')
     containers, report = collect(root)
     assert containers == [] and 'no cgroup filesystem' in report.warnings[0]
+
+
+def test_a_mount_of_a_subtree_shows_paths_below_its_root(v2_tree):
+    """A cgroup mount whose root is a container's cgroup (a container without its own cgroup namespace, given
+    its cgroup only) shows that container's nested cgroups, not the container itself, as a walk of it would."""
+    mountinfo = os.path.join(v2_tree, 'proc', 'self', 'mountinfo')
+    with open(mountinfo, 'w') as handle:
+        handle.write('25 1 0:22 /machine.slice /sys/fs/cgroup rw,nosuid - cgroup2 cgroup2 rw,nsdelegate\n')
+    containers, _unused = collect(v2_tree)
+    assert [(c['id'], c['cgroup_path']) for c in containers] == [(ID2, '/libpod-%s.scope' % ID2)]
+
+
+@pytest.mark.parametrize('path, root, expected', [
+    ('/docker/abc', '/', '/docker/abc'),
+    ('/docker/abc/init.scope', '/docker/abc', '/init.scope'),
+    ('/docker/abc', '/docker/abc', ''),
+    ('/docker/abcd', '/docker/abc', None),
+    ('/user.slice', '/docker/abc', None),
+])
+def test_mount_relative(path, root, expected):
+    assert mount_relative(path, root) == expected
+
+
+@pytest.mark.parametrize('rel_path, expected', [
+    ('/system.slice/docker-%s.scope/system.slice/cron.service' % ID1, [('/system.slice/docker-%s.scope' % ID1, 'docker', ID1)]),
+    ('/docker/%s/docker/%s' % (ID1, ID2), [('/docker/%s' % ID1, 'docker', ID1), ('/docker/%s/docker/%s' % (ID1, ID2), 'docker', ID2)]),
+    ('/kubepods/burstable/pod1/%s' % ID2, [('/kubepods/burstable/pod1/%s' % ID2, 'containerd', ID2)]),
+    ('/system.slice/cron.service', []),
+    ('', []),
+    # found down to the 8th level, holding processes down to 7 levels below it (the depth a walk would reach)
+    ('/a/b/c/d/e/f/g/docker-%s.scope' % ID1, [('/a/b/c/d/e/f/g/docker-%s.scope' % ID1, 'docker', ID1)]),
+    ('/a/b/c/d/e/f/g/h/docker-%s.scope' % ID1, []),
+    ('/docker/%s/1/2/3/4/5/6/7' % ID1, [('/docker/%s' % ID1, 'docker', ID1)]),
+    ('/docker/%s/1/2/3/4/5/6/7/8' % ID1, []),
+])
+def test_containers_above(rel_path, expected):
+    assert containers_above(rel_path) == expected

@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 
 from ansible_collections.hostops.fleet.plugins.module_utils._hostfacts.readers import files
+from ansible_collections.hostops.fleet.plugins.module_utils._hostfacts.readers import system as system_reader
 from ansible_collections.hostops.fleet.plugins.module_utils._hostfacts.readers.procfs import ProcFS
 
 MOUNTINFO = (
@@ -57,3 +58,25 @@ def test_a_limited_read_stops_at_the_limit(monkeypatch):
     monkeypatch.setattr(files.os, 'read', read)
     assert files.FileReader._read_fd(3, 500) == b'a' * 300 + b'b' * 200
     assert asked == [500, 200]
+
+
+def test_mountinfo_is_read_once_per_pid_in_a_sample_and_each_text_parsed_once(tmp_path, monkeypatch):
+    for pid in ('self', '1', '7'):
+        (tmp_path / 'proc' / pid).mkdir(parents=True)
+        (tmp_path / 'proc' / pid / 'mountinfo').write_bytes(MOUNTINFO)
+    (tmp_path / 'proc' / '7' / 'mountinfo').write_bytes(MOUNTINFO[:46])  # another mount namespace: one mount
+    procfs = ProcFS(str(tmp_path))
+    parsed = []
+    real_parse = system_reader._parse_mountinfo
+    monkeypatch.setattr(system_reader, '_parse_mountinfo', lambda data: parsed.append(data) or real_parse(data))
+    procfs.begin_sample()
+    first = procfs.mountinfo()
+    first.pop()  # a caller's list is its own
+    (tmp_path / 'proc' / 'self' / 'mountinfo').write_bytes(MOUNTINFO[:46])
+    assert len(procfs.mountinfo()) == 8 and len(procfs.mountinfo(1)) == 8 and len(procfs.mountinfo(7)) == 1
+    assert parsed == [MOUNTINFO, MOUNTINFO[:46]]  # pid 1's text, the same as self's, was not parsed again
+    procfs.begin_sample()
+    assert len(procfs.mountinfo()) == 1  # a new sample reads afresh
+    procfs.end_samples()
+    (tmp_path / 'proc' / 'self' / 'mountinfo').write_bytes(MOUNTINFO)
+    assert len(procfs.mountinfo()) == 8 and len(procfs.mountinfo()) == 8 and len(parsed) == 5  # outside: every call

@@ -140,13 +140,22 @@ class FileReader(object):
 
     # ------------------------------------------------------------------ the shared sample
 
+    _sample = None
+
     def begin_sample(self):
         """Start a shared sample: until the next call (or end_samples), the readers that share their answers
-        within a sample (PidFiles, SystemFiles) hand every collector the same ones. Each of them resets its
-        own part and passes the call on (cooperative: ProcFS inherits them all)."""
+        within a sample (pids and stat rows, mountinfo) hand every collector the same ones."""
+        self._sample = {}
 
     def end_samples(self):
-        """Stop sharing: later calls read the files afresh."""
+        """Stop sharing: later calls read the files afresh (and what the sample held can be freed)."""
+        self._sample = None
+
+    def sample_cache(self, name):
+        """The open sample's dict for ``name`` (made at first use), or None while no sample is open."""
+        if self._sample is None:
+            return None
+        return self._sample.setdefault(name, {})
 
     # ------------------------------------------------------------------ what could not be read
 

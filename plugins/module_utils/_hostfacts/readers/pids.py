@@ -52,37 +52,22 @@ FdInfo = namedtuple('FdInfo', ['offset', 'mode', 'mnt_id'])
 class PidFiles(FileReader):
     """The files of /proc/PID, with a shared per-sample cache of the process list and stat rows."""
 
-    # The shared sample (begin_sample): pids() and pid_stat() answers reused by every collector.
-    _sample_pids = None
-    _sample_stats = None
-
-    def begin_sample(self):
-        """Start a shared sample: until the next call (or end_samples), pids() and pid_stat() read
-        /proc once and hand every collector the same answers (processes and io both need every
-        process's stat at the same instant). Callers must not modify what they get."""
-        self._sample_pids = None
-        self._sample_stats = {}
-        super(PidFiles, self).begin_sample()
-
-    def end_samples(self):
-        """Stop sharing: later calls read /proc afresh (and the cached rows can be freed)."""
-        self._sample_pids = None
-        self._sample_stats = None
-        super(PidFiles, self).end_samples()
-
     def pids(self):
-        """Every numeric entry of /proc, sorted (the shared sample's list while one is open)."""
-        if self._sample_pids is not None:
-            return self._sample_pids
+        """Every numeric entry of /proc, sorted (the shared sample's list while one is open: processes and
+        io both need every process's stat at the same instant)."""
+        cache = self.sample_cache('pids')
+        if cache and 'all' in cache:
+            return cache['all']
         names = self.listdir(self.proc, 'proc') or []
         pids = sorted(int(name) for name in names if name.isdigit())
-        if self._sample_stats is not None:
-            self._sample_pids = pids
+        if cache is not None:
+            cache['all'] = pids
         return pids
 
     def pid_stat(self, pid):
-        """/proc/PID/stat as a PidStat, or None if the process is gone (shared while a sample is open)."""
-        cache = self._sample_stats
+        """/proc/PID/stat as a PidStat, or None if the process is gone (shared while a sample is open;
+        callers must not modify what they get)."""
+        cache = self.sample_cache('stat')
         if cache is None:
             return self._read_pid_stat(pid)
         result = cache.get(pid, _NOT_READ)

@@ -74,22 +74,6 @@ class SystemFiles(FileReader):
     """The files of /proc that describe the whole system (or the reader's mount and network namespace)."""
 
     _meminfo_cache = None
-    # The shared sample (FileReader.begin_sample): mountinfo by pid, and parsed by content.
-    _sample_mounts = None
-    _sample_mount_texts = None
-
-    def begin_sample(self):
-        """mountinfo is read once per pid in a sample: filesystems, io, namespaces and containers all read
-        /proc/self/mountinfo, whose rendering and parsing cost about 0.7 ms at 125 mounts."""
-        self._sample_mounts = {}
-        self._sample_mount_texts = {}
-        super(SystemFiles, self).begin_sample()
-
-    def end_samples(self):
-        self._sample_mounts = None
-        self._sample_mount_texts = None
-        super(SystemFiles, self).end_samples()
-
     def system_stat(self):
         """/proc/stat: aggregate and per-cpu CpuTimes (in ticks), btime and counters."""
         text = self.read_text(self.proc + '/stat', 'stat')
@@ -155,11 +139,13 @@ class SystemFiles(FileReader):
         While a sample is open, each pid's file is read once, and a text already parsed (the processes
         of one mount namespace with one root see the same) is not parsed again.
         """
-        mounts = self._sample_mounts
+        # filesystems, io, namespaces and containers all read /proc/self/mountinfo, whose rendering and
+        # parsing cost about 0.7 ms at 125 mounts.
+        mounts = self.sample_cache('mountinfo')
         if mounts is not None and pid in mounts:
             return None if mounts[pid] is None else list(mounts[pid])
         data = self.read_bytes('%s/%s/mountinfo' % (self.proc, pid), 'mountinfo')
-        texts = self._sample_mount_texts
+        texts = self.sample_cache('mountinfo_text')
         if data is None:
             entries = None
         elif texts is not None and data in texts:

@@ -74,6 +74,7 @@ class SystemFiles(FileReader):
     """The files of /proc that describe the whole system (or the reader's mount and network namespace)."""
 
     _meminfo_cache = None
+
     def system_stat(self):
         """/proc/stat: aggregate and per-cpu CpuTimes (in ticks), btime and counters."""
         text = self.read_text(self.proc + '/stat', 'stat')

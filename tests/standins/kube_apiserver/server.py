@@ -301,7 +301,7 @@ def seed(store, nodes, kubernetes_version, seed_file):
                 store.create(rtype, doc["metadata"].get("namespace"), doc)
 
 
-def main(argv=None):
+def parse_args(argv):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n", maxsplit=1)[0])
     parser.add_argument("--state-dir", required=True)
     parser.add_argument("--host", default="127.0.0.1")
@@ -313,62 +313,77 @@ def main(argv=None):
     parser.add_argument("--seed")
     parser.add_argument("--background", action="store_true",
                         help="detach, and return once the kubeconfig is written")
-    args = parser.parse_args(argv)
+    return parser.parse_args(argv)
 
+
+def detach():
+    """Fork twice, as a daemon does. In the parent: the exit code, once the server said it is ready (or
+    failed). In the daemon: None, and the pipe to say so on."""
+    read_fd, write_fd = os.pipe()
+    if os.fork():
+        os.close(write_fd)
+        with os.fdopen(read_fd) as ready:
+            message = ready.read()
+        if message.strip() != "ready":
+            sys.stderr.write("stand-in failed to start: {0}\n".format(message or "see server.log"))
+            return 1, None
+        return 0, None
+    os.close(read_fd)
+    os.setsid()
+    if os.fork():
+        os._exit(0)
+    devnull = os.open(os.devnull, os.O_RDWR)
+    for fd in (0, 1, 2):
+        os.dup2(devnull, fd)
+    return None, os.fdopen(write_fd, "w")
+
+
+def start_server(args, state_dir):
+    """The HTTPS server and its controller thread, with port, pid and kubeconfig written to state_dir."""
+    store = Store(kubernetes_version=args.kubernetes_version)
+    seed(store, args.nodes, args.kubernetes_version, args.seed)
+    cert_path, key_path, cert_pem = write_tls(state_dir)
+    httpd = ThreadingHTTPServer((args.host, args.port), Handler)
+    httpd.daemon_threads = True
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert_path, key_path)
+    httpd.socket = context.wrap_socket(httpd.socket, server_side=True)
+    httpd.store = store
+    httpd.token = base64.urlsafe_b64encode(os.urandom(24)).decode().rstrip("=")
+    httpd.log = open(os.path.join(state_dir, "server.log"), "a")
+    port = httpd.server_address[1]
+    controller = Controller(store, delay=args.ready_delay, operator_deployment=args.operator_deployment,
+                            log=httpd.log)
+    threading.Thread(target=controller.run, daemon=True).start()
+
+    with open(os.path.join(state_dir, "port"), "w") as handle:
+        handle.write(str(port))
+    with open(os.path.join(state_dir, "pid"), "w") as handle:
+        handle.write(str(os.getpid()))
+    document = kubeconfig_document("https://{0}:{1}".format(args.host, port), cert_pem, httpd.token)
+    kubeconfig_path = os.path.join(state_dir, "kubeconfig")
+    tmp = kubeconfig_path + ".tmp"
+    with os.fdopen(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as handle:
+        yaml.safe_dump(document, handle, default_flow_style=False)
+    os.rename(tmp, kubeconfig_path)
+    return httpd, controller
+
+
+def main(argv=None):
+    args = parse_args(argv)
     state_dir = os.path.abspath(args.state_dir)
     os.makedirs(state_dir, exist_ok=True)
-    kubeconfig_path = os.path.join(state_dir, "kubeconfig")
     for stale in ("kubeconfig", "pid", "port"):
         if os.path.exists(os.path.join(state_dir, stale)):
             os.unlink(os.path.join(state_dir, stale))
 
+    notify = None
     if args.background:
-        read_fd, write_fd = os.pipe()
-        if os.fork():
-            os.close(write_fd)
-            with os.fdopen(read_fd) as ready:
-                message = ready.read()
-            if message.strip() != "ready":
-                sys.stderr.write("stand-in failed to start: {0}\n".format(message or "see server.log"))
-                return 1
-            return 0
-        os.close(read_fd)
-        os.setsid()
-        if os.fork():
-            os._exit(0)
-        devnull = os.open(os.devnull, os.O_RDWR)
-        for fd in (0, 1, 2):
-            os.dup2(devnull, fd)
-        notify = os.fdopen(write_fd, "w")
-    else:
-        notify = None
-
+        code, notify = detach()
+        if notify is None:
+            return code
     try:
-        store = Store(kubernetes_version=args.kubernetes_version)
-        seed(store, args.nodes, args.kubernetes_version, args.seed)
-        cert_path, key_path, cert_pem = write_tls(state_dir)
-        httpd = ThreadingHTTPServer((args.host, args.port), Handler)
-        httpd.daemon_threads = True
-        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        context.load_cert_chain(cert_path, key_path)
-        httpd.socket = context.wrap_socket(httpd.socket, server_side=True)
-        httpd.store = store
-        httpd.token = base64.urlsafe_b64encode(os.urandom(24)).decode().rstrip("=")
-        httpd.log = open(os.path.join(state_dir, "server.log"), "a")
-        port = httpd.server_address[1]
-        controller = Controller(store, delay=args.ready_delay, operator_deployment=args.operator_deployment,
-                                log=httpd.log)
-        threading.Thread(target=controller.run, daemon=True).start()
-
-        with open(os.path.join(state_dir, "port"), "w") as handle:
-            handle.write(str(port))
-        with open(os.path.join(state_dir, "pid"), "w") as handle:
-            handle.write(str(os.getpid()))
-        document = kubeconfig_document("https://{0}:{1}".format(args.host, port), cert_pem, httpd.token)
-        tmp = kubeconfig_path + ".tmp"
-        with os.fdopen(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as handle:
-            yaml.safe_dump(document, handle, default_flow_style=False)
-        os.rename(tmp, kubeconfig_path)
+        httpd, controller = start_server(args, state_dir)
     except Exception as exc:
         if notify:
             notify.write(repr(exc))

@@ -67,12 +67,16 @@ class PidFiles(FileReader):
     def pid_stat(self, pid):
         """/proc/PID/stat as a PidStat, or None if the process is gone (shared while a sample is open;
         callers must not modify what they get)."""
-        cache = self.sample_cache('stat')
+        return self._per_sample('stat', pid, self._read_pid_stat)
+
+    def _per_sample(self, name, pid, read):
+        """read(pid), once per pid while a sample is open (sample_cache ``name``), afresh otherwise."""
+        cache = self.sample_cache(name)
         if cache is None:
-            return self._read_pid_stat(pid)
+            return read(pid)
         result = cache.get(pid, _NOT_READ)
         if result is _NOT_READ:
-            result = cache[pid] = self._read_pid_stat(pid)
+            result = cache[pid] = read(pid)
         return result
 
     def _read_pid_stat(self, pid):
@@ -217,7 +221,12 @@ class PidFiles(FileReader):
         return int(data.split()[0]) if data else None
 
     def pid_cgroups(self, pid):
-        """/proc/PID/cgroup as a list of CgroupEntry, or None."""
+        """/proc/PID/cgroup as a list of CgroupEntry, or None (shared while a sample is open: the containers
+        subset reads every process's, the owner lookup of namespace holders some of the same again; callers
+        must not modify what they get)."""
+        return self._per_sample('cgroup', pid, self._read_pid_cgroups)
+
+    def _read_pid_cgroups(self, pid):
         text = self.read_text('%s/%d/cgroup' % (self.proc, pid), 'cgroup')
         if text is None:
             return None

@@ -386,7 +386,13 @@ hidden_network_namespaces:
   returned: always
   type: list
   elements: dict
-  contains: *namespace_item
+  contains:
+    <<: *namespace_item
+    age:
+      description: Seconds since the namespace's process started.
+      returned: when it is younger than O(min_namespace_age)
+      type: float
+      sample: 4.0
 young_namespaces:
   description:
     - Non-default namespaces younger than O(min_namespace_age), left out of the baseline and of the comparison.

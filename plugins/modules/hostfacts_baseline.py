@@ -133,6 +133,41 @@ path:
   returned: always
   type: str
   sample: /var/lib/hostops/baseline.json
+uid: &file_info
+  description:
+    - The baseline file's owner uid. This and the file's C(gid), C(owner), C(group), C(mode), C(size) and C(state)
+      are added by ansible-core to every result that has a RV(path) which exists.
+  returned: when the baseline file exists after the run (not in check mode before it is recorded)
+  type: int
+  sample: 0
+gid:
+  <<: *file_info
+  description: The baseline file's group id (see RV(uid)).
+  sample: 0
+owner:
+  <<: *file_info
+  description: The baseline file's owner name (see RV(uid)).
+  type: str
+  sample: root
+group:
+  <<: *file_info
+  description: The baseline file's group name (see RV(uid)).
+  type: str
+  sample: root
+mode:
+  <<: *file_info
+  description: The baseline file's mode, in octal (see RV(uid)).
+  type: str
+  sample: "0600"
+size:
+  <<: *file_info
+  description: The baseline file's size in bytes (see RV(uid)).
+  sample: 13613
+state:
+  <<: *file_info
+  description: V(file) (see RV(uid)).
+  type: str
+  sample: file
 baseline_action:
   description:
     - What happened to the baseline file. V(recorded) (there was none), V(compared), V(updated) (drift accepted with

@@ -114,8 +114,17 @@ EXAMPLES = r"""
 
 - name: Fail on a hidden network namespace
   ansible.builtin.assert:
-    that: baseline.drift.namespaces.new | selectattr('hidden') | list | length == 0
+    that: baseline.drift.namespaces.new | default([]) | selectattr('hidden') | list | length == 0
     fail_msg: "{{ baseline.findings | first }}"
+
+- name: Fail when the host drifted (changed only says that the baseline file was written)
+  ansible.builtin.assert:
+    that: baseline.drift_count == 0
+    fail_msg: "{{ baseline.findings | join('; ') }}"
+
+- name: Ignore namespaces younger than five minutes (a CI runner's containers)
+  hostops.fleet.hostfacts_baseline:
+    min_namespace_age: 300
 
 - name: Accept the current state as the new baseline, namespaces and mounts only
   hostops.fleet.hostfacts_baseline:

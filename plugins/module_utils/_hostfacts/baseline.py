@@ -27,7 +27,9 @@ that stay. A namespace's age is that of the process the namespaces subset names 
 it (its lowest pid, else the process holding it by a descriptor), as the processes
 subset started it; the creator of a namespace is at least as old as the namespace, so
 this errs towards reporting. A namespace pinned only by a bind mount has no process,
-so no age: it is always compared.
+so no age: it is always compared. One that is young when the baseline is recorded and
+stays is reported as new once it is old: recording it marked young instead would let it
+vanish later without a report.
 
 Drift is reported, never ``changed``: ``changed`` says that the baseline file was (or,
 in check mode, would be) written or removed.

@@ -251,6 +251,22 @@ files:
   type: dict
   sample: {html: /home/ops/fleet-report/fleet-report.html, json: /home/ops/fleet-report/fleet-report.json,
            csv: /home/ops/fleet-report/fleet-report.csv}
+  contains:
+    html:
+      description: The HTML page.
+      type: str
+      returned: when html is in formats
+      sample: /home/ops/fleet-report/fleet-report.html
+    json:
+      description: The JSON file.
+      type: str
+      returned: when json is in formats
+      sample: /home/ops/fleet-report/fleet-report.json
+    csv:
+      description: The CSV file.
+      type: str
+      returned: when csv is in formats
+      sample: /home/ops/fleet-report/fleet-report.csv
 dest:
   description: The directory of the files, absolute.
   returned: always
@@ -276,17 +292,86 @@ by_state:
   returned: when something was rendered
   type: dict
   sample: {ok: 5, unreachable: 1, failed: 0, no_facts: 0, malformed: 0}
+  contains:
+    ok:
+      description: Hosts whose facts were read.
+      type: int
+      returned: always
+      sample: 5
+    unreachable:
+      description: Hosts that were unreachable.
+      type: int
+      returned: always
+      sample: 1
+    failed:
+      description: Hosts whose gathering failed.
+      type: int
+      returned: always
+      sample: 0
+    no_facts:
+      description: Hosts with no hostfacts (never gathered, or not in the cache).
+      type: int
+      returned: always
+      sample: 0
+    malformed:
+      description: Hosts whose facts could not be read as hostfacts.
+      type: int
+      returned: always
+      sample: 0
 by_severity:
   description: Hosts per worst alert severity (V(critical), V(warning), V(info), V(ok)).
   returned: when something was rendered
   type: dict
   sample: {critical: 1, warning: 3, info: 1, ok: 1}
+  contains:
+    critical:
+      description: Hosts whose worst alert is critical (unreachable, failed and malformed hosts count here).
+      type: int
+      returned: always
+      sample: 1
+    warning:
+      description: Hosts whose worst alert is a warning (hosts with no facts count here).
+      type: int
+      returned: always
+      sample: 3
+    info:
+      description: Hosts with informational alerts only.
+      type: int
+      returned: always
+      sample: 1
+    ok:
+      description: Hosts with no alert.
+      type: int
+      returned: always
+      sample: 1
 ranking:
   description: The first 20 hosts in report order, with their severity, state and non-informational alerts.
   returned: when something was rendered
   type: list
   elements: dict
   sample: [{host: web1, severity: critical, state: unreachable, alerts: ["host unreachable: timed out"]}]
+  contains:
+    host:
+      description: The inventory name.
+      type: str
+      returned: always
+      sample: web1
+    severity:
+      description: Its worst alert, as in RV(by_severity).
+      type: str
+      returned: always
+      sample: critical
+    state:
+      description: Its state, as in RV(by_state).
+      type: str
+      returned: always
+      sample: unreachable
+    alerts:
+      description: The messages of its alerts, informational ones left out.
+      type: list
+      elements: str
+      returned: always
+      sample: ["host unreachable: timed out"]
 render_seconds:
   description: Seconds spent reading the facts and rendering.
   returned: when something was rendered

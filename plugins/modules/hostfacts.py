@@ -241,25 +241,45 @@ ansible_facts:
           type: list
           elements: str
           returned: always
+          sample: [system, processes, memory, filesystems, namespaces, io, containers]
         interval:
           description: The sampling interval used, in seconds; V(0) when no selected subset samples.
           type: float
           returned: always
+          sample: 1.0
         collected_at:
           description: Local time of collection, ISO 8601.
           type: str
           returned: always
+          sample: "2026-11-28T23:57:55+0000"
         alerts:
           description: Health alerts an operator can read, most severe first.
           type: list
           elements: dict
           returned: always
           sample: [{severity: warning, subset: memory, message: "memory available 12.0 % of 7.7 GiB is below 20 %"}]
+          contains:
+            severity:
+              description: V(critical), V(warning) or V(info).
+              type: str
+              returned: always
+              sample: warning
+            subset:
+              description: The subset that raised the alert.
+              type: str
+              returned: always
+              sample: memory
+            message:
+              description: What is wrong, as a sentence.
+              type: str
+              returned: always
+              sample: "memory available 12.0 % of 7.7 GiB is below 20 %"
         warnings:
           description: Why facts are partial (permission denied, timed out mounts, vanished processes).
           type: list
           elements: str
           returned: always
+          sample: ["namespaces: 12 of 230 processes could not be read (permission denied); run with become"]
         system:
           description:
             - Which host this is, from C(/etc/os-release) (else C(/usr/lib/os-release)), C(uname), C(/proc/uptime),
@@ -274,15 +294,42 @@ ansible_facts:
               returned: always
               sample: web-01
             os:
-              description: C(ID), C(VERSION_ID) and C(PRETTY_NAME) of os-release, as C(id), C(version_id) and C(pretty_name).
+              description: The operating system, from os-release.
               type: dict
               returned: always
               sample: {id: debian, version_id: "12", pretty_name: "Debian GNU/Linux 12 (bookworm)"}
+              contains:
+                id:
+                  description: C(ID) of os-release.
+                  type: str
+                  returned: always
+                  sample: debian
+                version_id:
+                  description: C(VERSION_ID) of os-release; null where there is none (Debian testing, Arch).
+                  type: str
+                  returned: always
+                  sample: "12"
+                pretty_name:
+                  description: C(PRETTY_NAME) of os-release.
+                  type: str
+                  returned: always
+                  sample: Debian GNU/Linux 12 (bookworm)
             kernel:
-              description: C(release) (C(uname -r)) and C(machine) (C(uname -m)).
+              description: The running kernel.
               type: dict
               returned: always
               sample: {release: 6.1.0-28-amd64, machine: x86_64}
+              contains:
+                release:
+                  description: The kernel release, as C(uname -r) prints it.
+                  type: str
+                  returned: always
+                  sample: 6.1.0-28-amd64
+                machine:
+                  description: The hardware name, as C(uname -m) prints it.
+                  type: str
+                  returned: always
+                  sample: x86_64
             uptime_seconds:
               description: Seconds since boot (C(/proc/uptime)).
               type: float
@@ -297,12 +344,26 @@ ansible_facts:
               description:
                 - The source addresses the kernel picks for the default route, as C(ip route get) prints them as
                   C(src) (asked about the addresses M(ansible.builtin.setup) asks about, found by connecting a UDP
-                  socket, which sends nothing), and the interface they leave by (the IPv4 route's, else the IPv6
-                  one's).
-                - Keys C(interface), C(ipv4) and C(ipv6); null without such a route.
+                  socket, which sends nothing), and the interface they leave by. Each is null without such a route.
               type: dict
               returned: always
               sample: {interface: eth0, ipv4: 192.0.2.10, ipv6: "2001:db8::10"}
+              contains:
+                interface:
+                  description: The interface the IPv4 default route leaves by, else the IPv6 one's.
+                  type: str
+                  returned: always
+                  sample: eth0
+                ipv4:
+                  description: The source address of the IPv4 default route.
+                  type: str
+                  returned: always
+                  sample: 192.0.2.10
+                ipv6:
+                  description: The source address of the IPv6 default route.
+                  type: str
+                  returned: always
+                  sample: "2001:db8::10"
         processes:
           description:
             - What C(ps aux) and C(top -n 1) show. Rates (C(cpu), C(cpu_pct)) need O(interval) > 0 and are left out
@@ -312,50 +373,235 @@ ansible_facts:
           contains:
             tasks:
               description:
-                - Processes by state, as the C(Tasks:) line of top (C(sleeping) counts states S, D and I like top;
-                  C(uninterruptible) (D) and C(idle) (I) are broken out of it).
+                - Processes by state, as the C(Tasks:) line of top.
               type: dict
               returned: always
               sample: {total: 115, running: 1, sleeping: 114, stopped: 0, zombie: 0, uninterruptible: 0, idle: 40}
+              contains:
+                total:
+                  description: Every process.
+                  type: int
+                  returned: always
+                  sample: 115
+                running:
+                  description: Processes in state R.
+                  type: int
+                  returned: always
+                  sample: 1
+                sleeping:
+                  description: Processes in states S, D and I, counted together as top counts them.
+                  type: int
+                  returned: always
+                  sample: 114
+                stopped:
+                  description: Processes in states T and t.
+                  type: int
+                  returned: always
+                  sample: 0
+                zombie:
+                  description: Processes in state Z.
+                  type: int
+                  returned: always
+                  sample: 0
+                uninterruptible:
+                  description: Processes in state D (also counted in C(sleeping)).
+                  type: int
+                  returned: always
+                  sample: 0
+                idle:
+                  description: Kernel threads in state I (also counted in C(sleeping)).
+                  type: int
+                  returned: always
+                  sample: 40
             threads:
               description: Threads of all processes together.
               type: int
               returned: always
+              sample: 231
             load:
-              description: Load averages over 1, 5 and 15 minutes.
+              description: Load averages (C(/proc/loadavg)); null when it cannot be read.
               type: dict
               returned: always
               sample: {load1: 0.15, load5: 0.2, load15: 0.1}
+              contains:
+                load1:
+                  description: Over 1 minute.
+                  type: float
+                  returned: always
+                  sample: 0.15
+                load5:
+                  description: Over 5 minutes.
+                  type: float
+                  returned: always
+                  sample: 0.2
+                load15:
+                  description: Over 15 minutes.
+                  type: float
+                  returned: always
+                  sample: 0.1
             cpu_count:
               description: Online CPUs.
               type: int
               returned: always
+              sample: 2
             cpu:
               description:
-                - The C(%Cpu(s)) line of top over O(interval), in percent of all CPU time
-                  (us, sy, ni, id, wa, hi, si, st). None when the counters did not move.
+                - The C(%Cpu(s)) line of top over O(interval), in percent of all CPU time. Null when the counters did
+                  not move.
               type: dict
               returned: when interval > 0
               sample: {us: 1.5, sy: 0.5, ni: 0.0, id: 97.9, wa: 0.1, hi: 0.0, si: 0.0, st: 0.0}
+              contains:
+                us:
+                  description: User time.
+                  type: float
+                  returned: always
+                  sample: 1.5
+                sy:
+                  description: System time.
+                  type: float
+                  returned: always
+                  sample: 0.5
+                ni:
+                  description: User time of niced processes.
+                  type: float
+                  returned: always
+                  sample: 0.0
+                id:
+                  description: Idle time.
+                  type: float
+                  returned: always
+                  sample: 97.9
+                wa:
+                  description: Time idle while waiting for I/O (iowait).
+                  type: float
+                  returned: always
+                  sample: 0.1
+                hi:
+                  description: Time serving hardware interrupts.
+                  type: float
+                  returned: always
+                  sample: 0.0
+                si:
+                  description: Time serving software interrupts.
+                  type: float
+                  returned: always
+                  sample: 0.0
+                st:
+                  description: Time stolen by the hypervisor.
+                  type: float
+                  returned: always
+                  sample: 0.0
             uptime_seconds:
               description: Seconds since boot.
               type: float
               returned: always
+              sample: 3725.51
             boot_time:
               description: Boot time, ISO 8601 local time.
               type: str
               returned: always
+              sample: "2026-11-28T08:02:13+0000"
             vanished:
               description: Processes that exited while they were being sampled (left out of the lists).
               type: int
               returned: always
+              sample: 0
             top_cpu:
               description:
-                - The O(top) processes using most CPU, as process dicts (see RV(ansible_facts.hostfacts.processes.list)),
-                  ranked by C(cpu_pct) over the interval, or by C(cpu_pct_lifetime) with O(interval=0).
+                - The O(top) processes using most CPU, ranked by C(cpu_pct) over the interval, or by
+                  C(cpu_pct_lifetime) with O(interval=0).
               type: list
               elements: dict
               returned: always
+              contains: &process_row
+                pid:
+                  description: Process id.
+                  type: int
+                  returned: always
+                  sample: 1234
+                ppid:
+                  description: Parent process id.
+                  type: int
+                  returned: always
+                  sample: 1
+                user:
+                  description: Effective user name (the uid when it has no name).
+                  type: str
+                  returned: always
+                  sample: www-data
+                uid:
+                  description: Effective uid.
+                  type: int
+                  returned: always
+                  sample: 33
+                state:
+                  description: One letter, as C(ps -o s) shows it.
+                  type: str
+                  returned: always
+                  sample: S
+                cpu_pct:
+                  description: top's %CPU over O(interval), V(100) = one CPU.
+                  type: float
+                  returned: when interval > 0
+                  sample: 12.5
+                cpu_pct_lifetime:
+                  description: ps's %CPU, CPU time over the process's lifetime.
+                  type: float
+                  returned: always
+                  sample: 0.3
+                mem_pct:
+                  description: Resident set in percent of memory, as C(ps -o %mem).
+                  type: float
+                  returned: always
+                  sample: 1.2
+                rss_kb:
+                  description: Resident set in KiB, as C(ps -o rss) (from C(/proc/PID/statm)).
+                  type: int
+                  returned: always
+                  sample: 98304
+                vsz_kb:
+                  description: Virtual size in KiB, as C(ps -o vsz).
+                  type: int
+                  returned: always
+                  sample: 301120
+                tty:
+                  description: The controlling terminal, V(?) for none.
+                  type: str
+                  returned: always
+                  sample: "?"
+                start_time:
+                  description: When the process started, ISO 8601 local time.
+                  type: str
+                  returned: always
+                  sample: "2026-11-28T08:02:19+0000"
+                cpu_time:
+                  description: CPU time in seconds.
+                  type: float
+                  returned: always
+                  sample: 12.34
+                cpu_time_str:
+                  description: CPU time as ps TIME shows it, [DD-]HH:MM:SS.
+                  type: str
+                  returned: always
+                  sample: "00:00:12"
+                command:
+                  description: The process name, V([name]) for kernel threads.
+                  type: str
+                  returned: always
+                  sample: nginx
+                args:
+                  description:
+                    - The command line, secrets masked, cut to O(cmdline_length) characters; V([name]) for kernel
+                      threads, V([name] <defunct>) for zombies.
+                  type: str
+                  returned: always
+                  sample: "nginx: worker process"
+                threads:
+                  description: Threads of the process.
+                  type: int
+                  returned: always
+                  sample: 1
             top_memory:
               description:
                 - The O(top) processes with the largest resident set (C(rss_kb), what C(ps -o rss) shows, read from
@@ -363,18 +609,14 @@ ansible_facts:
               type: list
               elements: dict
               returned: always
+              contains: *process_row
             list:
               description:
-                - Every process, like C(ps aux). Each process is a dict with C(pid), C(ppid), C(user) (effective),
-                  C(uid), C(state) (one letter, as C(ps -o s)), C(cpu_pct) (top's %CPU over O(interval), 100 = one
-                  CPU; only when O(interval) > 0), C(cpu_pct_lifetime) (ps's %CPU, CPU time over the process
-                  lifetime), C(mem_pct), C(rss_kb), C(vsz_kb), C(tty) (V(?) for none), C(start_time) (ISO 8601),
-                  C(cpu_time) (seconds), C(cpu_time_str) (ps TIME, [DD-]HH:MM:SS), C(command) (the name, V([name])
-                  for kernel threads), C(args) (the command line cut to O(cmdline_length) characters; V([name])
-                  for kernel threads, V([name] <defunct>) for zombies) and C(threads).
+                - Every process, like C(ps aux).
               type: list
               elements: dict
               returned: when process_list=full
+              contains: *process_row
         memory:
           description:
             - What C(free -b) shows, in bytes, with the formulas of procps-ng 4 (C(used) = C(total) - C(available);
@@ -388,38 +630,47 @@ ansible_facts:
               description: MemTotal.
               type: int
               returned: always
+              sample: 8267812864
             used:
               description: C(total) - C(available).
               type: int
               returned: always
+              sample: 1395314688
             free:
               description: MemFree.
               type: int
               returned: always
+              sample: 5221896192
             shared:
               description: Shmem.
               type: int
               returned: always
+              sample: 1179648
             buffers:
               description: Buffers.
               type: int
               returned: always
+              sample: 72450048
             cache:
               description: Cached + SReclaimable.
               type: int
               returned: always
+              sample: 1578152960
             buff_cache:
               description: C(buffers) + C(cache), the buff/cache column.
               type: int
               returned: always
+              sample: 1650603008
             available:
               description: MemAvailable (MemFree on kernels without it, or when MemAvailable is above MemTotal).
               type: int
               returned: always
+              sample: 6872498176
             available_pct:
               description: C(available) in percent of C(total).
               type: float
               returned: always
+              sample: 83.1
             status:
               description: V(low) when C(available_pct) is below O(thresholds.memory_available_pct), else V(ok).
               type: str
@@ -429,14 +680,17 @@ ansible_facts:
               description: SwapTotal.
               type: int
               returned: always
+              sample: 0
             swap_used:
               description: SwapTotal - SwapFree.
               type: int
               returned: always
+              sample: 0
             swap_free:
               description: SwapFree.
               type: int
               returned: always
+              sample: 0
         filesystems:
           description: What C(df), C(findmnt), C(lsblk -f) and C(du -s) show.
           returned: when the filesystems subset is selected
@@ -448,39 +702,215 @@ ansible_facts:
                   overlay, cgroup, ...; the root filesystem always stays) unless O(include_pseudo); a filesystem
                   mounted twice, such as a bind mount, once, with its other mount points in C(also_mounted_at); each
                   btrfs subvolume apart, as C(df) lists them.
-                - Keys C(device), C(mount_point), C(fstype), C(options) (as findmnt), C(readonly), C(root) (the
-                  mounted directory of the filesystem), C(also_mounted_at), C(uuid), C(label) and C(status)
-                  (V(ok), V(timed_out), V(error), V(skipped) for autofs, which is never touched, or V(shadowed) with
-                  C(shadowed_by) for a mount hidden under a later one, which C(df) leaves out).
                 - Paths are shown as C(findmnt) shows them - control characters, line separators and bytes that
                   are not UTF-8 as C(\xHH).
-                - With C(status=ok) also, in bytes and percent as C(df -B1) and C(df -i) compute them, C(size),
-                  C(used), C(available), C(use_pct), C(inodes_total), C(inodes_used), C(inodes_free) and
-                  C(inodes_use_pct).
+                - The sizes, in bytes and percent as C(df -B1) and C(df -i) compute them, are there with
+                  C(status=ok) only.
               type: list
               elements: dict
               returned: always
+              contains:
+                device:
+                  description: The mount source, as C(df) shows it.
+                  type: str
+                  returned: always
+                  sample: /dev/vda1
+                mount_point:
+                  description: Where it is mounted.
+                  type: str
+                  returned: always
+                  sample: /
+                fstype:
+                  description: The filesystem type.
+                  type: str
+                  returned: always
+                  sample: ext4
+                options:
+                  description: The mount options, as C(findmnt -o OPTIONS) shows them.
+                  type: str
+                  returned: always
+                  sample: rw,relatime,errors=remount-ro
+                readonly:
+                  description: Whether it is mounted read-only.
+                  type: bool
+                  returned: always
+                  sample: false
+                root:
+                  description: The directory of the filesystem that is mounted (V(/) but for bind mounts and subvolumes).
+                  type: str
+                  returned: always
+                  sample: /
+                also_mounted_at:
+                  description: The other mount points of the same filesystem and root.
+                  type: list
+                  elements: str
+                  returned: always
+                  sample: [/srv/data]
+                uuid:
+                  description: The filesystem UUID, as C(lsblk -f) shows it; null when unknown.
+                  type: str
+                  returned: always
+                  sample: 0a3407de-014b-458b-b5c1-848e92a327a3
+                label:
+                  description: The filesystem label; null when there is none or it is unknown.
+                  type: str
+                  returned: always
+                  sample: root
+                status:
+                  description:
+                    - V(ok), V(timed_out) (statvfs did not answer within O(timeout)), V(error), V(skipped) (autofs,
+                      which is never touched) or V(shadowed) (hidden under a later mount, which C(df) leaves out).
+                  type: str
+                  returned: always
+                  sample: ok
+                shadowed_by:
+                  description: The mount point of the later mount that hides this one.
+                  type: str
+                  returned: when status=shadowed
+                  sample: /srv
+                error:
+                  description: Why statvfs failed.
+                  type: str
+                  returned: when status=error
+                  sample: "[Errno 13] Permission denied"
+                size:
+                  description: Size in bytes (C(df -B1) 1B-blocks).
+                  type: int
+                  returned: when status=ok
+                  sample: 20956397568
+                used:
+                  description: Used bytes.
+                  type: int
+                  returned: when status=ok
+                  sample: 4380459008
+                available:
+                  description: Bytes available to unprivileged users.
+                  type: int
+                  returned: when status=ok
+                  sample: 15681675264
+                use_pct:
+                  description: C(df)'s Use%, C(used) / (C(used) + C(available)) rounded up.
+                  type: int
+                  returned: when status=ok
+                  sample: 22
+                inodes_total:
+                  description: Inodes (C(df -i)).
+                  type: int
+                  returned: when status=ok
+                  sample: 1310720
+                inodes_used:
+                  description: Inodes used.
+                  type: int
+                  returned: when status=ok
+                  sample: 123456
+                inodes_free:
+                  description: Inodes free.
+                  type: int
+                  returned: when status=ok
+                  sample: 1187264
+                inodes_use_pct:
+                  description: C(df -i)'s IUse%, rounded up.
+                  type: int
+                  returned: when status=ok
+                  sample: 10
             du:
               description:
-                - One dict per O(du_paths) entry, like C(du -s -x) (one filesystem, hard links once) - C(path),
-                  C(status) (V(ok), V(timed_out) with lower-bound sizes, V(error) with C(error), du's message for the
-                  first path it could not read, and C(errors), how many), C(bytes) (disk usage), C(apparent_bytes)
-                  (C(du -sb)), C(files), C(directories) and C(unreadable_directories) when some could not be read
-                  for want of permission.
-                - A directory that fails while being read (a corrupt block) is reported and everything else is
-                  summed, as C(du) does.
+                - One dict per O(du_paths) entry, like C(du -s -x) (one filesystem, hard links once). A directory
+                  that fails while being read (a corrupt block) is reported and everything else is summed, as C(du)
+                  does.
               type: list
               elements: dict
               returned: always
+              contains:
+                path:
+                  description: The path, as given in O(du_paths).
+                  type: str
+                  returned: always
+                  sample: /var/log
+                status:
+                  description: V(ok), V(timed_out) (the sizes are a lower bound) or V(error).
+                  type: str
+                  returned: always
+                  sample: ok
+                bytes:
+                  description: Disk usage in bytes, as C(du -s -B1).
+                  type: int
+                  returned: always
+                  sample: 104857600
+                apparent_bytes:
+                  description: Apparent size in bytes, as C(du -sb).
+                  type: int
+                  returned: always
+                  sample: 99614720
+                files:
+                  description: Files counted.
+                  type: int
+                  returned: always
+                  sample: 512
+                directories:
+                  description: Directories counted.
+                  type: int
+                  returned: always
+                  sample: 40
+                error:
+                  description: du's message for the first path that could not be read.
+                  type: str
+                  returned: when a path could not be read
+                  sample: "cannot read directory '/var/log/private': Permission denied"
+                errors:
+                  description: How many paths could not be read.
+                  type: int
+                  returned: when a path could not be read
+                  sample: 1
+                unreadable_directories:
+                  description: Directories that could not be read for want of permission.
+                  type: int
+                  returned: when some could not be read for want of permission
+                  sample: 1
         namespaces:
           description: What C(lsns) lists, plus namespaces pinned without a process, with their owners.
           returned: when the namespaces subset is selected
           type: dict
           contains:
             default:
-              description: The host's default namespaces, namespace type to inode.
+              description: The host's default namespaces, one key per namespace type the kernel exposes, to its inode.
               type: dict
               returned: always
+              sample: {cgroup: 4026531835, ipc: 4026531839, mnt: 4026531841, net: 4026531840, pid: 4026531836,
+                       time: 4026531834, user: 4026531837, uts: 4026531838}
+              contains: &namespace_types
+                cgroup:
+                  description: Cgroup namespace (Linux 4.6 and later).
+                  type: int
+                  returned: when the kernel has it
+                ipc:
+                  description: IPC namespace.
+                  type: int
+                  returned: when the kernel has it
+                mnt:
+                  description: Mount namespace.
+                  type: int
+                  returned: when the kernel has it
+                net:
+                  description: Network namespace.
+                  type: int
+                  returned: when the kernel has it
+                pid:
+                  description: PID namespace.
+                  type: int
+                  returned: when the kernel has it
+                time:
+                  description: Time namespace (Linux 5.6 and later).
+                  type: int
+                  returned: when the kernel has it
+                user:
+                  description: User namespace.
+                  type: int
+                  returned: when the kernel has it
+                uts:
+                  description: UTS namespace (host and domain name).
+                  type: int
+                  returned: when the kernel has it
             default_source:
               description:
                 - Where the defaults come from - V(pid1), V(kthreadd) when PID 1 cannot be read (kernel threads
@@ -488,72 +918,371 @@ ansible_facts:
                   each with a warning.
               type: str
               returned: always
+              sample: pid1
             namespaces:
               description:
-                - One dict per namespace of a type the kernel exposes - C(type), C(inode), C(nprocs), C(pid) (the
-                  lowest), C(user) (effective, as C(ps) and C(lsns) show it), C(command), C(default), C(owner)
-                  (C(kind) V(host), V(docker), V(containerd), V(crio), V(podman), V(sandbox), V(kernel), V(systemd)
-                  or V(unknown), with C(id) and C(name)) and C(pinned_by) (C(kind) V(netns_name), V(bind_mount) or
-                  V(fd), with C(path), C(name), C(pid)).
-                - Namespaces with C(nprocs=0) are held only by a bind mount or an open descriptor; every descriptor
-                  of every process is looked at, within the run's O(timeout) (a warning says when the scan was cut).
+                - One dict per namespace of a type the kernel exposes. Namespaces with C(nprocs=0) are held only by a
+                  bind mount or an open descriptor; every descriptor of every process is looked at, within the run's
+                  O(timeout) (a warning says when the scan was cut).
               type: list
               elements: dict
               returned: always
+              contains:
+                type:
+                  description: The namespace type, as C(lsns) shows it.
+                  type: str
+                  returned: always
+                  sample: net
+                inode:
+                  description: The inode of the namespace, as in C(net:[4026532401]).
+                  type: int
+                  returned: always
+                  sample: 4026532401
+                nprocs:
+                  description: How many processes are in it.
+                  type: int
+                  returned: always
+                  sample: 3
+                pid:
+                  description: The lowest pid in it; null when no process is in it.
+                  type: int
+                  returned: always
+                  sample: 2041
+                user:
+                  description: The effective user of that process (or of the process holding it by a descriptor), as C(ps) and C(lsns) show it.
+                  type: str
+                  returned: always
+                  sample: root
+                command:
+                  description: The command line of that process, secrets masked, cut to O(cmdline_length).
+                  type: str
+                  returned: always
+                  sample: nginx -g daemon off;
+                default:
+                  description: Whether it is one of the host's default namespaces.
+                  type: bool
+                  returned: always
+                  sample: false
+                owner:
+                  description: Who owns the namespace.
+                  type: dict
+                  returned: always
+                  sample: {kind: docker, id: 3f4e5d6c7b8a9d0e1f2a3b4c5d6e7f8091a2b3c4d5e6f708192a3b4c5d6e7f80, name: null}
+                  contains:
+                    kind:
+                      description: V(host), V(docker), V(containerd), V(crio), V(podman), V(sandbox), V(kernel), V(systemd) or V(unknown).
+                      type: str
+                      returned: always
+                      sample: docker
+                    id:
+                      description: The container id, when there is one.
+                      type: str
+                      returned: always
+                      sample: 3f4e5d6c7b8a9d0e1f2a3b4c5d6e7f8091a2b3c4d5e6f708192a3b4c5d6e7f80
+                    name:
+                      description: The unit, sandbox or container name, when there is one.
+                      type: str
+                      returned: always
+                      sample: null
+                pinned_by:
+                  description: What keeps the namespace alive besides its processes.
+                  type: list
+                  elements: dict
+                  returned: always
+                  sample: [{kind: netns_name, path: /run/netns/blue, name: blue}]
+                  contains:
+                    kind:
+                      description: V(netns_name) (a name under C(/run/netns)), V(bind_mount) or V(fd) (an open descriptor).
+                      type: str
+                      returned: always
+                      sample: netns_name
+                    path:
+                      description: The mount point, or C(/proc/PID/fd/N) for a descriptor.
+                      type: str
+                      returned: always
+                      sample: /run/netns/blue
+                    name:
+                      description: The C(ip netns) name; null but for V(netns_name).
+                      type: str
+                      returned: always
+                      sample: blue
+                    pid:
+                      description: The process holding the descriptor.
+                      type: int
+                      returned: when kind=fd
+                      sample: 4242
             non_default:
               description: One readable line per non-default namespace, like the listns script's table.
               type: list
               elements: str
               returned: always
+              sample: ["   2041  net:[4026532401]    docker 3f4e5d6c7b8a   nginx -g daemon off;"]
             counts:
               description: Number of namespaces per type.
               type: dict
               returned: always
+              sample: {cgroup: 1, ipc: 3, mnt: 9, net: 3, pid: 3, time: 1, user: 1, uts: 5}
+              contains: *namespace_types
             unreadable_processes:
               description: Processes whose namespaces could not be read (permission denied, or gone).
               type: int
               returned: always
+              sample: 0
         io:
           description: What top's wa, C(iostat -x), C(iotop), C(ps) state D and C(lsof -p) show, over O(interval).
           returned: when the io subset is selected
           type: dict
           contains:
             iowait_pct:
-              description: CPU time spent in iowait over the interval, percent (left out when O(interval=0)).
+              description: CPU time spent in iowait over the interval, percent.
               type: float
               returned: when interval > 0
+              sample: 0.5
+            seconds:
+              description: The length of the sampling window, in seconds, by C(/proc/uptime) (iostat's clock).
+              type: float
+              returned: when interval > 0
+              sample: 1.002
             disks:
               description:
-                - One dict per used block device - C(name), C(kind) (V(disk), V(partition), V(dm)), C(parent),
-                  C(partitions), C(dm_name), C(slaves), C(rotational), C(mounts), totals C(reads), C(writes),
-                  C(read_bytes), C(write_bytes), and with an interval iostat's C(r_s), C(w_s), C(rkb_s), C(wkb_s),
-                  C(rrqm_s), C(wrqm_s), C(r_await), C(w_await), C(aqu_sz), C(util_pct), C(d_s), C(f_s).
-                - Partitions and dm devices repeat their disk's I/O - never add them up.
+                - One dict per used block device. Partitions and dm devices repeat their disk's I/O - never add them
+                  up.
               type: list
               elements: dict
               returned: always
+              contains:
+                name:
+                  description: The kernel name.
+                  type: str
+                  returned: always
+                  sample: vda
+                major:
+                  description: The major device number.
+                  type: int
+                  returned: always
+                  sample: 253
+                minor:
+                  description: The minor device number.
+                  type: int
+                  returned: always
+                  sample: 0
+                kind:
+                  description: V(disk), V(partition), V(dm) or V(unknown).
+                  type: str
+                  returned: always
+                  sample: disk
+                parent:
+                  description: The disk a partition belongs to; null for a disk.
+                  type: str
+                  returned: always
+                  sample: null
+                partitions:
+                  description: The partitions of a disk.
+                  type: list
+                  elements: str
+                  returned: always
+                  sample: [vda1, vda14, vda15]
+                dm_name:
+                  description: The device-mapper name of a dm device.
+                  type: str
+                  returned: always
+                  sample: null
+                slaves:
+                  description: The devices a dm device is built on.
+                  type: list
+                  elements: str
+                  returned: always
+                  sample: []
+                rotational:
+                  description: Whether the kernel says the device rotates.
+                  type: bool
+                  returned: always
+                  sample: false
+                mounts:
+                  description: The mount points of the device.
+                  type: list
+                  elements: str
+                  returned: always
+                  sample: [/]
+                reads:
+                  description: Reads completed since boot.
+                  type: int
+                  returned: always
+                  sample: 12345
+                writes:
+                  description: Writes completed since boot.
+                  type: int
+                  returned: always
+                  sample: 67890
+                read_bytes:
+                  description: Bytes read since boot.
+                  type: int
+                  returned: always
+                  sample: 512000000
+                write_bytes:
+                  description: Bytes written since boot.
+                  type: int
+                  returned: always
+                  sample: 2048000000
+                r_s: &iostat_rate
+                  description: iostat -x's column of the same name, over the interval.
+                  type: float
+                  returned: when interval > 0
+                  sample: 0.0
+                w_s: *iostat_rate
+                rkb_s: *iostat_rate
+                wkb_s: *iostat_rate
+                rrqm_s: *iostat_rate
+                wrqm_s: *iostat_rate
+                r_await: *iostat_rate
+                w_await: *iostat_rate
+                aqu_sz: *iostat_rate
+                util_pct:
+                  description: iostat -x's %util over the interval.
+                  type: float
+                  returned: when interval > 0
+                  sample: 3.2
+                d_s: *iostat_rate
+                f_s: *iostat_rate
             top_readers:
-              description:
-                - Processes ranked by bytes read from storage per second (by total bytes when O(interval=0)) -
-                  C(pid), C(comm), C(command), C(user) (effective, as C(ps) shows it), C(read_bytes), C(write_bytes)
-                  (write_bytes minus cancelled_write_bytes), C(read_bytes_s), C(write_bytes_s), and C(open_files) (at
-                  most O(open_files) regular files, largest first, with C(size), C(offset), C(mode), C(status) of their
-                  C(stat) (V(timed_out) on a hung filesystem, whose C(size) is then null), C(mount_point) (the mount
-                  the file was opened through; null when that mount is no longer in the mount table, as after
-                  C(umount -l)), C(device) and C(disk) (from the file's device number)).
+              description: Processes ranked by bytes read from storage per second (by total bytes when O(interval=0)).
               type: list
               elements: dict
               returned: always
+              contains: &io_process
+                pid:
+                  description: Process id.
+                  type: int
+                  returned: always
+                  sample: 15487
+                comm:
+                  description: The process name (C(/proc/PID/comm)).
+                  type: str
+                  returned: always
+                  sample: dd
+                command:
+                  description: The command line, secrets masked, cut to O(cmdline_length).
+                  type: str
+                  returned: always
+                  sample: dd if=/dev/zero of=/var/tmp/big.bin bs=1M
+                user:
+                  description: The effective user, as C(ps) shows it.
+                  type: str
+                  returned: always
+                  sample: root
+                read_bytes:
+                  description: Bytes read from storage since the process started.
+                  type: int
+                  returned: always
+                  sample: 0
+                write_bytes:
+                  description: Bytes written to storage since the process started (write_bytes minus cancelled_write_bytes).
+                  type: int
+                  returned: always
+                  sample: 1073741824
+                read_bytes_s:
+                  description: Bytes read per second over the interval.
+                  type: float
+                  returned: when interval > 0
+                  sample: 0.0
+                write_bytes_s:
+                  description: Bytes written per second over the interval.
+                  type: float
+                  returned: when interval > 0
+                  sample: 37849088.0
+                open_files:
+                  description: At most O(open_files) regular files the process has open, largest first.
+                  type: list
+                  elements: dict
+                  returned: always
+                  contains:
+                    path:
+                      description: The file, as C(lsof) shows it.
+                      type: str
+                      returned: always
+                      sample: /var/tmp/big.bin
+                    size:
+                      description: Its size in bytes; null on a hung filesystem.
+                      type: int
+                      returned: always
+                      sample: 1073741824
+                    offset:
+                      description: The position of the descriptor (C(/proc/PID/fdinfo)).
+                      type: int
+                      returned: always
+                      sample: 1073741824
+                    mode:
+                      description: V(r), V(w) or V(rw), as the descriptor was opened.
+                      type: str
+                      returned: always
+                      sample: w
+                    status:
+                      description: V(ok), V(timed_out) on a hung filesystem, or V(error).
+                      type: str
+                      returned: always
+                      sample: ok
+                    mount_point:
+                      description: The mount the file was opened through; null when that mount is no longer in the mount table, as after C(umount -l).
+                      type: str
+                      returned: always
+                      sample: /
+                    device:
+                      description: The block device, from the file's device number.
+                      type: str
+                      returned: always
+                      sample: vda1
+                    disk:
+                      description: The disk of that device.
+                      type: str
+                      returned: always
+                      sample: vda
             top_writers:
               description: Like RV(ansible_facts.hostfacts.io.top_readers), ranked by bytes written.
               type: list
               elements: dict
               returned: always
+              contains: *io_process
+            io_readable_processes:
+              description: Processes whose C(/proc/PID/io) could be read.
+              type: int
+              returned: always
+              sample: 230
+            io_unreadable_processes:
+              description: Processes whose C(/proc/PID/io) could not be read (they are not ranked); use become.
+              type: int
+              returned: always
+              sample: 0
+            exited_during_interval:
+              description: Processes that exited (or whose pid was reused) between the first and the last sample.
+              type: int
+              returned: always
+              sample: 2
             d_state:
-              description: Processes seen in state D - C(pid), C(command), C(samples_in_d), C(of_samples).
+              description: Processes seen in state D.
               type: list
               elements: dict
               returned: always
+              contains:
+                pid:
+                  description: Process id.
+                  type: int
+                  returned: always
+                  sample: 15487
+                command:
+                  description: The command line; null when the process has gone.
+                  type: str
+                  returned: always
+                  sample: dd if=/dev/zero of=/mnt/nfs/big.bin
+                samples_in_d:
+                  description: In how many samples it was in state D.
+                  type: int
+                  returned: always
+                  sample: 4
+                of_samples:
+                  description: Out of how many samples.
+                  type: int
+                  returned: always
+                  sample: 5
             findings:
               description:
                 - Sentences naming the busy disk, the process, its file and filesystem, when a threshold is crossed.
@@ -562,15 +1291,85 @@ ansible_facts:
               returned: always
               sample: ["vda 78 % util, iowait 24 %: pid 15487 (dd) writes 36.1 MB/s to /var/tmp/big.bin on / (vda)"]
         containers:
-          description:
-            - One dict per container cgroup with a visible process - C(id), C(runtime), C(cgroup_path),
-              C(cgroup_layout) (V(v1), V(v2), V(hybrid)), C(nprocs), C(pids), C(namespaces) (type to inode, the
-              same inodes as in RV(ansible_facts.hostfacts.namespaces.namespaces)), C(memory_usage_bytes),
-              C(memory_limit_bytes) (null when unlimited), C(memory_failcnt) (v1) or C(memory_events_max) and
-              C(memory_events_oom_kill) (v2), C(cpu_usage_seconds) and C(pids_current).
+          description: One dict per container cgroup with a visible process.
           returned: when the containers subset is selected
           type: list
           elements: dict
+          contains:
+            id:
+              description: The container id.
+              type: str
+              returned: always
+              sample: 3f4e5d6c7b8a9d0e1f2a3b4c5d6e7f8091a2b3c4d5e6f708192a3b4c5d6e7f80
+            runtime:
+              description: What runs it - V(docker), V(containerd), V(crio), V(podman), ...
+              type: str
+              returned: always
+              sample: docker
+            cgroup_path:
+              description: Its cgroup, relative to the hierarchy's root.
+              type: str
+              returned: always
+              sample: /system.slice/docker-3f4e5d6c7b8a9d0e1f2a3b4c5d6e7f8091a2b3c4d5e6f708192a3b4c5d6e7f80.scope
+            cgroup_layout:
+              description: V(v1), V(v2) or V(hybrid).
+              type: str
+              returned: always
+              sample: v2
+            nprocs:
+              description: How many processes are in it.
+              type: int
+              returned: always
+              sample: 7
+            pids:
+              description: Their pids, at most 100.
+              type: list
+              elements: int
+              returned: always
+              sample: [8552, 8571]
+            namespaces:
+              description:
+                - The namespaces of its first process, type to inode, the same inodes as in
+                  RV(ansible_facts.hostfacts.namespaces.namespaces); empty when that process could not be read (it
+                  exited, or permission was denied).
+              type: dict
+              returned: always
+              contains: *namespace_types
+            memory_usage_bytes:
+              description: Memory in use.
+              type: int
+              returned: always
+              sample: 52428800
+            memory_limit_bytes:
+              description: Its memory limit; null when unlimited.
+              type: int
+              returned: always
+              sample: null
+            memory_failcnt:
+              description: How often the memory limit was hit (cgroup v1).
+              type: int
+              returned: with cgroup v1
+              sample: 0
+            memory_events_max:
+              description: How often the memory limit was reached (cgroup v2 C(memory.events) C(max)).
+              type: int
+              returned: with cgroup v2
+              sample: 0
+            memory_events_oom_kill:
+              description: Processes killed by the OOM killer in it (cgroup v2 C(memory.events) C(oom_kill)).
+              type: int
+              returned: with cgroup v2
+              sample: 0
+            cpu_usage_seconds:
+              description: CPU time used, in seconds.
+              type: float
+              returned: always
+              sample: 12.5
+            pids_current:
+              description: Tasks in it (C(pids.current)).
+              type: int
+              returned: always
+              sample: 9
 """
 
 from ansible.module_utils.basic import AnsibleModule

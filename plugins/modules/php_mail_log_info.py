@@ -148,29 +148,45 @@ entries:
     time:
       description: When the call happened, UTC.
       type: str
+      returned: always
+      sample: "2026-11-28T23:57:53Z"
     logged_time:
       description: The timestamp as PHP wrote it, with its zone.
       type: str
+      returned: always
+      sample: "28-Nov-2026 23:57:53 UTC"
     script:
       description:
         - The file that called mail(), or PHP's name for code without one (C(Command line code)).
         - Cut at 512 characters; a cut name ends with C(...[truncated <length> chars, sha256 <16 hex digits>]).
       type: str
+      returned: always
+      sample: "/var/www/app/contact.php"
     line:
       description: Line number of the call in RV(entries[].script).
       type: int
+      returned: always
+      sample: 3
     to:
       description: The recipients as passed to mail(), cut at 512 characters like RV(entries[].script).
       type: str
+      returned: always
+      sample: "owner@example.org"
     recipients:
       description: Number of comma-separated recipients in RV(entries[].to), counted before it is cut.
       type: int
+      returned: always
+      sample: 1
     headers:
       description: The additional headers, with line breaks replaced by PHP, cut at 512 characters.
       type: str
+      returned: always
+      sample: "From: web@example.org  Reply-To: visitor@example.net"
     subject:
       description: The subject, cut at 512 characters.
       type: str
+      returned: always
+      sample: "Contact form"
   sample:
     - time: "2026-11-28T23:57:53Z"
       logged_time: 28-Nov-2026 23:57:53 UTC
@@ -189,22 +205,34 @@ top_scripts:
     script:
       description: The calling file, cut as RV(entries[].script) is.
       type: str
+      returned: always
+      sample: "/var/www/app/lib/mailer.php"
     calls:
       description: Number of mail() calls.
       type: int
+      returned: always
+      sample: 3
     recipients:
       description: Total recipients of those calls.
       type: int
+      returned: always
+      sample: 3
     first_seen:
       description: Earliest call in the window, UTC.
       type: str
+      returned: always
+      sample: "2026-11-28T23:57:53Z"
     last_seen:
       description: Latest call in the window, UTC.
       type: str
+      returned: always
+      sample: "2026-11-28T23:57:53Z"
     lines:
       description: Line numbers the calls came from (at most 20).
       type: list
       elements: int
+      returned: always
+      sample: [3]
   sample:
     - script: /var/www/app/lib/mailer.php
       calls: 3

@@ -18,6 +18,21 @@ stays the same while the thing exists:
 Drift is the keys that appeared or vanished. A network namespace with no
 process in it and no name under /run/netns is flagged: nothing the usual tools
 (``ip netns``, ``ps``) show can be inside it, which is where an unknown guest hides.
+
+Namespaces younger than ``min_namespace_age`` are left out of the snapshot, on both
+sides of the comparison: a build, a ``docker run --rm`` or a unit with PrivateNetwork=
+makes namespaces that live for seconds, and reporting them (new on one run, vanished
+on the next when the baseline was taken while one lived) would bury the namespaces
+that stay. A namespace's age is that of the process the namespaces subset names for
+it (its lowest pid, else the process holding it by a descriptor), as the processes
+subset started it; the creator of a namespace is at least as old as the namespace, so
+this errs towards reporting. A namespace pinned only by a bind mount has no process,
+so no age: it is always compared. One that is young when the baseline is recorded and
+stays is reported as new once it is old: recording it marked young instead would let it
+vanish later without a report.
+
+Drift is reported, never ``changed``: ``changed`` says that the baseline file was (or,
+in check mode, would be) written or removed.
 """
 
 from __future__ import annotations
@@ -39,6 +54,9 @@ SECTIONS = ('namespaces', 'processes', 'mounts', 'listening')
 CMDLINE_LENGTH = 256
 LISTEN_STATES = {'tcp': 'LISTEN', 'tcp6': 'LISTEN', 'udp': 'CLOSE', 'udp6': 'CLOSE'}
 ISO_FORMAT = '%Y-%m-%dT%H:%M:%S%z'
+# A namespace younger than min_namespace_age is not drift: the cap keeps the option from switching
+# namespace drift off (docs/queries-and-drift.md).
+MAX_NAMESPACE_AGE = 86400.0
 ITEM_NAMES = {'namespaces': 'namespace', 'processes': 'process', 'mounts': 'mount', 'listening': 'listening socket'}
 
 
@@ -87,6 +105,38 @@ def _parse_time(iso_text):
         return datetime.datetime.strptime(iso_text, ISO_FORMAT)
     except (TypeError, ValueError):
         return None
+
+
+def namespace_ages(namespaces, processes, now):
+    """{(type, inode): seconds} for the namespaces whose holding process has a known start time.
+
+    The holder is the process the namespaces subset names (``pid``, the lowest in the namespace), else
+    the first process holding it by a descriptor; its start time comes from the processes subset.
+    """
+    started = dict((row.get('pid'), _parse_time(row.get('start_time'))) for row in (processes or {}).get('list') or [])
+    ages = {}
+    for entry in namespaces:
+        holder = entry.get('pid')
+        if holder is None:
+            holder = next((pin.get('pid') for pin in entry.get('pinned_by') or [] if pin.get('kind') == 'fd'), None)
+        if started.get(holder) is not None:
+            ages[(entry['type'], entry['inode'])] = max(0.0, (now - started[holder]).total_seconds())
+    return ages
+
+
+def namespace_records(facts, min_age, now):
+    """(records of the non-default namespaces at least ``min_age`` seconds old, records of the younger ones)."""
+    entries = [entry for entry in facts['namespaces']['namespaces'] if not entry.get('default')]
+    ages = namespace_ages(entries, facts.get('processes'), now) if min_age > 0 else {}
+    kept, young = [], []
+    for entry in entries:
+        record = namespace_record(entry)
+        age = ages.get((entry['type'], entry['inode']))
+        if age is not None and age < min_age:
+            young.append(dict(record, age=age))
+        else:
+            kept.append(record)
+    return kept, young
 
 
 def process_records(processes, min_age, now):
@@ -140,16 +190,18 @@ def listening_records(procfs):
     return sorted(records.values(), key=lambda r: r['key']) if found else None
 
 
-def snapshot(procfs, sections, min_process_age, timeout=None, now=None):
-    """(state, running process keys, warnings): the stable parts of the host now."""
-    subsets = [name for name in ('processes', 'namespaces') if name in sections]
+def snapshot(procfs, sections, min_process_age, timeout=None, now=None, min_namespace_age=0.0):
+    """(state, running process keys, warnings, young namespace records): the stable parts of the host now."""
+    # The namespaces' ages come from the processes' start times.
+    with_ages = 'namespaces' in sections and min_namespace_age > 0
+    subsets = [name for name in ('processes', 'namespaces') if name in sections or (with_ages and name == 'processes')]
     facts = gather(gather_options(subsets, timeout), procfs=procfs) if subsets else {'warnings': []}
     now = now or datetime.datetime.now(datetime.timezone.utc)
     state = {'format': BASELINE_FORMAT, 'sections': [name for name in SECTIONS if name in sections]}
     running = set()
+    young = []
     if 'namespaces' in sections:
-        state['namespaces'] = [namespace_record(entry) for entry in facts['namespaces']['namespaces']
-                               if not entry.get('default')]
+        state['namespaces'], young = namespace_records(facts, min_namespace_age, now)
     if 'processes' in sections:
         state['processes'], running = process_records(facts['processes'], min_process_age, now)
     if 'mounts' in sections:
@@ -162,7 +214,7 @@ def snapshot(procfs, sections, min_process_age, timeout=None, now=None):
             state['sections'].remove('listening')
         else:
             state['listening'] = listening
-    return state, running, facts['warnings']
+    return state, running, facts['warnings'], young
 
 
 # ---------------------------------------------------------------------- drift
@@ -324,6 +376,10 @@ def validate(options):
     if not 0 <= options['min_process_age'] < float('inf'):
         raise BaselineError('min_process_age must be 0 or more seconds (a finite number), got %s'
                             % options['min_process_age'])
+    min_namespace_age = options['min_namespace_age']
+    if not 0 <= min_namespace_age <= MAX_NAMESPACE_AGE:
+        raise BaselineError('min_namespace_age must be a number of seconds from 0 to %g, got %s'
+                            % (MAX_NAMESPACE_AGE, min_namespace_age))
     gather_options(SECTIONS[:0], options['timeout'])  # the hostfacts table's bounds, before anything is read
     if not options.get('sections'):
         raise BaselineError('sections must name at least one of: %s' % ', '.join(SECTIONS))
@@ -349,7 +405,7 @@ class BaselineManager(object):
     """state=present: record the baseline if missing, else report drift (and accept it with update).
 
     state=absent: remove the baseline. ``changed`` is true when the baseline file is (or would be)
-    created, updated or removed, or when the host has drifted from it.
+    created, updated or removed, and only then: drift is reported in ``drift`` and ``drift_count``.
     """
 
     def __init__(self, options, check_mode=False, procfs=None, now=None):
@@ -364,13 +420,17 @@ class BaselineManager(object):
         if self.options.get('state') == 'absent':
             return self._remove(path)
         baseline = load(path)
-        current, running, warnings = snapshot(self.procfs, self.options['sections'],
-                                              self.options['min_process_age'], self.options['timeout'], self.now)
+        min_namespace_age = self.options['min_namespace_age']
+        current, running, warnings, young = snapshot(self.procfs, self.options['sections'],
+                                                     self.options['min_process_age'], self.options['timeout'],
+                                                     self.now, min_namespace_age)
         recorded_at = (self.now or datetime.datetime.now(datetime.timezone.utc)).strftime(ISO_FORMAT)
         current.update(recorded_at=recorded_at, host=socket.gethostname(),
-                       min_process_age=self.options['min_process_age'])
-        hidden = [record for record in current.get('namespaces') or [] if record.get('hidden')]
-        result = {'path': path, 'warnings': warnings, 'hidden_network_namespaces': hidden}
+                       min_process_age=self.options['min_process_age'], min_namespace_age=min_namespace_age)
+        # Every hidden network namespace there is now, young or not: what the host holds, not drift.
+        hidden = [record for record in (current.get('namespaces') or []) + young if record.get('hidden')]
+        result = {'path': path, 'warnings': warnings, 'hidden_network_namespaces': hidden,
+                  'young_namespaces': young}
         if baseline is None:
             _store(path, current, self.check_mode)
             result.update(changed=True, baseline_action='recorded', drift={}, drift_count=0, findings=[],
@@ -384,13 +444,12 @@ class BaselineManager(object):
                             % (', '.join(missing), path))
         drift = compare(baseline, current, running)
         count = drift_count(drift)
-        baseline_action = 'compared'
-        if count and self.options.get('update'):
+        updating = bool(count and self.options.get('update'))
+        if updating:
             _store(path, current, self.check_mode)
-            baseline_action = 'updated'
-        result.update(changed=bool(count), baseline_action=baseline_action, drift=drift, drift_count=count,
-                      findings=findings(drift), recorded_at=baseline.get('recorded_at'))
-        if count:
+        result.update(changed=updating, baseline_action='updated' if updating else 'compared', drift=drift,
+                      drift_count=count, findings=findings(drift), recorded_at=baseline.get('recorded_at'))
+        if updating:
             sections = [name for name in current['sections'] if name in baseline.get('sections', [])]
             result['diff'] = {'before': render_lines(dict(baseline, sections=sections)),
                               'after': render_lines(dict(current, sections=sections), keep_from=baseline),
@@ -402,7 +461,8 @@ class BaselineManager(object):
         """Remove the file whatever it holds: a corrupt or foreign baseline is what state=absent is for."""
         text = read_baseline(path)
         result = {'path': path, 'baseline_action': 'absent', 'changed': text is not None, 'drift': {},
-                  'drift_count': 0, 'findings': [], 'warnings': [], 'hidden_network_namespaces': []}
+                  'drift_count': 0, 'findings': [], 'warnings': [], 'hidden_network_namespaces': [],
+                  'young_namespaces': []}
         if text is not None:
             try:
                 before = render_lines(parse_baseline(text, path))

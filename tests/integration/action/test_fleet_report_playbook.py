@@ -182,3 +182,28 @@ def test_drift_files_and_fetched_baselines_keep_0600(tmp_path):
     assert stat.S_IMODE(os.stat(str(out / 'baselines' / 'web1.json')).st_mode) == 0o600
     with open(str(out / 'drift.json'), encoding='utf-8') as stream:
         assert [host['host'] for host in json.load(stream)['hosts']] == ['web1']
+
+
+def test_drift_report_finds_drift_in_drift_not_in_changed(tmp_path):
+    """A baseline missing one mount of the host: the host is in hosts_with_drift, its comparing task is not changed."""
+    inventory = write_inventory(tmp_path, {'web1': REAL})
+    out = tmp_path / 'drift'
+    baseline_path = tmp_path / 'host' / 'baseline.json'
+    extra = json.dumps({'drift_report_dir': str(out), 'drift_report_become': False,
+                        'drift_report_with_fleet_report': False, 'drift_report_sections': ['mounts'],
+                        'drift_report_baseline_path': str(baseline_path)})
+    playbook = os.path.join(paths.CHECKOUT, 'playbooks', 'drift_report.yml')
+    recorded = run_playbook(playbook, '-i', inventory, '-e', extra)[0]['plays'][1]['tasks'][0]['hosts']['web1']
+    assert recorded['baseline_action'] == 'recorded' and recorded['changed']
+    data = json.loads(baseline_path.read_text())
+    forgotten = data['mounts'].pop(0)
+    baseline_path.write_text(json.dumps(data))
+    callback, proc = run_playbook(playbook, '-i', inventory, '-e', extra)
+    assert proc.returncode == 0, proc.stdout[-3000:]
+    compared = callback['plays'][1]['tasks'][0]['hosts']['web1']
+    assert compared['baseline_action'] == 'compared' and compared['changed'] is False
+    assert forgotten['key'] in [item['key'] for item in compared['drift']['mounts']['new']]
+    with open(str(out / 'drift.json'), encoding='utf-8') as stream:
+        report = json.load(stream)
+    assert report['hosts_with_drift'] == ['web1']
+    assert int(report['hosts'][0]['drift_count']) == compared['drift_count'] >= 1

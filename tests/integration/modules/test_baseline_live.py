@@ -11,6 +11,9 @@ Two ways to hide a network namespace, both with no process inside and no name un
 
 This machine is shared with other work (Docker containers come and go): the "no drift twice"
 check retries a few times and passes only when two consecutive runs see no drift at all.
+
+min_namespace_age is tested with a namespace made by ``unshare --net`` for the test, compared
+while it is younger than the threshold and again once it is older.
 """
 
 from __future__ import annotations
@@ -113,7 +116,8 @@ def test_hidden_netns_is_drift_and_its_removal_too(tmp_path, kind):
         assert recorded['baseline_action'] == 'recorded' and recorded['changed']
 
         inode = hidden.create()
-        found = baseline(path, 'update=true')
+        # Just made, so younger than the default min_namespace_age: age is tested on its own below.
+        found = baseline(path, 'update=true min_namespace_age=0')
         new = [item for item in found['drift']['namespaces']['new'] if item['inode'] == inode]
         assert len(new) == 1, found['drift']['namespaces']
         assert new[0]['type'] == 'net' and new[0]['hidden'] and new[0]['processes'] == 0
@@ -130,7 +134,8 @@ def test_hidden_netns_is_drift_and_its_removal_too(tmp_path, kind):
         assert inode in inodes(gone['drift']['namespaces']['vanished'])
         assert inode not in inodes(gone['drift']['namespaces']['new'])
         assert inode not in inodes(gone['hidden_network_namespaces'])
-        assert gone['changed'] and gone['baseline_action'] == 'compared'
+        # Drift is reported, but comparing wrote nothing.
+        assert gone['changed'] is False and gone['baseline_action'] == 'compared'
     finally:
         hidden.remove()
 
@@ -148,7 +153,37 @@ def test_unchanged_host_reports_no_drift_twice_in_a_row(tmp_path):
     pytest.fail('every attempt saw drift (another job changing the host?): %r' % attempts)
 
 
-def test_check_mode_records_nothing_and_diff_shows_the_drift(tmp_path):
+def test_namespace_younger_than_min_namespace_age_is_not_drift_and_older_is(tmp_path):
+    """A network namespace with a process in it (unshare --net sleep), compared at two ages."""
+    path = str(tmp_path / 'baseline.json')
+    threshold = 10
+    baseline(path, 'min_namespace_age=%d' % threshold)
+    sleeper = subprocess.Popen(['unshare', '--net', 'sleep', '600'])
+    try:
+        link = '/proc/%d/ns/net' % sleeper.pid
+        deadline = time.time() + 10
+        while os.readlink(link) == os.readlink('/proc/self/ns/net'):
+            assert time.time() < deadline, 'unshare did not enter a new network namespace'
+            time.sleep(0.05)
+        inode = os.stat(link).st_ino
+        created = time.time()
+        young = baseline(path, 'min_namespace_age=%d' % threshold)
+        assert time.time() - created < threshold - 1, 'the run took too long to see the namespace young'
+        assert inode not in inodes(young['drift']['namespaces']['new'])
+        assert [(item['type'], item['processes']) for item in young['young_namespaces'] if item['inode'] == inode] == [
+            ('net', 1)]
+        time.sleep(max(0.0, created + threshold + 1.5 - time.time()))
+        older = baseline(path, 'min_namespace_age=%d' % threshold)
+        new = [item for item in older['drift']['namespaces']['new'] if item['inode'] == inode]
+        assert [(item['type'], item['processes'], item['hidden']) for item in new] == [('net', 1, False)]
+        assert inode not in inodes(older['young_namespaces'])
+        assert older['drift_count'] >= 1 and older['changed'] is False
+    finally:
+        sleeper.kill()
+        sleeper.wait()
+
+
+def test_check_mode_records_nothing_and_diff_shows_the_file(tmp_path):
     path = tmp_path / 'baseline.json'
     result, proc = run_adhoc(MODULE, 'path=%s sections=%s' % (path, SECTIONS), '--check', '--diff')
     assert result['changed'] and result['baseline_action'] == 'recorded', proc.stdout

@@ -20,8 +20,10 @@ import pytest
 
 from ansible_collections.hostops.fleet.plugins.module_utils._errors import FleetError
 from ansible_collections.hostops.fleet.plugins.module_utils._hostfacts.baseline import (
-    BaselineError, BaselineManager, SECTIONS, compare, findings, snapshot,
+    MAX_NAMESPACE_AGE, BaselineError, BaselineManager, SECTIONS, compare, findings, gather_options, render_lines,
+    snapshot,
 )
+from ansible_collections.hostops.fleet.plugins.module_utils._hostfacts.gather import gather
 from ansible_collections.hostops.fleet.plugins.module_utils._hostfacts.readers.procfs import ProcFS
 from ansible_collections.hostops.fleet.plugins.module_utils._hostfacts.readers.system import _decode_net_address
 
@@ -96,7 +98,7 @@ def trees(tmp_path_factory):
 
 def manager(tmp_path, root, now, **overrides):
     options = dict(path=str(tmp_path / 'state' / 'baseline.json'), state='present', update=False,
-                   sections=ALL, min_process_age=0.0, timeout=5.0)
+                   sections=ALL, min_process_age=0.0, min_namespace_age=0.0, timeout=5.0)
     options.update(overrides)
     check_mode = options.pop('check_mode', False)
     return BaselineManager(options, check_mode=check_mode, procfs=ProcFS(root), now=now)
@@ -117,7 +119,7 @@ def test_proc_net_addresses_are_decoded_in_host_order(text, address):
 
 
 def test_listening_sockets_from_proc_net(trees):
-    state, unused_running, warnings = snapshot(ProcFS(trees['full']), ['listening'], 0)
+    state, unused_running, warnings, unused_young = snapshot(ProcFS(trees['full']), ['listening'], 0)
     keys = [record['key'] for record in state['listening']]
     assert keys == ['tcp 0.0.0.0:22', 'tcp 127.0.0.1:631', 'tcp6 [::1]:8080', 'udp 0.0.0.0:53']
     assert state['listening'][2]['uid'] == 1000
@@ -126,7 +128,7 @@ def test_listening_sockets_from_proc_net(trees):
 
 def test_missing_proc_net_leaves_listening_out_with_a_warning(tmp_path):
     root = make_tree(tmp_path, 'nonet', net=False)
-    state, unused_running, warnings = snapshot(ProcFS(root), ['listening', 'mounts'], 0)
+    state, unused_running, warnings, unused_young = snapshot(ProcFS(root), ['listening', 'mounts'], 0)
     assert state['sections'] == ['mounts'] and 'listening' not in state
     assert any('/proc/net/tcp, tcp6, udp and udp6 are missing' in w for w in warnings)
 
@@ -188,14 +190,43 @@ def test_new_hidden_netns_is_drift_with_its_inode(tmp_path, trees):
     inode = holder_netns_inode()
     new = result['drift']['namespaces']['new']
     assert [(r['type'], r['inode'], r['hidden']) for r in new] == [('net', inode, True)]
-    assert result['changed'] and result['drift_count'] >= 1
+    assert result['drift_count'] >= 1
     assert result['findings'][0].startswith('new network namespace net:[%d] has no process and no name' % inode)
     # The holder's own command is a new long-running process too.
     assert [r['key'] for r in result['drift']['processes']['new']] == [
         r['key'] for r in result['drift']['processes']['new'] if 'python3' in r['key']]
+
+
+def test_drift_alone_is_not_changed_and_shows_no_diff(tmp_path, trees):
+    """Comparing writes nothing: changed and the diff are about the baseline file, the drift is in drift."""
+    now = latest_start(trees['full'])
+    path = tmp_path / 'state' / 'baseline.json'
+    manager(tmp_path, trees['no_holder'], now).run()
+    before = path.read_text()
+    for attempt in range(2):
+        result = manager(tmp_path, trees['full'], now).run()
+        assert result['drift_count'] >= 1 and result['baseline_action'] == 'compared'
+        assert result['changed'] is False and 'diff' not in result, 'attempt %d' % attempt
+        assert path.read_text() == before
+
+
+@pytest.mark.parametrize('check_mode', [False, True])
+def test_accepting_drift_is_changed_and_the_diff_is_the_baseline_file_change(tmp_path, trees, check_mode):
+    now = latest_start(trees['full'])
+    path = tmp_path / 'state' / 'baseline.json'
+    manager(tmp_path, trees['no_holder'], now).run()
+    before = path.read_text()
+    result = manager(tmp_path, trees['full'], now, update=True, check_mode=check_mode).run()
+    assert result['changed'] and result['baseline_action'] == 'updated'
+    inode = holder_netns_inode()
     added = set(result['diff']['after'].splitlines()) - set(result['diff']['before'].splitlines())
     assert any(line.startswith('namespaces: net:[%d]' % inode) for line in added)
     assert not set(result['diff']['before'].splitlines()) - set(result['diff']['after'].splitlines())
+    if check_mode:
+        assert path.read_text() == before
+    else:
+        # The diff's after side is the file now written.
+        assert set(result['diff']['after'].splitlines()) == set(render_lines(json.loads(path.read_text())).splitlines())
 
 
 def test_vanished_netns_is_reported(tmp_path, trees):
@@ -207,8 +238,48 @@ def test_vanished_netns_is_reported(tmp_path, trees):
     assert [(r['type'], r['inode']) for r in vanished] == [('net', inode)]
     assert result['drift']['namespaces']['new'] == []
     assert any(f.startswith('vanished namespace: net:[%d]' % inode) for f in result['findings'])
-    removed = set(result['diff']['before'].splitlines()) - set(result['diff']['after'].splitlines())
+    assert result['changed'] is False
+    updated = manager(tmp_path, trees['no_holder'], now, update=True).run()
+    removed = set(updated['diff']['before'].splitlines()) - set(updated['diff']['after'].splitlines())
     assert any(line.startswith('namespaces: net:[%d]' % inode) for line in removed)
+
+
+def holder_start(root):
+    """When the process holding the hidden namespace by a descriptor started, as the processes subset says."""
+    rows = gather(gather_options(['processes']), procfs=ProcFS(root))['processes']['list']
+    return next(datetime.datetime.strptime(row['start_time'], '%Y-%m-%dT%H:%M:%S%z') for row in rows if row['pid'] == HOLDER)
+
+
+@pytest.mark.parametrize('age, threshold, is_drift', [
+    (10, 30.0, False),
+    (10, 11.0, False),
+    (10, 10.0, True),
+    (10, 5.0, True),
+    (10, 0.0, True),
+    (100000, MAX_NAMESPACE_AGE, True),
+])
+def test_a_namespace_younger_than_min_namespace_age_is_not_drift(tmp_path, trees, age, threshold, is_drift):
+    """The fd-held netns, `age` seconds after its holder started, appears and then vanishes."""
+    now = holder_start(trees['full']) + datetime.timedelta(seconds=age)
+    inode = holder_netns_inode()
+    manager(tmp_path, trees['no_holder'], now, min_namespace_age=threshold).run()
+    appeared = manager(tmp_path, trees['full'], now, min_namespace_age=threshold, update=True).run()
+    assert (inode in [r['inode'] for r in appeared['drift']['namespaces']['new']]) == is_drift
+    young = [r for r in appeared['young_namespaces'] if r['inode'] == inode]
+    assert bool(young) != is_drift and all(r['age'] == age for r in young)
+    # Young or not, it is a hidden network namespace the host holds now.
+    assert inode in [r['inode'] for r in appeared['hidden_network_namespaces']]
+    # A young namespace is not recorded either, so its end is not drift.
+    vanished = manager(tmp_path, trees['no_holder'], now, min_namespace_age=threshold).run()
+    assert (inode in [r['inode'] for r in vanished['drift']['namespaces']['vanished']]) == is_drift
+
+
+def test_a_namespace_pinned_only_by_a_bind_mount_has_no_age_and_is_always_drift(tmp_path, trees):
+    now = latest_start(trees['full'])
+    manager(tmp_path, trees['full'], now, min_namespace_age=MAX_NAMESPACE_AGE).run()
+    result = manager(tmp_path, trees['new_mount'], now, min_namespace_age=MAX_NAMESPACE_AGE).run()
+    assert [r['key'] for r in result['drift']['namespaces']['new']] == ['net:[4026532999]']
+    assert 'net:[4026532999]' not in [r['key'] for r in result['young_namespaces']]
 
 
 def test_new_mount_is_drift(tmp_path, trees):
@@ -300,6 +371,10 @@ def test_compare_and_findings_order_hidden_netns_first():
     (dict(min_process_age=-1.0), 'min_process_age must be 0 or more'),
     (dict(min_process_age=float('nan')), 'min_process_age must be 0 or more'),
     (dict(min_process_age=float('inf')), 'min_process_age must be 0 or more'),
+    (dict(min_namespace_age=-0.5), 'min_namespace_age must be a number of seconds from 0 to 86400, got -0.5'),
+    (dict(min_namespace_age=MAX_NAMESPACE_AGE + 1), 'min_namespace_age must be a number of seconds from 0 to 86400'),
+    (dict(min_namespace_age=float('nan')), 'min_namespace_age must be a number of seconds from 0 to 86400, got nan'),
+    (dict(min_namespace_age=float('inf')), 'min_namespace_age must be a number of seconds from 0 to 86400, got inf'),
     (dict(sections=[]), 'sections must name at least one'),
     (dict(sections=['mounts', 'sockets']), 'sections: unknown section(s) sockets'),
     (dict(timeout=float('inf')), 'timeout must be a number more than 0 and at most 600 seconds, got inf'),

@@ -35,8 +35,14 @@ def filesystems_of(tree, tmp_path, **overrides):
     return facts, procfs
 
 
-# What findmnt --real leaves out among the types of these trees (util-linux libmount/src/utils.c, pseudofs[]).
-NOT_REAL = ('tmpfs', 'devtmpfs', 'overlay', 'cgroup', 'cgroup2', 'proc', 'sysfs', 'devpts', 'mqueue')
+# What df lists and the default list leaves out (docs/hostfacts.md, "Which filesystems are listed"): container
+# layers but the root, and whatever is mounted on /proc and /sys (a container's masks, the cgroup v1 tmpfs).
+def left_out_of_df(target, fstype):
+    return (fstype == 'overlay' and target != '/') or target.startswith(('/proc/', '/sys/'))
+
+
+# Kernel interfaces among the types of these trees: df leaves them out (dummies, or 0 blocks), and so do we.
+KERNEL = ('cgroup', 'cgroup2', 'proc', 'sysfs', 'devpts', 'mqueue', 'nsfs', 'hugetlbfs', 'fusectl')
 
 
 @pytest.mark.parametrize('tree', TREES)
@@ -57,12 +63,14 @@ def test_every_mount_df_lists_with_include_pseudo(tree, tmp_path):
 
 
 @pytest.mark.parametrize('tree', TREES)
-def test_by_default_the_mounts_of_df_that_findmnt_calls_real_and_the_root(tree, tmp_path):
-    """The container's overlays, shm, /run and the cgroup tmpfs are out; a container's overlay / stays."""
+def test_by_default_the_mounts_df_lists_but_container_layers_and_kernel_places(tree, tmp_path):
+    """/dev, /dev/shm, /run and a container's shm are in; the overlays of the host's containers and the masks
+    on /proc and /sys are out; a container's overlay / stays."""
     facts, _unused = filesystems_of(tree, tmp_path)
-    mounts = dict((m['mount_point'], m) for m in facts['filesystems']['mounts'])
-    expected = set(target for target, row in df_rows(tree).items() if row['fstype'] not in NOT_REAL or target == '/')
+    mounts = dict((m['mount_point'], m) for m in facts['filesystems']['mounts'] if m['status'] != 'shadowed')
+    expected = set(target for target, row in df_rows(tree).items() if not left_out_of_df(target, row['fstype']))
     assert set(mounts) == expected
+    assert {'/dev/shm', '/dev'} <= expected
     assert all(mount['status'] == 'ok' for mount in mounts.values())
 
 
@@ -77,12 +85,13 @@ def test_container_bind_mounts_are_folded_as_df_does(tmp_path):
 @pytest.mark.parametrize('tree', TREES)
 def test_pseudo_filesystems_only_when_asked(tree, tmp_path):
     facts, procfs = filesystems_of(tree, tmp_path / 'a')
-    assert not [m for m in facts['filesystems']['mounts'] if m['fstype'] in NOT_REAL and m['mount_point'] != '/']
+    assert not [m for m in facts['filesystems']['mounts'] if m['fstype'] in KERNEL]
     everything, procfs_all = filesystems_of(tree, tmp_path / 'b', include_pseudo=True)
     fstypes = set(m['fstype'] for m in everything['filesystems']['mounts'])
     assert {'proc', 'sysfs', 'tmpfs'} <= fstypes
-    # Pseudo filesystems are not even probed unless asked for.
-    assert '/proc' not in procfs.statvfs_calls and '/dev/shm' not in procfs.statvfs_calls
+    # Kernel interfaces are not even probed unless asked for; memory filesystems are.
+    assert not [point for point in procfs.statvfs_calls if point.startswith(('/proc', '/sys'))]
+    assert '/dev/shm' in procfs.statvfs_calls
     assert '/proc' in procfs_all.statvfs_calls
 
 
@@ -194,9 +203,23 @@ def test_without_mount_ids_nothing_is_taken_for_hidden():
     assert shadowing(entries) == {}
 
 
-def test_without_udev_data_one_warning_says_so(tmp_path):
+def test_without_udev_data_and_without_the_device_one_warning_names_what_was_not_read(tmp_path):
+    """A container's /dev holds no disk: the superblock cannot be read, and one warning says where."""
     facts, _unused = filesystems_of('debian12-host', tmp_path)
-    assert [m['uuid'] for m in facts['filesystems']['mounts']] == [None]
+    assert [m['uuid'] for m in facts['filesystems']['mounts'] if m['mount_point'] == '/'] == [None]
+    assert [w for w in facts['warnings'] if 'udev' in w] == [
+        'filesystems: udev data is unavailable (no /run/udev/data and no /dev/disk/by-uuid, as in containers and '
+        'minimal hosts) and the superblock of / (/dev/vda: No such file or directory) could not be read: uuid and '
+        'label are null there']
+
+
+def test_unprivileged_without_udev_data_keeps_the_one_warning_and_reads_no_device(tmp_path, monkeypatch):
+    procfs = fixture_procfs('debian12-host', tmp_path)
+    monkeypatch.setattr(procfs, 'live', True)
+    monkeypatch.setattr(type(procfs), 'privileged', False)
+    monkeypatch.setattr(procfs, 'superblock_identities', None)  # never called
+    facts = gather(options(gather_subset=['filesystems']), procfs=procfs)
+    assert [m['uuid'] for m in facts['filesystems']['mounts'] if m['mount_point'] == '/'] == [None]
     assert [w for w in facts['warnings'] if 'udev' in w] == [
         'filesystems: udev data is unavailable (no /run/udev/data and no /dev/disk/by-uuid, as in containers and '
         'minimal hosts): uuid and label are null']

@@ -103,9 +103,10 @@ options:
     default: true
   include_pseudo:
     description:
-      - Also report the filesystems left out by default, as C(df -x) would leave them out - what C(findmnt --real)
-        does not list (pseudo filesystems such as proc, sysfs and cgroup; memory-backed ones such as tmpfs and
-        devtmpfs; container layers such as overlay), except the root filesystem, and filesystems without blocks.
+      - Also report the filesystems left out by default. By default the list is what C(df) lists - disks,
+        memory filesystems (tmpfs), network and FUSE filesystems - without kernel interfaces (proc, sysfs, cgroup,
+        ...), container layers (overlay, except the root filesystem), mounts on C(/proc) and C(/sys), and
+        filesystems without blocks.
     type: bool
     default: false
   du_paths:
@@ -444,12 +445,13 @@ ansible_facts:
           contains:
             mounts:
               description:
-                - One dict per filesystem as C(df) lists them - without what C(findmnt --real) leaves out (tmpfs,
-                  overlay, cgroup, ...; the root filesystem always stays) unless O(include_pseudo); a filesystem
-                  mounted twice, such as a bind mount, once, with its other mount points in C(also_mounted_at); each
-                  btrfs subvolume apart, as C(df) lists them.
+                - One dict per filesystem as C(df) lists them (tmpfs, NFS and FUSE included) - without kernel
+                  interfaces, container layers (overlay; the root filesystem always stays) and mounts on C(/proc) and
+                  C(/sys) unless O(include_pseudo); a filesystem mounted twice, such as a bind mount, once, with its
+                  other mount points in C(also_mounted_at); each btrfs subvolume apart, as C(df) lists them.
                 - Keys C(device), C(mount_point), C(fstype), C(options) (as findmnt), C(readonly), C(root) (the
-                  mounted directory of the filesystem), C(also_mounted_at), C(uuid), C(label) and C(status)
+                  mounted directory of the filesystem), C(also_mounted_at), C(uuid), C(label) (from udev data, or,
+                  as root where there is none, from the superblock of ext2/3/4, xfs, btrfs and vfat) and C(status)
                   (V(ok), V(timed_out), V(error), V(skipped) for autofs, which is never touched, or V(shadowed) with
                   C(shadowed_by) for a mount hidden under a later one, which C(df) leaves out).
                 - Paths are shown as C(findmnt) shows them - control characters, line separators and bytes that

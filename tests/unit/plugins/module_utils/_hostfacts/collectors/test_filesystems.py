@@ -11,11 +11,12 @@ import os
 import pytest
 
 from ansible_collections.hostops.fleet.plugins.module_utils._hostfacts.collectors.filesystems import (
-    findmnt_options, select_mounts, shadowing, usage_fields)
+    FSTYPE_TABLE, findmnt_options, select_mounts, shadowing, usage_fields)
 from ansible_collections.hostops.fleet.plugins.module_utils._hostfacts.deadline import CallResult
 from ansible_collections.hostops.fleet.plugins.module_utils._hostfacts.gather import gather
 from ansible_collections.hostops.fleet.plugins.module_utils._hostfacts.readers.system import MountEntry
 
+from support import paths, superblock_fixtures
 from support.hostfacts_fixtures import TREES, fixture_procfs, load_json, options
 
 
@@ -234,3 +235,83 @@ def test_with_udev_data_uuid_and_label_come_from_it_without_warning(tmp_path):
     root = [m for m in facts['filesystems']['mounts'] if m['mount_point'] == '/'][0]
     assert (root['uuid'], root['label']) == ('0f1e2d3c-aaaa-bbbb-cccc-1234567890ab', 'root')
     assert not [w for w in facts['warnings'] if 'udev' in w]
+
+
+def test_without_udev_data_uuid_and_label_come_from_the_superblock_as_blkid_reads_them(tmp_path):
+    """The device node holds an ext4 superblock (a fixture tree stores the captured bytes as a file)."""
+    procfs = fixture_procfs('debian12-host', tmp_path)
+    image, blkid = superblock_fixtures.load('ext4')
+    os.makedirs(os.path.join(procfs.root, 'dev'), exist_ok=True)
+    with open(os.path.join(procfs.root, 'dev', 'vda'), 'wb') as handle:
+        handle.write(image)
+    facts = gather(options(gather_subset=['filesystems']), procfs=procfs)
+    root = [m for m in facts['filesystems']['mounts'] if m['mount_point'] == '/'][0]
+    assert (root['uuid'], root['label']) == (blkid['UUID'], blkid['LABEL']) == (
+        '0f1e2d3c-aaaa-4bbb-8ccc-1234567890ab', 'caf\u00e9-root')
+    assert not [w for w in facts['warnings'] if 'udev' in w]
+
+
+def _mounts_of(tmp_path, lines, statvfs, **overrides):
+    """The collector on the debian12-host tree with ``lines`` added to its mountinfo and their statvfs."""
+    procfs = fixture_procfs('debian12-host', tmp_path)
+    with open(os.path.join(procfs.root, 'proc', 'self', 'mountinfo'), 'a') as handle:
+        handle.write(''.join(line + '\n' for line in lines))
+    procfs.captured_statvfs.update(statvfs)
+    facts = gather(options(gather_subset=['filesystems'], **overrides), procfs=procfs)
+    return facts, dict((m['mount_point'], m) for m in facts['filesystems']['mounts']), procfs
+
+
+def _statvfs(blocks, free, files=100, ffree=50):
+    return [4096, 4096, blocks, free, free, files, ffree, ffree, 0, 255]
+
+
+def test_fuse_network_and_memory_filesystems_are_listed_and_kernel_ones_never_probed(tmp_path):
+    """bindfs mounts as plain fuse (it names a source, so libfuse adds no subtype); sshfs as fuse.sshfs."""
+    lines = [
+        '900 26 0:90 / /srv/bind rw,relatime - fuse /srv/data rw,user_id=0,group_id=0,allow_other',
+        '901 26 0:91 / /mnt/ssh rw,relatime - fuse.sshfs me@host:/home rw,user_id=0,group_id=0',
+        '902 26 0:92 / /mnt/nfs rw,relatime - nfs4 server:/export rw,vers=4.2',
+        '903 26 0:93 / /mnt/ram rw,relatime - ramfs ramfs rw',
+        '904 26 0:94 / /run/user/0 rw,relatime - tmpfs tmpfs rw,size=4k',
+        '905 26 0:95 / /mnt/tracing rw,relatime - tracefs tracefs rw',
+        '906 26 0:96 / /mnt/snap rw,relatime - squashfs /dev/loop9 ro',
+    ]
+    statvfs = {'/srv/bind': _statvfs(1000, 10), '/mnt/ssh': _statvfs(1000, 500), '/mnt/nfs': _statvfs(1000, 0),
+               '/mnt/ram': _statvfs(0, 0, 0, 0), '/run/user/0': _statvfs(1, 0), '/mnt/snap': _statvfs(30, 0, 9, 0)}
+    facts, mounts, procfs = _mounts_of(tmp_path, lines, statvfs)
+    assert set(statvfs) - {'/mnt/ram'} <= set(mounts)
+    assert '/mnt/ram' not in mounts  # 0 blocks: df leaves ramfs out, and so do we (after asking it)
+    assert '/mnt/ram' in procfs.statvfs_calls and '/mnt/tracing' not in procfs.statvfs_calls
+    alerts = dict((a['message'].split(' ')[2], a['severity']) for a in facts['alerts'] if a['subset'] == 'filesystems')
+    assert alerts == {'/srv/bind': 'warning', '/mnt/nfs': 'critical', '/run/user/0': 'critical'}
+    assert mounts['/mnt/snap']['use_pct'] == 100  # a read-only image is always full: never alerted on
+
+
+def test_two_exports_of_one_nfs_filesystem_are_both_kept_and_a_bind_of_one_folds(tmp_path):
+    """df keeps remote mounts of one device when their sources differ (gnulib's ME_REMOTE)."""
+    lines = [
+        '910 26 0:80 /a /mnt/a rw - nfs4 server:/export/a rw',
+        '911 26 0:80 /b /mnt/b rw - nfs4 server:/export/b rw',
+        '912 26 0:80 /a /mnt/a-again rw - nfs4 server:/export/a rw',
+        '913 26 0:81 / /mnt/t1 rw - tmpfs one rw',
+        '914 26 0:81 / /mnt/t2 rw - tmpfs two rw',
+    ]
+    statvfs = dict((point, _statvfs(1000, 500)) for point in ('/mnt/a', '/mnt/b', '/mnt/a-again', '/mnt/t1', '/mnt/t2'))
+    _facts, mounts, _procfs = _mounts_of(tmp_path, lines, statvfs)
+    assert mounts['/mnt/a']['also_mounted_at'] == ['/mnt/a-again'] and mounts['/mnt/b']['also_mounted_at'] == []
+    assert mounts['/mnt/t1']['also_mounted_at'] == ['/mnt/t2'] and '/mnt/t2' not in mounts
+
+
+def test_the_docs_table_of_types_is_the_code_table():
+    """docs/hostfacts.md, "Which filesystems are listed": one row per row of FSTYPE_TABLE, the same types."""
+    with open(os.path.join(paths.CHECKOUT, 'docs', 'hostfacts.md')) as handle:
+        text = handle.read()
+    section = text[text.index('### Which filesystems are listed'):]
+    table = section[section.index('\n| kind'):].split('\n\n', 1)[0]
+    rows = table.strip().splitlines()[2:]
+    documented = []
+    for row in rows:
+        cells = [cell.strip() for cell in row.strip('|').split('|')]
+        documented.append((cells[0].split(':')[0].strip('`'), cells[1],
+                           tuple(name.strip('` ') for name in cells[2].split(','))))
+    assert documented == [(row.kind, row.df, row.names) for row in FSTYPE_TABLE]

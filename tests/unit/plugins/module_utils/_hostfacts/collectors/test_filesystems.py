@@ -315,3 +315,44 @@ def test_the_docs_table_of_types_is_the_code_table():
         documented.append((cells[0].split(':')[0].strip('`'), cells[1],
                            tuple(name.strip('` ') for name in cells[2].split(','))))
     assert documented == [(row.kind, row.df, row.names) for row in FSTYPE_TABLE]
+
+
+def test_a_source_without_a_node_is_found_by_its_device_number(tmp_path):
+    """Cloud images mount / from /dev/root, a name with no node: /sys/dev/block/MAJ:MIN/uevent names the device."""
+    procfs = fixture_procfs('debian12-host', tmp_path)
+    path = os.path.join(procfs.root, 'proc', 'self', 'mountinfo')
+    with open(path) as handle:
+        text = handle.read()
+    with open(path, 'w') as handle:
+        handle.write(text.replace(' ext4 /dev/vda ', ' ext4 /dev/root '))
+    image, blkid = superblock_fixtures.load('xfs')
+    os.remove(os.path.join(procfs.root, 'sys', 'dev', 'block', '254:0'))  # the tree keeps links as files
+    for name, content in ((('sys', 'dev', 'block', '254:0', 'uevent'), b'MAJOR=254\nMINOR=0\nDEVNAME=vdb\n'),
+                          (('dev', 'vdb'), image)):
+        os.makedirs(os.path.join(procfs.root, *name[:-1]), exist_ok=True)
+        with open(os.path.join(procfs.root, *name), 'wb') as handle:
+            handle.write(content)
+    facts = gather(options(gather_subset=['filesystems']), procfs=procfs)
+    root = [m for m in facts['filesystems']['mounts'] if m['mount_point'] == '/'][0]
+    assert (root['device'], root['uuid'], root['label']) == ('/dev/root', blkid['UUID'], blkid['LABEL'])
+
+
+def test_a_superblock_read_that_hangs_is_cut_at_the_deadline_and_named_in_the_warning(tmp_path, monkeypatch):
+    """A dead disk blocks read() in the kernel: the read runs under the run's deadline like statvfs."""
+    import threading
+    import time
+    from ansible_collections.hostops.fleet.plugins.module_utils._hostfacts.readers import superblock
+    released = threading.Event()
+    monkeypatch.setattr(superblock, 'read_identity', lambda *args: released.wait(30))
+    procfs = fixture_procfs('debian12-host', tmp_path)
+    started = time.monotonic()
+    try:
+        facts = gather(options(gather_subset=['filesystems'], timeout=0.3), procfs=procfs)
+    finally:
+        released.set()
+    assert time.monotonic() - started < 2.0
+    assert [m['uuid'] for m in facts['filesystems']['mounts'] if m['mount_point'] == '/'] == [None]
+    assert [w for w in facts['warnings'] if 'udev' in w] == [
+        'filesystems: udev data is unavailable (no /run/udev/data and no /dev/disk/by-uuid, as in containers and '
+        'minimal hosts) and the superblock of / (/dev/vda: <lambda> did not return within the 0.3 s timeout) could '
+        'not be read: uuid and label are null there']

@@ -61,8 +61,10 @@ units: venv
 # Integration tests start processes, servers and Ansible runs, create namespaces and mounts (root).
 integration: venv
 	@# Oracles and builders a minimal Debian lacks: iostat, mkfs.btrfs and btrfs (the subvolume test), lsof
-	@# (the lazily unmounted file's device), redis-server (the fact-cache tests), jq (the fleet-questions guide).
-	bash tests/support/ensure-packages.sh sysstat:iostat btrfs-progs:mkfs.btrfs lsof redis-server jq
+	@# (the lazily unmounted file's device), redis-server (the fact-cache tests), jq (the fleet-questions guide),
+	@# mkfs.xfs and mkfs.vfat (the superblock test against blkid), bindfs (a real plain-fuse daemon to hang).
+	bash tests/support/ensure-packages.sh sysstat:iostat btrfs-progs:mkfs.btrfs lsof redis-server jq \
+		xfsprogs:mkfs.xfs dosfstools:mkfs.vfat bindfs
 	$(BIN)/python -m pytest -q tests/integration
 
 lint: venv install

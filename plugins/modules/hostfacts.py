@@ -103,9 +103,10 @@ options:
     default: true
   include_pseudo:
     description:
-      - Also report the filesystems left out by default, as C(df -x) would leave them out - what C(findmnt --real)
-        does not list (pseudo filesystems such as proc, sysfs and cgroup; memory-backed ones such as tmpfs and
-        devtmpfs; container layers such as overlay), except the root filesystem, and filesystems without blocks.
+      - Also report the filesystems left out by default. By default the list is what C(df) lists - disks,
+        memory filesystems (tmpfs), network and FUSE filesystems - without kernel interfaces (proc, sysfs, cgroup,
+        ...), container layers (overlay, except the root filesystem), mounts on C(/proc) and C(/sys), and
+        filesystems without blocks.
     type: bool
     default: false
   du_paths:
@@ -698,10 +699,10 @@ ansible_facts:
           contains:
             mounts:
               description:
-                - One dict per filesystem as C(df) lists them - without what C(findmnt --real) leaves out (tmpfs,
-                  overlay, cgroup, ...; the root filesystem always stays) unless O(include_pseudo); a filesystem
-                  mounted twice, such as a bind mount, once, with its other mount points in C(also_mounted_at); each
-                  btrfs subvolume apart, as C(df) lists them.
+                - One dict per filesystem as C(df) lists them (tmpfs, NFS and FUSE included) - without kernel
+                  interfaces, container layers (overlay; the root filesystem always stays) and mounts on C(/proc) and
+                  C(/sys) unless O(include_pseudo); a filesystem mounted twice, such as a bind mount, once, with its
+                  other mount points in C(also_mounted_at); each btrfs subvolume apart, as C(df) lists them.
                 - Paths are shown as C(findmnt) shows them - control characters, line separators and bytes that
                   are not UTF-8 as C(\xHH).
                 - The sizes, in bytes and percent as C(df -B1) and C(df -i) compute them, are there with
@@ -747,12 +748,16 @@ ansible_facts:
                   returned: always
                   sample: [/srv/data]
                 uuid:
-                  description: The filesystem UUID, as C(lsblk -f) shows it; null when unknown.
+                  description:
+                    - The filesystem UUID, as C(lsblk -f) shows it, from udev data or, as root where there is none,
+                      from the superblock of ext2/3/4, xfs, btrfs and vfat (as C(blkid -p) reads it); null when unknown.
                   type: str
                   returned: always
                   sample: 0a3407de-014b-458b-b5c1-848e92a327a3
                 label:
-                  description: The filesystem label; null when there is none or it is unknown.
+                  description:
+                    - The filesystem label, from udev data or, as root where there is none, from the superblock (as for
+                      C(uuid)); null when there is none or it is unknown.
                   type: str
                   returned: always
                   sample: root

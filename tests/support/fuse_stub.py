@@ -4,9 +4,10 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """A FUSE filesystem in a page of Python, speaking the kernel protocol on /dev/fuse (no libfuse).
 
-    python -m support.fuse_stub MOUNTPOINT [--statfs-delay SECONDS]
+    python -m support.fuse_stub MOUNTPOINT [--statfs-delay SECONDS] [--plain]
 
-Mounts a filesystem of type ``fuse.hfstub`` on MOUNTPOINT (root needed; run it in a private mount
+Mounts a filesystem of type ``fuse.hfstub`` (``--plain``: type ``fuse``, source ``hfstub-plain``, as bindfs
+and other daemons that name their source mount) on MOUNTPOINT (root needed; run it in a private mount
 namespace) holding one regular file, ``data``, that can be opened, written and read. It prints
 ``ready`` once mounted and serves until killed. The tests make it a hard case for hostfacts:
 
@@ -97,10 +98,11 @@ class StubFilesystem(object):
         return errno.ENOSYS, b''
 
 
-def mount(mount_point, device_fd):
+def mount(mount_point, device_fd, plain=False):
     libc = ctypes.CDLL(None, use_errno=True)
     options = 'fd=%d,rootmode=40000,user_id=0,group_id=0,allow_other' % device_fd
-    if libc.mount(b'hfstub', os.fsencode(mount_point), b'fuse.hfstub', 0, options.encode()) != 0:
+    source, fstype = (b'hfstub-plain', b'fuse') if plain else (b'hfstub', b'fuse.hfstub')
+    if libc.mount(source, os.fsencode(mount_point), fstype, 0, options.encode()) != 0:
         raise OSError(ctypes.get_errno(), 'mount of %s failed' % mount_point)
 
 
@@ -127,7 +129,7 @@ def main(argv):
     mount_point = argv[0]
     delay = float(argv[argv.index('--statfs-delay') + 1]) if '--statfs-delay' in argv else 0.0
     device_fd = os.open('/dev/fuse', os.O_RDWR)
-    mount(mount_point, device_fd)
+    mount(mount_point, device_fd, '--plain' in argv)
     sys.stdout.write('ready\n')
     sys.stdout.flush()
     serve(device_fd, StubFilesystem(delay))

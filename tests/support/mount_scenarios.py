@@ -70,14 +70,31 @@ def stop(*processes):
 
 # ---------------------------------------------------------------------------------------------- scenarios
 
-def hung_fuse(base, timeout):
-    """A top disk writer holds a file open on a FUSE filesystem that never answers: every subset, sampled."""
+def start_fuse(base, kind):
+    """A FUSE daemon serving BASE/fuse: the stub (type fuse.hfstub), or bindfs of BASE/source (type fuse, as
+    bindfs names its source and so gets no subtype). Returns (daemon, mount point) once it is mounted."""
     fuse = os.path.join(base, 'fuse')
     os.makedirs(fuse)
-    server = start([sys.executable, '-m', 'support.fuse_stub', fuse])
+    if kind == 'stub':
+        server = start([sys.executable, '-m', 'support.fuse_stub', fuse])
+        assert server.stdout.readline().strip() == b'ready'
+        return server, fuse
+    source = os.path.join(base, 'source')
+    os.makedirs(source)
+    server = start(['bindfs', '-f', source, fuse])
+    until = time.monotonic() + 10
+    while not any(line.split()[4] == fuse for line in open('/proc/self/mountinfo')):
+        assert time.monotonic() < until and server.poll() is None, 'bindfs did not mount'
+        time.sleep(0.05)
+    return server, fuse
+
+
+def hung_fuse(base, timeout, kind='stub'):
+    """A top disk writer holds a file open on a FUSE filesystem that never answers (``kind``: the stub or
+    bindfs, stopped): every subset, sampled."""
+    server, fuse = start_fuse(base, kind)
     writer = None
     try:
-        assert server.stdout.readline().strip() == b'ready'
         writer, fds = start_writer(os.path.join(base, 'writer.bin'), os.path.join(fuse, 'data'))
         time.sleep(1.0)  # the writer's rate settles
         os.kill(server.pid, signal.SIGSTOP)
@@ -267,7 +284,7 @@ def without_udev(base):
             mount_tmpfs(hidden, source='no-udev')
     devices = [_loop_ext4(base, name)[2] for name in ('one', 'two')]
     facts = facts_of(gather_subset=['filesystems'])
-    mounts = [m for m in facts['filesystems']['mounts'] if m['mount_point'].startswith(base)]
+    mounts = [m for m in facts['filesystems']['mounts'] if m['mount_point'].startswith(base) and m['fstype'] == 'ext4']
     uuids = [sh('blkid', '-o', 'value', '-s', 'UUID', m['device']).decode().strip() for m in mounts]
     return {'mounts': mounts, 'warnings': facts['warnings'], 'blkid_uuids': uuids, 'devices': devices}
 
@@ -284,7 +301,6 @@ def container_layers(base):
     everything = facts_of(gather_subset=['filesystems'], include_pseudo=True)['filesystems']['mounts']
     return {'default': [m['mount_point'] for m in default], 'all': [m['mount_point'] for m in everything],
             'df': sh('df', '--output=target').decode().splitlines()[1:],
-            'real': sh('findmnt', '--real', '--list', '--noheadings', '--output', 'TARGET').decode().splitlines(),
             'layer': os.path.join(layer, 'merged')}
 
 

@@ -56,10 +56,11 @@ def environment():
 
 
 def run_scenario(name, base, *args, **kwargs):
-    """The JSON a scenario prints, run as ``python -m support.mount_scenarios name base args...``."""
+    """The JSON a scenario prints, run as ``python -m MODULE name base args...`` (``module``, by default
+    support.mount_scenarios)."""
     proc = subprocess.run(
-        ['unshare', '--mount', '--propagation', 'private', sys.executable, '-m', 'support.mount_scenarios', name,
-         str(base)] + [str(arg) for arg in args],
+        ['unshare', '--mount', '--propagation', 'private', sys.executable, '-m',
+         kwargs.get('module', 'support.mount_scenarios'), name, str(base)] + [str(arg) for arg in args],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=environment(), cwd=TESTS,
         timeout=kwargs.get('timeout', 180), check=False)
     stderr = proc.stderr.decode('utf-8', 'replace')

@@ -89,8 +89,8 @@ OPTIONS = (
     _option('redact_secrets', 'bool', True, 'mask well-known secrets (--password, *_TOKEN=, user:pass@...) in '
             'every command line before it is cut (common.redact)'),
     _option('include_pseudo', 'bool', False,
-            'also report what findmnt --real leaves out (tmpfs, overlay, cgroup, proc...) and filesystems without '
-            'blocks'),
+            'also report what the default list leaves out: kernel interfaces (proc, cgroup...), container layers '
+            '(overlay), mounts on /proc and /sys, and filesystems without blocks'),
     _option('du_paths', 'list', [], 'absolute paths summed like du -s -x, within the run\'s timeout',
             elements='path'),
     _option('timeout', 'float', 5.0, 'seconds the run waits, in all, for filesystems that do not answer '

@@ -14,23 +14,41 @@ that would trigger the automounter (ansible/ansible#11005).
 from __future__ import annotations
 
 import re
+from collections import namedtuple
 
 from ansible_collections.hostops.fleet.plugins.module_utils._hostfacts.common.collector import Collector
 from ansible_collections.hostops.fleet.plugins.module_utils._hostfacts.common.pathtext import shown_path
 
-# Left out unless include_pseudo, except the root mount (a container's / is an overlay): df's dummy
-# filesystems (ME_DUMMY in gnulib lib/mountlist.c) and what findmnt --real leaves out, libmount's
-# pseudo filesystems (mnt_fstype_is_pseudofs in util-linux libmount/src/utils.c): kernel interfaces,
-# memory-backed filesystems (tmpfs, devtmpfs, ramfs) and container layers (overlay).
-PSEUDO_FSTYPES = frozenset((
-    'anon_inodefs', 'apparmorfs', 'autofs', 'bdev', 'binder', 'binfmt_misc', 'bpf', 'cgroup', 'cgroup2',
-    'configfs', 'cpuset', 'debugfs', 'devfs', 'devpts', 'devtmpfs', 'dlmfs', 'dmabuf', 'drm', 'efivarfs',
-    'fuse', 'fuse.archivemount', 'fuse.avfsd', 'fuse.dumpfs', 'fuse.encfs', 'fuse.gvfs-fuse-daemon',
-    'fuse.gvfsd-fuse', 'fuse.kio-fuse', 'fuse.lxcfs', 'fuse.portal', 'fuse.rofiles-fuse', 'fuse.vmware-vmblock',
-    'fuse.xwmfs', 'fusectl', 'hugetlbfs', 'ignore', 'ipathfs', 'kernfs', 'mqueue', 'nfsd', 'none', 'nsfs',
-    'overlay', 'pidfs', 'pipefs', 'proc', 'pstore', 'ramfs', 'resctrl', 'rootfs', 'rpc_pipefs', 'securityfs',
-    'selinuxfs', 'smackfs', 'sockfs', 'spufs', 'subfs', 'sysfs', 'tmpfs', 'tracefs', 'vboxsf', 'virtiofs',
-))
+# What the default list does with each filesystem type, and what df does with it: the one table of types,
+# read by the selection and the alerts here and held to docs/hostfacts.md ("Which filesystems are listed")
+# by a unit test. include_pseudo lists every type. The kinds:
+#   listed: listed, probed under the run's deadline and alerted on; every type not named here (ext4, xfs, nfs...)
+#   image:  listed, never alerted on: a read-only image is always 100 % used
+#   layer:  left out but for the root: a container's layer shows the space of the disk under it, listed already
+#   kernel: left out and not probed: kernel interfaces, which df leaves out as dummies or for their 0 blocks
+# df: 'dummy' (gnulib's ME_DUMMY), 'no blocks' (statfs gives 0 blocks, so df leaves it out), 'listed'.
+FsTypes = namedtuple('FsTypes', ['kind', 'df', 'names'])
+FSTYPE_TABLE = (
+    FsTypes('kernel', 'dummy', ('autofs', 'proc', 'sysfs', 'devpts', 'mqueue', 'debugfs', 'fusectl', 'fuse.portal',
+                                'rpc_pipefs', 'subfs', 'devfs', 'kernfs', 'none')),
+    FsTypes('kernel', 'no blocks', ('cgroup', 'cgroup2', 'cpuset', 'nsfs', 'tracefs', 'securityfs', 'bpf', 'pstore',
+                                    'configfs', 'binfmt_misc', 'selinuxfs', 'smackfs', 'apparmorfs', 'pipefs',
+                                    'sockfs', 'anon_inodefs', 'bdev', 'pidfs', 'dmabuf', 'resctrl', 'nfsd',
+                                    'ipathfs', 'spufs', 'xenfs', 'dlmfs', 'binder', 'rootfs')),
+    FsTypes('kernel', 'listed', ('efivarfs',)),
+    FsTypes('layer', 'listed', ('overlay', 'aufs')),
+    FsTypes('image', 'listed', ('squashfs', 'erofs', 'iso9660', 'cramfs', 'romfs')),
+    FsTypes('listed', 'listed', ('tmpfs', 'devtmpfs', 'fuse', 'fuseblk', 'fuse.*', 'nfs', 'nfs4', 'cifs', 'smb3',
+                                 'ceph', '9p', 'virtiofs', 'vboxsf')),
+    FsTypes('listed', 'no blocks', ('ramfs', 'hugetlbfs')),
+)
+FSTYPE_KIND = dict((name, row.kind) for row in FSTYPE_TABLE for name in row.names)
+# Mounts on these directories and below are kernel interfaces whatever their type: container runtimes
+# mask kernel files with read-only tmpfs there (/proc/acpi, /sys/firmware), cgroup v1 puts a tmpfs on
+# /sys/fs/cgroup. df lists those tmpfs; they cannot fill.
+KERNEL_PLACES = ('/proc', '/sys')
+# gnulib's ME_REMOTE: df keeps two remote mounts of one filesystem when their sources differ.
+REMOTE_FSTYPES = frozenset(('acfs', 'afs', 'coda', 'auristorfs', 'fhgfs', 'gpfs', 'ibrix', 'ocfs2', 'vxfs'))
 
 _SUBVOLID = re.compile(r'(?:^|,)subvolid=(\d+)')
 # Mount points named in one warning at most (the count says how many more).
@@ -56,16 +74,30 @@ def percent_up(part, whole):
     return -(-part * 100 // whole)
 
 
+def fstype_kind(fstype):
+    """listed, image, layer or kernel (FSTYPE_TABLE); FUSE subtypes (fuse.sshfs) are listed."""
+    return FSTYPE_KIND.get(fstype, 'listed')
+
+
+def is_remote(entry):
+    """gnulib's ME_REMOTE: a host:path source, an SMB share, or a cluster filesystem type."""
+    return (':' in entry.source or entry.fstype in REMOTE_FSTYPES or entry.source == '-hosts'
+            or (entry.source.startswith('//') and entry.fstype in ('smbfs', 'smb3', 'cifs')))
+
+
 def device_key(entry):
     """What df compares to find the same filesystem twice: the device number (major:minor).
 
     df compares the st_dev of each mount point; mountinfo gives every btrfs subvolume the device
     number of the whole filesystem, where stat gives each subvolume its own, so the subvolume id
-    is part of the key (a bind mount of a directory inside a subvolume still folds into it).
+    is part of the key (a bind mount of a directory inside a subvolume still folds into it). Two
+    remote mounts of one filesystem from different sources (two exports of one NFS server's disk)
+    are both kept, as df keeps them.
     """
     if entry.major or entry.minor:
         subvolume = _SUBVOLID.search(entry.super_options) if entry.fstype == 'btrfs' else None
-        return (entry.major, entry.minor, subvolume.group(1) if subvolume else None)
+        return (entry.major, entry.minor, subvolume.group(1) if subvolume else None,
+                entry.source if is_remote(entry) else None)
     return (entry.source, entry.mount_point)
 
 
@@ -81,8 +113,13 @@ def prefer_new(old, new):
 
 
 def is_pseudo(entry):
-    """Left out by default: a pseudo, memory-backed or container filesystem, unless it is the root."""
-    return entry.fstype in PSEUDO_FSTYPES and entry.mount_point != '/'
+    """Left out by default: a kernel interface or a container layer (FSTYPE_TABLE), or a mount on /proc or
+    /sys, unless it is the root."""
+    if entry.mount_point == '/':
+        return False
+    if fstype_kind(entry.fstype) in ('kernel', 'layer'):
+        return True
+    return any(entry.mount_point == place or entry.mount_point.startswith(place + '/') for place in KERNEL_PLACES)
 
 
 def _parent_dirs(path):
@@ -186,22 +223,60 @@ def usage_fields(vfs):
     }
 
 
+def _filesystem(entry):
+    """One key per filesystem (every btrfs subvolume and bind mount of it alike), to read its superblock once."""
+    return (entry.major, entry.minor, entry.source)
+
+
 class DeviceNames(object):
-    """UUID and label of a block device, from udev data, else /dev/disk/by-uuid and by-label (read lazily)."""
+    """UUID and label of a filesystem: from udev data, else /dev/disk/by-uuid and by-label (read lazily); where
+    neither exists (containers, hosts without udev), from the superblock as blkid reads it, as root only."""
 
     def __init__(self, procfs):
         self.procfs = procfs
         self._by_kind = {}
         self.available = procfs.udev_available()
+        # Opening a block device is root's; a fixture tree holds the captured bytes in files.
+        self.reads_superblocks = not self.available and (procfs.privileged or not procfs.live)
+        self._superblocks = {}
+        self.unread = []
 
     def _reverse_links(self, kind):
         if kind not in self._by_kind:
             self._by_kind[kind] = dict((target, name) for name, target in self.procfs.disk_links(kind).items())
         return self._by_kind[kind]
 
-    def identify(self, major, minor):
-        """(uuid, label) of block device major:minor; (None, None) for anonymous devices or without udev."""
-        if major == 0 or not self.available:
+    def read_superblocks(self, entries, timeout):
+        """Read, under the run's deadline, the superblock of each filesystem on a block device, once each;
+        ``unread`` then names those whose UUID could not be read ('mount point (why)')."""
+        if not self.reads_superblocks:
+            return
+        # Imported here: only hosts without udev data read superblocks.
+        from ansible_collections.hostops.fleet.plugins.module_utils._hostfacts.readers.superblock import PARSERS
+        wanted = {}
+        for entry in entries:
+            if not (entry.major or entry.source.startswith('/dev/')) or _filesystem(entry) in wanted:
+                continue
+            if entry.fstype in PARSERS:
+                wanted[_filesystem(entry)] = entry
+            elif entry.source.startswith('/dev/'):
+                self.unread.append('%s (%s: not read)' % (shown_path(entry.mount_point), entry.fstype))
+        requests = [((entry.major, entry.minor), entry.fstype, entry.source, entry.major, entry.minor)
+                    for entry in wanted.values()]
+        for (key, entry), result in zip(wanted.items(), self.procfs.superblock_identities(requests, timeout)):
+            if result.status == 'ok' and result.value is not None:
+                self._superblocks[key] = result.value
+            else:
+                why = result.error if result.status != 'ok' else 'no %s superblock' % entry.fstype
+                self.unread.append('%s (%s: %s)' % (shown_path(entry.mount_point), shown_path(entry.source), why))
+
+    def identify(self, entry):
+        """(uuid, label) of a mounted filesystem; (None, None) for anonymous devices or where nothing tells."""
+        if not self.available:
+            identity = self._superblocks.get(_filesystem(entry))
+            return (identity.uuid, identity.label) if identity else (None, None)
+        major, minor = entry.major, entry.minor
+        if major == 0:
             return None, None
         properties = self.procfs.udev_properties(major, minor)
         uuid = properties.get('ID_FS_UUID') or None
@@ -238,6 +313,8 @@ class FilesystemsCollector(Collector):
         probed = [entry for entry, _others, hidden in selected if hidden is None and entry.fstype != 'autofs']
         results = self.procfs.statvfs_mounts([entry.mount_point for entry in probed], options.timeout,
                                              dict((entry.mount_point, (entry.major, entry.minor)) for entry in probed))
+        if names is not None:
+            names.read_superblocks([entry for entry, _others, _hidden in selected], options.timeout)
         self.hung = []
         mounts = []
         for entry, others, hidden in selected:
@@ -245,9 +322,8 @@ class FilesystemsCollector(Collector):
             if mount is not None:
                 mounts.append(mount)
         self._warn_hung()
-        if names is not None and not names.available and any(entry.major for entry, _o, _h in selected):
-            self.report.warn('filesystems: udev data is unavailable (no /run/udev/data and no /dev/disk/by-uuid, '
-                             'as in containers and minimal hosts): uuid and label are null')
+        if names is not None and not names.available:
+            self._warn_unnamed(names, selected)
         du = self.procfs.disk_usage_results(walks) if walks else []
         return {'mounts': mounts, 'du': [self._du(path, result) for path, result in zip(options.du_paths, du)]}
 
@@ -263,7 +339,7 @@ class FilesystemsCollector(Collector):
             'root': shown_path(entry.root),
             'also_mounted_at': [shown_path(other) for other in others],
         }
-        mount['uuid'], mount['label'] = names.identify(entry.major, entry.minor) if names else (None, None)
+        mount['uuid'], mount['label'] = names.identify(entry) if names else (None, None)
         if hidden is not None:
             mount['status'] = 'shadowed'
             mount['shadowed_by'] = shown_path(hidden.mount_point)
@@ -295,7 +371,20 @@ class FilesystemsCollector(Collector):
                              % (', '.join(self.hung[:WARNED_MOUNTS]) + (' and %d more' % more if more > 0 else ''),
                                 self.options.timeout))
 
+    def _warn_unnamed(self, names, selected):
+        no_udev = 'filesystems: udev data is unavailable (no /run/udev/data and no /dev/disk/by-uuid, as in containers and '
+        if not names.reads_superblocks:
+            if any(entry.major for entry, _o, _h in selected):
+                self.report.warn(no_udev + 'minimal hosts): uuid and label are null')
+        elif names.unread:
+            more = len(names.unread) - WARNED_MOUNTS
+            self.report.warn(no_udev + 'minimal hosts) and the superblock of %s could not be read: uuid and label '
+                             'are null there' % (', '.join(names.unread[:WARNED_MOUNTS])
+                                                 + (' and %d more' % more if more > 0 else '')))
+
     def _alert_usage(self, mount):
+        if fstype_kind(mount['fstype']) == 'image':
+            return  # a read-only image is always full
         thresholds = self.options.thresholds
         for field, limit, what in (('use_pct', thresholds.filesystem_use_pct, 'space'),
                                    ('inodes_use_pct', thresholds.inode_use_pct, 'inodes')):

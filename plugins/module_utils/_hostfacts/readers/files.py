@@ -4,10 +4,10 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """The base of the /proc and /sys readers: opening files, and mapping errors once. Private.
 
-Every file under ``<root>/proc``, ``<root>/sys``, ``<root>/run/udev``, ``<root>/dev/disk``
-(and ``<root>/etc/passwd`` of fixture trees) is opened by the readers of this package and
-nowhere else, and each file is parsed in exactly one function, into named fields
-(psutil's discipline). Collectors take a reader, so that unit tests can point it at
+Every file under ``<root>/proc``, ``<root>/sys``, ``<root>/run/udev``, ``<root>/dev/disk``, the block
+devices whose superblock superblock.py reads (and ``<root>/etc/passwd`` of fixture trees) is opened by
+the readers of this package and nowhere else, and each file is parsed in exactly one function, into
+named fields (psutil's discipline). Collectors take a reader, so that unit tests can point it at
 fixture trees captured from real hosts.
 
 Errors are mapped once, here: ENOENT/ESRCH means the process (or file) is gone and the

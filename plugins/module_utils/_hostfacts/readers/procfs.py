@@ -43,6 +43,26 @@ class ProcFS(PidFiles, SystemFiles, SysFiles, IdentityFiles):
         results = self.deadline_runner(timeout).call_many(calls)
         return dict(zip(mount_points, results))
 
+    def superblock_identities(self, filesystems, timeout):
+        """[deadline.CallResult of a superblock.Identity (or None)] for [(key, fstype, source, major, minor)],
+        read from the device under the run's deadline (a dead disk hangs the read).
+
+        The device is the mount's source when it is a node below /dev, else the node /sys names for
+        major:minor; on a live host it must be that block device (btrfs mounts carry an anonymous number:
+        any block device named by the source). Fixture trees hold the captured bytes as regular files.
+        """
+        # Imported here: only hosts without udev data read superblocks.
+        from ansible_collections.hostops.fleet.plugins.module_utils._hostfacts.readers.superblock import read_identity
+        calls = []
+        for key, fstype, source, major, minor in filesystems:
+            paths = [self.path(source.lstrip('/'))] if source.startswith('/dev/') else []
+            name = self.block_device_name(major, minor) if major else None
+            if name:
+                paths.append(self.path('dev', name))
+            calls.append((key, read_identity, (paths, fstype, os.makedev(major, minor) if major else None,
+                                               self.live)))
+        return self.deadline_runner(timeout).call_many(calls)
+
     def stat_open_files(self, descriptors, timeout):
         """{(pid, fd): deadline.CallResult of os.stat of /proc/PID/fd/N} for [(pid, fd, key)], under the run's
         deadline: the stat reaches the file's filesystem, which may hang. Live hosts only (fixture trees

@@ -60,6 +60,13 @@ class SysFiles(FileReader):
                 links[_unescape_udev_name(name)] = os.path.basename(target)
         return links
 
+    def block_device_name(self, major, minor):
+        """The kernel's name of block device major:minor (DEVNAME of its uevent: sda1, mapper names are dm-N), or None."""
+        for line in (self.sys_text('dev', 'block', '%d:%d' % (major, minor), 'uevent') or '').splitlines():
+            if line.startswith('DEVNAME='):
+                return line[len('DEVNAME='):] or None
+        return None
+
     def block_devices(self):
         """{name: BlockDevice} for /sys/block disks, their partitions and dm devices."""
         devices = {}

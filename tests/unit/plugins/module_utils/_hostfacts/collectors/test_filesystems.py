@@ -11,11 +11,12 @@ import os
 import pytest
 
 from ansible_collections.hostops.fleet.plugins.module_utils._hostfacts.collectors.filesystems import (
-    findmnt_options, select_mounts, shadowing, usage_fields)
+    FSTYPE_TABLE, findmnt_options, select_mounts, shadowing, usage_fields)
 from ansible_collections.hostops.fleet.plugins.module_utils._hostfacts.deadline import CallResult
 from ansible_collections.hostops.fleet.plugins.module_utils._hostfacts.gather import gather
 from ansible_collections.hostops.fleet.plugins.module_utils._hostfacts.readers.system import MountEntry
 
+from support import paths, superblock_fixtures
 from support.hostfacts_fixtures import TREES, fixture_procfs, load_json, options
 
 
@@ -35,8 +36,14 @@ def filesystems_of(tree, tmp_path, **overrides):
     return facts, procfs
 
 
-# What findmnt --real leaves out among the types of these trees (util-linux libmount/src/utils.c, pseudofs[]).
-NOT_REAL = ('tmpfs', 'devtmpfs', 'overlay', 'cgroup', 'cgroup2', 'proc', 'sysfs', 'devpts', 'mqueue')
+# What df lists and the default list leaves out (docs/hostfacts.md, "Which filesystems are listed"): container
+# layers but the root, and whatever is mounted on /proc and /sys (a container's masks, the cgroup v1 tmpfs).
+def left_out_of_df(target, fstype):
+    return (fstype == 'overlay' and target != '/') or target.startswith(('/proc/', '/sys/'))
+
+
+# Kernel interfaces among the types of these trees: df leaves them out (dummies, or 0 blocks), and so do we.
+KERNEL = ('cgroup', 'cgroup2', 'proc', 'sysfs', 'devpts', 'mqueue', 'nsfs', 'hugetlbfs', 'fusectl')
 
 
 @pytest.mark.parametrize('tree', TREES)
@@ -57,12 +64,14 @@ def test_every_mount_df_lists_with_include_pseudo(tree, tmp_path):
 
 
 @pytest.mark.parametrize('tree', TREES)
-def test_by_default_the_mounts_of_df_that_findmnt_calls_real_and_the_root(tree, tmp_path):
-    """The container's overlays, shm, /run and the cgroup tmpfs are out; a container's overlay / stays."""
+def test_by_default_the_mounts_df_lists_but_container_layers_and_kernel_places(tree, tmp_path):
+    """/dev, /dev/shm, /run and a container's shm are in; the overlays of the host's containers and the masks
+    on /proc and /sys are out; a container's overlay / stays."""
     facts, _unused = filesystems_of(tree, tmp_path)
-    mounts = dict((m['mount_point'], m) for m in facts['filesystems']['mounts'])
-    expected = set(target for target, row in df_rows(tree).items() if row['fstype'] not in NOT_REAL or target == '/')
+    mounts = dict((m['mount_point'], m) for m in facts['filesystems']['mounts'] if m['status'] != 'shadowed')
+    expected = set(target for target, row in df_rows(tree).items() if not left_out_of_df(target, row['fstype']))
     assert set(mounts) == expected
+    assert {'/dev/shm', '/dev'} <= expected
     assert all(mount['status'] == 'ok' for mount in mounts.values())
 
 
@@ -77,12 +86,13 @@ def test_container_bind_mounts_are_folded_as_df_does(tmp_path):
 @pytest.mark.parametrize('tree', TREES)
 def test_pseudo_filesystems_only_when_asked(tree, tmp_path):
     facts, procfs = filesystems_of(tree, tmp_path / 'a')
-    assert not [m for m in facts['filesystems']['mounts'] if m['fstype'] in NOT_REAL and m['mount_point'] != '/']
+    assert not [m for m in facts['filesystems']['mounts'] if m['fstype'] in KERNEL]
     everything, procfs_all = filesystems_of(tree, tmp_path / 'b', include_pseudo=True)
     fstypes = set(m['fstype'] for m in everything['filesystems']['mounts'])
     assert {'proc', 'sysfs', 'tmpfs'} <= fstypes
-    # Pseudo filesystems are not even probed unless asked for.
-    assert '/proc' not in procfs.statvfs_calls and '/dev/shm' not in procfs.statvfs_calls
+    # Kernel interfaces are not even probed unless asked for; memory filesystems are.
+    assert not [point for point in procfs.statvfs_calls if point.startswith(('/proc', '/sys'))]
+    assert '/dev/shm' in procfs.statvfs_calls
     assert '/proc' in procfs_all.statvfs_calls
 
 
@@ -194,9 +204,23 @@ def test_without_mount_ids_nothing_is_taken_for_hidden():
     assert shadowing(entries) == {}
 
 
-def test_without_udev_data_one_warning_says_so(tmp_path):
+def test_without_udev_data_and_without_the_device_one_warning_names_what_was_not_read(tmp_path):
+    """A container's /dev holds no disk: the superblock cannot be read, and one warning says where."""
     facts, _unused = filesystems_of('debian12-host', tmp_path)
-    assert [m['uuid'] for m in facts['filesystems']['mounts']] == [None]
+    assert [m['uuid'] for m in facts['filesystems']['mounts'] if m['mount_point'] == '/'] == [None]
+    assert [w for w in facts['warnings'] if 'udev' in w] == [
+        'filesystems: udev data is unavailable (no /run/udev/data and no /dev/disk/by-uuid, as in containers and '
+        'minimal hosts) and the superblock of / (/dev/vda: No such file or directory) could not be read: uuid and '
+        'label are null there']
+
+
+def test_unprivileged_without_udev_data_keeps_the_one_warning_and_reads_no_device(tmp_path, monkeypatch):
+    procfs = fixture_procfs('debian12-host', tmp_path)
+    monkeypatch.setattr(procfs, 'live', True)
+    monkeypatch.setattr(type(procfs), 'privileged', False)
+    monkeypatch.setattr(procfs, 'superblock_identities', None)  # never called
+    facts = gather(options(gather_subset=['filesystems']), procfs=procfs)
+    assert [m['uuid'] for m in facts['filesystems']['mounts'] if m['mount_point'] == '/'] == [None]
     assert [w for w in facts['warnings'] if 'udev' in w] == [
         'filesystems: udev data is unavailable (no /run/udev/data and no /dev/disk/by-uuid, as in containers and '
         'minimal hosts): uuid and label are null']
@@ -211,3 +235,124 @@ def test_with_udev_data_uuid_and_label_come_from_it_without_warning(tmp_path):
     root = [m for m in facts['filesystems']['mounts'] if m['mount_point'] == '/'][0]
     assert (root['uuid'], root['label']) == ('0f1e2d3c-aaaa-bbbb-cccc-1234567890ab', 'root')
     assert not [w for w in facts['warnings'] if 'udev' in w]
+
+
+def test_without_udev_data_uuid_and_label_come_from_the_superblock_as_blkid_reads_them(tmp_path):
+    """The device node holds an ext4 superblock (a fixture tree stores the captured bytes as a file)."""
+    procfs = fixture_procfs('debian12-host', tmp_path)
+    image, blkid = superblock_fixtures.load('ext4')
+    os.makedirs(os.path.join(procfs.root, 'dev'), exist_ok=True)
+    with open(os.path.join(procfs.root, 'dev', 'vda'), 'wb') as handle:
+        handle.write(image)
+    facts = gather(options(gather_subset=['filesystems']), procfs=procfs)
+    root = [m for m in facts['filesystems']['mounts'] if m['mount_point'] == '/'][0]
+    assert (root['uuid'], root['label']) == (blkid['UUID'], blkid['LABEL']) == (
+        '0f1e2d3c-aaaa-4bbb-8ccc-1234567890ab', 'caf\u00e9-root')
+    assert not [w for w in facts['warnings'] if 'udev' in w]
+
+
+def _mounts_of(tmp_path, lines, statvfs, **overrides):
+    """The collector on the debian12-host tree with ``lines`` added to its mountinfo and their statvfs."""
+    procfs = fixture_procfs('debian12-host', tmp_path)
+    with open(os.path.join(procfs.root, 'proc', 'self', 'mountinfo'), 'a') as handle:
+        handle.write(''.join(line + '\n' for line in lines))
+    procfs.captured_statvfs.update(statvfs)
+    facts = gather(options(gather_subset=['filesystems'], **overrides), procfs=procfs)
+    return facts, dict((m['mount_point'], m) for m in facts['filesystems']['mounts']), procfs
+
+
+def _statvfs(blocks, free, files=100, ffree=50):
+    return [4096, 4096, blocks, free, free, files, ffree, ffree, 0, 255]
+
+
+def test_fuse_network_and_memory_filesystems_are_listed_and_kernel_ones_never_probed(tmp_path):
+    """bindfs mounts as plain fuse (it names a source, so libfuse adds no subtype); sshfs as fuse.sshfs."""
+    lines = [
+        '900 26 0:90 / /srv/bind rw,relatime - fuse /srv/data rw,user_id=0,group_id=0,allow_other',
+        '901 26 0:91 / /mnt/ssh rw,relatime - fuse.sshfs me@host:/home rw,user_id=0,group_id=0',
+        '902 26 0:92 / /mnt/nfs rw,relatime - nfs4 server:/export rw,vers=4.2',
+        '903 26 0:93 / /mnt/ram rw,relatime - ramfs ramfs rw',
+        '904 26 0:94 / /run/user/0 rw,relatime - tmpfs tmpfs rw,size=4k',
+        '905 26 0:95 / /mnt/tracing rw,relatime - tracefs tracefs rw',
+        '906 26 0:96 / /mnt/snap rw,relatime - squashfs /dev/loop9 ro',
+    ]
+    statvfs = {'/srv/bind': _statvfs(1000, 10), '/mnt/ssh': _statvfs(1000, 500), '/mnt/nfs': _statvfs(1000, 0),
+               '/mnt/ram': _statvfs(0, 0, 0, 0), '/run/user/0': _statvfs(1, 0), '/mnt/snap': _statvfs(30, 0, 9, 0)}
+    facts, mounts, procfs = _mounts_of(tmp_path, lines, statvfs)
+    assert set(statvfs) - {'/mnt/ram'} <= set(mounts)
+    assert '/mnt/ram' not in mounts  # 0 blocks: df leaves ramfs out, and so do we (after asking it)
+    assert '/mnt/ram' in procfs.statvfs_calls and '/mnt/tracing' not in procfs.statvfs_calls
+    alerts = dict((a['message'].split(' ')[2], a['severity']) for a in facts['alerts'] if a['subset'] == 'filesystems')
+    assert alerts == {'/srv/bind': 'warning', '/mnt/nfs': 'critical', '/run/user/0': 'critical'}
+    assert mounts['/mnt/snap']['use_pct'] == 100  # a read-only image is always full: never alerted on
+
+
+def test_two_exports_of_one_nfs_filesystem_are_both_kept_and_a_bind_of_one_folds(tmp_path):
+    """df keeps remote mounts of one device when their sources differ (gnulib's ME_REMOTE)."""
+    lines = [
+        '910 26 0:80 /a /mnt/a rw - nfs4 server:/export/a rw',
+        '911 26 0:80 /b /mnt/b rw - nfs4 server:/export/b rw',
+        '912 26 0:80 /a /mnt/a-again rw - nfs4 server:/export/a rw',
+        '913 26 0:81 / /mnt/t1 rw - tmpfs one rw',
+        '914 26 0:81 / /mnt/t2 rw - tmpfs two rw',
+    ]
+    statvfs = dict((point, _statvfs(1000, 500)) for point in ('/mnt/a', '/mnt/b', '/mnt/a-again', '/mnt/t1', '/mnt/t2'))
+    _facts, mounts, _procfs = _mounts_of(tmp_path, lines, statvfs)
+    assert mounts['/mnt/a']['also_mounted_at'] == ['/mnt/a-again'] and mounts['/mnt/b']['also_mounted_at'] == []
+    assert mounts['/mnt/t1']['also_mounted_at'] == ['/mnt/t2'] and '/mnt/t2' not in mounts
+
+
+def test_the_docs_table_of_types_is_the_code_table():
+    """docs/hostfacts.md, "Which filesystems are listed": one row per row of FSTYPE_TABLE, the same types."""
+    with open(os.path.join(paths.CHECKOUT, 'docs', 'hostfacts.md')) as handle:
+        text = handle.read()
+    section = text[text.index('### Which filesystems are listed'):]
+    table = section[section.index('\n| kind'):].split('\n\n', 1)[0]
+    rows = table.strip().splitlines()[2:]
+    documented = []
+    for row in rows:
+        cells = [cell.strip() for cell in row.strip('|').split('|')]
+        documented.append((cells[0].split(':')[0].strip('`'), cells[1],
+                           tuple(name.strip('` ') for name in cells[2].split(','))))
+    assert documented == [(row.kind, row.df, row.names) for row in FSTYPE_TABLE]
+
+
+def test_a_source_without_a_node_is_found_by_its_device_number(tmp_path):
+    """Cloud images mount / from /dev/root, a name with no node: /sys/dev/block/MAJ:MIN/uevent names the device."""
+    procfs = fixture_procfs('debian12-host', tmp_path)
+    path = os.path.join(procfs.root, 'proc', 'self', 'mountinfo')
+    with open(path) as handle:
+        text = handle.read()
+    with open(path, 'w') as handle:
+        handle.write(text.replace(' ext4 /dev/vda ', ' ext4 /dev/root '))
+    image, blkid = superblock_fixtures.load('ext3')  # the tree's / is ext4; any ext superblock reads alike
+    os.remove(os.path.join(procfs.root, 'sys', 'dev', 'block', '254:0'))  # the tree keeps links as files
+    for name, content in ((('sys', 'dev', 'block', '254:0', 'uevent'), b'MAJOR=254\nMINOR=0\nDEVNAME=vdb\n'),
+                          (('dev', 'vdb'), image)):
+        os.makedirs(os.path.join(procfs.root, *name[:-1]), exist_ok=True)
+        with open(os.path.join(procfs.root, *name), 'wb') as handle:
+            handle.write(content)
+    facts = gather(options(gather_subset=['filesystems']), procfs=procfs)
+    root = [m for m in facts['filesystems']['mounts'] if m['mount_point'] == '/'][0]
+    assert (root['device'], root['uuid'], root['label']) == ('/dev/root', blkid['UUID'], blkid['LABEL'])
+
+
+def test_a_superblock_read_that_hangs_is_cut_at_the_deadline_and_named_in_the_warning(tmp_path, monkeypatch):
+    """A dead disk blocks read() in the kernel: the read runs under the run's deadline like statvfs."""
+    import threading
+    import time
+    from ansible_collections.hostops.fleet.plugins.module_utils._hostfacts.readers import superblock
+    released = threading.Event()
+    monkeypatch.setattr(superblock, 'read_identity', lambda *args: released.wait(30))
+    procfs = fixture_procfs('debian12-host', tmp_path)
+    started = time.monotonic()
+    try:
+        facts = gather(options(gather_subset=['filesystems'], timeout=0.3), procfs=procfs)
+    finally:
+        released.set()
+    assert time.monotonic() - started < 2.0
+    assert [m['uuid'] for m in facts['filesystems']['mounts'] if m['mount_point'] == '/'] == [None]
+    assert [w for w in facts['warnings'] if 'udev' in w] == [
+        'filesystems: udev data is unavailable (no /run/udev/data and no /dev/disk/by-uuid, as in containers and '
+        'minimal hosts) and the superblock of / (/dev/vda: <lambda> did not return within the 0.3 s timeout) could '
+        'not be read: uuid and label are null there']

@@ -13,6 +13,7 @@ report and dropped (plugin_utils/_fleet_summary.py).
 
 from __future__ import annotations
 
+import bisect
 import os
 import time
 from collections.abc import Mapping
@@ -74,8 +75,8 @@ def fail_reasons(value):
 
 
 class FailingHosts:
-    """The hosts that fail the task, by reason, in the order they were read: the first FAILING_NAMED of each
-    named, all of them counted."""
+    """The hosts that fail the task, by reason: all of them counted, the first FAILING_NAMED of each by name
+    kept (hosts arrive in no stable order; a name order makes the same fleet give the same message)."""
 
     def __init__(self, reasons):
         self.reasons = reasons
@@ -86,8 +87,10 @@ class FailingHosts:
         reason = failure_reason(record)
         if reason in self.counts:
             self.counts[reason] += 1
-            if len(self.named[reason]) < FAILING_NAMED:
-                self.named[reason].append(record['name'])
+            named = self.named[reason]
+            if len(named) < FAILING_NAMED or record['name'] < named[-1]:
+                bisect.insort(named, record['name'])
+                del named[FAILING_NAMED:]
 
     def message(self, hosts, where, check_mode):
         """What fails the task: how many hosts of each reason, named, and where the report is."""

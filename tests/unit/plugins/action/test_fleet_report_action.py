@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 
 import pytest
 
@@ -219,3 +220,13 @@ def test_the_failure_names_ten_hosts_of_a_reason_and_counts_the_rest():
     assert '(web00, web01, web02, web03, web04, web05, web06, web07, web08, web09 and 15 more); ' in message
     assert message.endswith('check mode: nothing was written; the report would be /r/fleet-report.json '
                             '(fail_on: unreachable)')
+
+
+def test_the_hosts_named_are_the_first_by_name_whatever_order_they_arrive_in():
+    names = ['host%03d' % index for index in range(40)]
+    for seed in range(5):
+        random.Random(seed).shuffle(names)
+        failing = action.FailingHosts(('failed',))
+        for name in names:
+            failing.add(summarize_host(name, None, {'state': 'failed'}))
+        assert failing.named['failed'] == ['host%03d' % index for index in range(10)] and failing.counts['failed'] == 40

@@ -103,7 +103,7 @@ options:
       - V(unreachable), V(failed) (the gathering task failed) and V(malformed) (facts the report cannot read) are
         hosts the run could not see. V(critical) is a host whose facts carry a critical alert (a full
         filesystem, memory exhausted); it is not in the default because a fleet usually has some, and the
-        report exists to show them: add it where a critical alert should turn the job red.
+        report exists to show them; add it where a critical alert should turn the job red.
       - V(never) (or an empty list) never fails the task for a host. A comma-separated text is read as a list,
         so that C(-e fleet_report_fail_on=unreachable,failed) works.
       - The message counts the failing hosts of each reason, names the first 10 of each, and says where the

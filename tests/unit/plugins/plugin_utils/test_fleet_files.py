@@ -17,6 +17,7 @@ import stat
 import pytest
 
 from ansible_collections.hostops.fleet.plugins.plugin_utils import _fleet_files as files
+from ansible_collections.hostops.fleet.plugins.plugin_utils._fleet_html import row_maker
 from ansible_collections.hostops.fleet.plugins.plugin_utils._fleet_model import FleetReportError, summarize_host
 from ansible_collections.hostops.fleet.plugins.plugin_utils._fleet_render import build_report
 
@@ -261,6 +262,11 @@ def test_every_integer_a_host_sent_is_an_integer_in_the_json_and_the_csv(facts, 
         assert row[column] == '' or int(row[column]) is not None, (column, row[column])
     assert int(row['cpu_count']) == generated['processes']['cpu_count']
     assert int(row['top_memory_rss_kb']) == host['top_memory'][0]['rss_kb']
+    # The page's table data: the sort keys of copied values, and a user column's cell, key and text.
+    cells = json.loads(row_maker(('uptime', 'memory_available_pct'))(record))[3]
+    assert cells[0][0] == record['uptime_seconds'] and isinstance(cells[0][0], int)
+    assert isinstance(cells[1][0], int)
+    assert cells[2] == [generated['processes']['cpu_count'], str(generated['processes']['cpu_count'])]
 
 
 def test_a_float_a_host_sent_stays_a_float(facts):

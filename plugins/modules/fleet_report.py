@@ -313,7 +313,9 @@ msg:
       where it would be; when hosts fail the task (O(fail_on)), which ones and why, then where the report is.
   returned: when something was rendered
   type: str
-  sample: "1 of 6 host(s) fail the report: 1 unreachable (web3); the report is written: file:///home/ops/fleet-report/fleet-report.html (fail_on: unreachable, failed, malformed)"
+  sample: >-
+    1 of 6 host(s) fail the report: 1 unreachable (web3); the report is written:
+    file:///home/ops/fleet-report/fleet-report.html (fail_on: unreachable, failed, malformed)
 fail_on:
   description: The reasons that fail the task, as O(fail_on) was read; an empty list for V(never).
   returned: when something was rendered

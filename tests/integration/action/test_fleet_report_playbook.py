@@ -317,3 +317,17 @@ def test_tags_run_the_whole_report_or_none_of_it(tmp_path):
         QUICK, fleet_report_dir=str(tmp_path / 'out'))))[1]
     assert proc.returncode == 0, proc.stdout[-3000:]
     assert [(host['name'], host['state']) for host in read_report(tmp_path / 'out')['hosts']] == [('web1', 'ok')]
+
+
+def test_drift_report_in_check_mode_writes_nothing_and_says_so(tmp_path):
+    inventory = write_inventory(tmp_path, {'web1': REAL})
+    out = tmp_path / 'drift'
+    callback, proc = run_playbook(os.path.join(paths.CHECKOUT, 'playbooks', 'drift_report.yml'), '-i', inventory,
+                                  '--check', '-e', json.dumps({
+                                      'drift_report_dir': str(out), 'drift_report_become': False,
+                                      'drift_report_with_fleet_report': False,
+                                      'drift_report_baseline_path': str(tmp_path / 'host' / 'baseline.json')}))
+    assert proc.returncode == 0, proc.stdout[-3000:]
+    assert not out.exists() and not (tmp_path / 'host').exists()
+    said = task_result(callback, "Write the fleet's drift on the controller", 'Say which hosts drifted')['msg']
+    assert said[0] == 'Check mode, nothing written; the drift would be in %s/drift.json' % out

@@ -251,6 +251,8 @@ EXAMPLES = r"""
         cache_hosts: cache
         stale_after: 3600
         mode: '0644'
+        # Written first, then the task fails for these hosts (the default leaves out critical).
+        fail_on: [unreachable, failed, malformed, critical]
         columns:
           - host
           - os

@@ -230,3 +230,12 @@ def test_the_hosts_named_are_the_first_by_name_whatever_order_they_arrive_in():
         for name in names:
             failing.add(summarize_host(name, None, {'state': 'failed'}))
         assert failing.named['failed'] == ['host%03d' % index for index in range(10)] and failing.counts['failed'] == 40
+
+
+def test_the_documented_options_are_the_actions_with_the_same_defaults():
+    import yaml
+    from ansible_collections.hostops.fleet.plugins.modules import fleet_report as module
+    documented = yaml.safe_load(module.DOCUMENTATION)['options']
+    assert sorted(documented) == sorted(action.ARGUMENT_SPEC)
+    assert documented['fail_on']['default'] == list(action.DEFAULT_FAIL_ON) == action.ARGUMENT_SPEC['fail_on']['default']
+    assert documented['fail_on']['type'] == action.ARGUMENT_SPEC['fail_on']['type']

@@ -13,6 +13,7 @@ report and dropped (plugin_utils/_fleet_summary.py).
 
 from __future__ import annotations
 
+import bisect
 import os
 import time
 from collections.abc import Mapping
@@ -27,7 +28,8 @@ from ansible_collections.hostops.fleet.plugins.plugin_utils._fleet_files import 
     file_mode, prepare_directory,
 )
 from ansible_collections.hostops.fleet.plugins.plugin_utils._fleet_model import (
-    DEFAULT_LIMITS, FleetReportError, summarize_host, validate_limits,
+    DEFAULT_FAIL_ON, DEFAULT_LIMITS, FAIL_REASONS, FAIL_WORDS, FleetReportError, failure_reason, summarize_host,
+    validate_limits,
 )
 from ansible_collections.hostops.fleet.plugins.plugin_utils._fleet_render import (
     FORMATS, frozen_heap, parse_columns, report_builder, write_report,
@@ -49,9 +51,61 @@ ARGUMENT_SPEC = dict(
     source=dict(type='str', choices=['play', 'cache'], default='play'),
     cache_hosts=dict(type='str', choices=['inventory', 'cache'], default='inventory'),
     stale_after=dict(type='float', default=86400.0),
+    # raw: a list of reasons, never, or either written on the command line (-e fleet_report_fail_on=never).
+    fail_on=dict(type='raw', default=list(DEFAULT_FAIL_ON)),
 )
 # The cache plugin that only lives as long as one run: nothing to read in a run that gathers nothing.
 MEMORY_CACHES = ('memory', 'ansible.builtin.memory')
+# Host names a failure message lists for each reason; the others are counted.
+FAILING_NAMED = 10
+
+
+def fail_reasons(value):
+    """The fail_on option as a tuple of reasons; () for never. FleetReportError names the option and the
+    playbooks' variable, since that is where the value usually comes from."""
+    names = value.split(',') if isinstance(value, str) else value
+    if isinstance(names, (list, tuple)) and all(isinstance(name, str) for name in names):
+        names = [name.strip() for name in names if name.strip()]
+        if names == ['never'] or not names:
+            return ()
+        if all(name in FAIL_REASONS for name in names):
+            return tuple(dict.fromkeys(names))
+    raise FleetReportError('fail_on (fleet_report_fail_on in the playbooks) must be never or a list of %s; got %r'
+                           % (', '.join(FAIL_REASONS), value))
+
+
+class FailingHosts:
+    """The hosts that fail the task, by reason: all of them counted, the first FAILING_NAMED of each by name
+    kept (hosts arrive in no stable order; a name order makes the same fleet give the same message)."""
+
+    def __init__(self, reasons):
+        self.reasons = reasons
+        self.named = {reason: [] for reason in reasons}
+        self.counts = {reason: 0 for reason in reasons}
+
+    def add(self, record):
+        reason = failure_reason(record)
+        if reason in self.counts:
+            self.counts[reason] += 1
+            named = self.named[reason]
+            if len(named) < FAILING_NAMED or record['name'] < named[-1]:
+                bisect.insort(named, record['name'])
+                del named[FAILING_NAMED:]
+
+    def message(self, hosts, where, check_mode):
+        """What fails the task: how many hosts of each reason, named, and where the report is."""
+        parts = []
+        for reason in self.reasons:
+            count, named = self.counts[reason], self.named[reason]
+            if count:
+                more = ' and %d more' % (count - len(named)) if count > len(named) else ''
+                parts.append('%d %s (%s%s)' % (count, FAIL_WORDS[reason], ', '.join(named), more))
+        if not parts:
+            return None
+        report = ('check mode: nothing was written; the report would be %s' if check_mode
+                  else 'the report is written: %s') % where
+        return '%d of %d host(s) fail the report: %s; %s (fail_on: %s)' % (
+            sum(self.counts.values()), hosts, '; '.join(parts), report, ', '.join(self.reasons))
 
 
 def fact_caches(hostvars):
@@ -154,7 +208,8 @@ class ActionModule(ActionBase):
             raise FleetReportError('template_dir %s is not a directory' % template_dir)
         table, columns = parse_columns(args['columns'])
         dest = os.path.abspath(args['dest'] or default_dest())
-        return dict(limits=limits, mode=file_mode(args['mode']), table=table, columns=columns, dest=dest)
+        return dict(limits=limits, mode=file_mode(args['mode']), table=table, columns=columns, dest=dest,
+                    fail_on=fail_reasons(args['fail_on']))
 
     def _hosts(self, args, task_vars):
         """The names to report on and where to read each one: [(name, facts, outcome)] as a generator."""
@@ -183,17 +238,30 @@ class ActionModule(ActionBase):
                                  columns=[label for label, _query in options['columns']],
                                  stale_after=args['stale_after'])
         now, functions = time.time(), [query for _label, query in options['columns']]
+        failing = FailingHosts(options['fail_on'])
         for name, facts, outcome in hosts:
-            builder.add(summarize_host(name, facts, outcome, options['limits'], now, args['stale_after'], functions))
+            record = summarize_host(name, facts, outcome, options['limits'], now, args['stale_after'], functions)
+            failing.add(record)
+            builder.add(record)
         report = builder.finish()
+        check_mode = self._task.check_mode
         try:
             files = write_report(report, options['dest'], args['basename'], args['formats'], options['mode'],
-                                 args['page_size'], args['template_dir'], self._task.check_mode)
-            return dict(files=files, hosts=len(names), by_state=report.summary['by_state'],
-                        by_severity=report.summary['by_severity'], stale=report.summary['stale'],
-                        ranking=report.ranking())
+                                 args['page_size'], args['template_dir'], check_mode)
+            result = dict(files=files, hosts=len(names), by_state=report.summary['by_state'],
+                          by_severity=report.summary['by_severity'], stale=report.summary['stale'],
+                          ranking=report.ranking(), fail_on=list(options['fail_on']))
         finally:
             report.close()
+        where = 'file://%s' % files['html'] if 'html' in files else ' and '.join(files[fmt] for fmt in args['formats'])
+        # Only now, with the files in place: a failing fleet is exactly when the report is needed.
+        failure = failing.message(len(names), where, check_mode)
+        if failure:
+            result.update(failed=True, msg=failure)
+        else:
+            result['msg'] = ('check mode: nothing was written; the report would be %s' if check_mode
+                             else 'the report is written: %s') % where
+        return result
 
     def run(self, tmp=None, task_vars=None):
         result = super(ActionModule, self).run(tmp, task_vars)

@@ -24,7 +24,7 @@ from ansible.release import __version__ as ansible_version
 
 from ansible_collections.hostops.fleet.plugins.plugin_utils._format import printable
 from ansible_collections.hostops.fleet.plugins.plugin_utils._query import (
-    QueryError, compile_query, missing_root_fields, search,
+    QueryError, compile_query, missing_paths, search,
 )
 from ansible_collections.hostops.fleet.plugins.plugin_utils._target_python import (
     VERSION_PROBE, could_not_compile, too_old_message, version_in,
@@ -72,7 +72,7 @@ class ActionModule(ActionBase):
         if facts is None:
             result.update(failed=True, msg='query: the module returned no ansible_facts.hostfacts to query')
             return result
-        missing = missing_root_fields(compiled, facts)
+        missing = missing_paths(compiled, [facts])
         if missing:
             result.setdefault('warnings', []).append(
                 'query reads %s, not in the facts of this host (gather_subset: %s): the expression sees null there; '

@@ -15,6 +15,10 @@ description:
   - A result is a match unless it is V(false), V(null), an empty list, an empty object or an empty string, the
     truthiness of JMESPath; V(0) is a match.
   - Hosts without the facts (never gathered, unreachable) are left out, never matched.
+  - A path of the expression that none of the hosts has (a mistyped name such as C(memroy.available_pct), or a
+    subset that was not gathered) gives one warning per expression that names it, as the O(query) option of
+    M(hostops.fleet.hostfacts) does for one host; so does a list of hosts none of which has the facts. A path
+    that only meets a null or an empty list on the way is not reported.
   - Runs on the controller; needs the C(jmespath) Python library there.
 author: hostops.fleet developers (@hostops)
 positional: expression
@@ -73,8 +77,11 @@ _value:
 """
 
 from ansible.errors import AnsibleFilterError
+from ansible.utils.display import Display
 
-from ansible_collections.hostops.fleet.plugins.plugin_utils._query import QueryError, compile_query, is_match, search
+from ansible_collections.hostops.fleet.plugins.plugin_utils._query import (
+    PathCheck, QueryError, compile_query, is_match, search,
+)
 
 
 def _host_data(host_vars, root):
@@ -97,20 +104,39 @@ def hosts_where(hostvars, expression, hosts=None, root='hostfacts'):
     except QueryError as exc:
         raise AnsibleFilterError(str(exc))
     names = list(hostvars.keys()) if hosts is None else list(hosts)
-    matched = []
+    matched, paths = [], PathCheck(compiled)
     for name in names:
         if name not in hostvars:
             continue
         data = _host_data(hostvars[name], root)
         if data is None:
             continue
+        paths.add(data)
         try:
             result = search(compiled, data, option='hosts_where expression')
         except QueryError as exc:
             raise AnsibleFilterError('%s (host %s)' % (exc, name))
         if is_match(result):
             matched.append(name)
+    _warn_unanswerable(expression, root, names, paths)
     return matched
+
+
+def _warn_unanswerable(expression, root, names, paths):
+    """Say why the answer may be [] for a reason other than the hosts: a path no host has, or no facts at all.
+
+    The text depends on the expression alone, so that Display, which shows a warning text once, shows it
+    once per expression however many tasks ask it.
+    """
+    where = 'ansible_facts.hostfacts' if root == 'hostfacts' else 'the host variables'
+    if names and not paths.documents and root == 'hostfacts':
+        Display().warning('hosts_where %r: none of the hosts has %s, so none matches: run hostops.fleet.hostfacts on '
+                          'them first' % (expression, where))
+        return
+    missing = paths.missing()
+    if missing:
+        Display().warning('hosts_where %r reads %s, which no host has in %s: the expression sees null there; check '
+                          'the name, or add the subset to gather_subset' % (expression, ', '.join(missing), where))
 
 
 class FilterModule(object):

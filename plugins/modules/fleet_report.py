@@ -62,8 +62,11 @@ options:
       - Inventory host names to report on, in any order (the report sorts them).
       - Defaults to every host of the inventory (C(groups.all)); with O(source=cache) and O(cache_hosts=cache), to
         every host the fact cache holds.
-      - A host the run did not gather (left out by C(--limit)) shows as C(no_facts), or with its cached facts when a
-        persistent fact cache is configured.
+      - The default ignores C(--limit), which the action cannot see; give C(ansible_play_hosts_all) (of a play over
+        the fleet's pattern) to report on the hosts of the limit only, as the playbook C(hostops.fleet.fleet_report)
+        does.
+      - A host named here that the run did not gather shows as C(no_facts), with a warning, or with its cached
+        facts when a persistent fact cache is configured.
       - An empty list of hosts is an error, as is an empty inventory.
     type: list
     elements: str
@@ -93,6 +96,22 @@ options:
         this value, or to 0, to see stale hosts rather than C(no_facts).
     type: float
     default: 86400
+  fail_on:
+    description:
+      - Which hosts fail the task, B(after) the files are written (as M(ansible.builtin.assert) would fail it), so
+        that C(ansible-playbook), cron, CI and AWX see the run fail while the report shows why.
+      - V(unreachable), V(failed) (the gathering task failed) and V(malformed) (facts the report cannot read) are
+        hosts the run could not see. V(critical) is a host whose facts carry a critical alert (a full
+        filesystem, memory exhausted); it is not in the default because a fleet usually has some, and the
+        report exists to show them; add it where a critical alert should turn the job red.
+      - V(never) (or an empty list) never fails the task for a host. A comma-separated text is read as a list,
+        so that C(-e fleet_report_fail_on=unreachable,failed) works.
+      - The message counts the failing hosts of each reason, names the first 10 of each, and says where the
+        report is. Hosts C(no_facts) and stale hosts never fail the task.
+      - Any other value fails the task before anything is read, naming the option and the playbooks'
+        variable C(fleet_report_fail_on).
+    type: raw
+    default: [unreachable, failed, malformed]
   outcome_var:
     description:
       - Name of the host variable in which the gathering play stored a dict with keys C(state), C(msg) and
@@ -173,7 +192,8 @@ attributes:
     support: full
     details:
       - In check mode the hosts are read, the report is computed, O(dest) is checked and the paths are returned,
-        but no directory is created and no file is written.
+        but no directory is created and no file is written; RV(msg) says what would be written, and O(fail_on)
+        fails the task as it would outside check mode.
   diff_mode:
     support: none
   idempotent:
@@ -231,6 +251,8 @@ EXAMPLES = r"""
         cache_hosts: cache
         stale_after: 3600
         mode: '0644'
+        # Written first, then the task fails for these hosts (the default leaves out critical).
+        fail_on: [unreachable, failed, malformed, critical]
         columns:
           - host
           - os
@@ -372,6 +394,21 @@ ranking:
       elements: str
       returned: always
       sample: ["host unreachable: timed out"]
+msg:
+  description:
+    - Where the report is (a C(file://) URL of the HTML page, or the paths of the other files), or in check mode
+      where it would be; when hosts fail the task (O(fail_on)), which ones and why, then where the report is.
+  returned: when something was rendered
+  type: str
+  sample: >-
+    1 of 6 host(s) fail the report: 1 unreachable (web3); the report is written:
+    file:///home/ops/fleet-report/fleet-report.html (fail_on: unreachable, failed, malformed)
+fail_on:
+  description: The reasons that fail the task, as O(fail_on) was read; an empty list for V(never).
+  returned: when something was rendered
+  type: list
+  elements: str
+  sample: [unreachable, failed, malformed]
 render_seconds:
   description: Seconds spent reading the facts and rendering.
   returned: when something was rendered

@@ -60,6 +60,15 @@ TIME_FORMATS = ('%Y-%m-%dT%H:%M:%S%z', '%Y-%m-%dT%H:%M:%S.%f%z')
 _COMMON_TIME = re.compile(r'([0-9]{4})-([0-9]{2})-([0-9]{2})T([0-9]{2}):([0-9]{2}):([0-9]{2})(?:\.([0-9]{1,6}))?'
                           r'(?:(Z)|([+-])([0-9]{2}):?([0-9]{2}))\Z')
 
+# Why a host can fail the report task (fleet_report's fail_on): the states of a run that went wrong, and
+# critical, a host whose facts carry a critical alert (a full filesystem, memory exhausted).
+FAIL_REASONS = ('unreachable', 'failed', 'malformed', 'critical')
+FAIL_WORDS = {'unreachable': 'unreachable', 'failed': 'failed to gather', 'malformed': 'with malformed facts',
+              'critical': 'with a critical alert'}
+# A run that could not see a host fails by default; a critical alert is what the report is there to show,
+# and a fleet always has some, so failing on it is a choice (fail_on: [..., critical]).
+DEFAULT_FAIL_ON = ('unreachable', 'failed', 'malformed')
+
 _NO_FACTS_WHY = {
     'unreachable': 'host unreachable',
     'failed': 'hostfacts failed',
@@ -348,6 +357,15 @@ def summarize_host(name, facts=None, outcome=None, limits=None, now=None, stale_
         record['columns'] = [None] * len(columns)
     _gathered(record, facts, outcome, now, stale_after)
     return record
+
+
+def failure_reason(record):
+    """The reason of FAIL_REASONS this host would fail the report for, or None."""
+    if record['state'] in FAIL_REASONS:
+        return record['state']
+    if record['state'] == 'ok' and record['severity'] == 'critical':
+        return 'critical'
+    return None
 
 
 def alert_counts(record):

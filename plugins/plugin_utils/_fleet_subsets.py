@@ -70,7 +70,8 @@ def _io_process(row):
 
 
 def io_rate(proc):
-    return (proc['read_bytes_s'] or 0.0) + (proc['write_bytes_s'] or 0.0)
+    # 0, not 0.0, for a missing side: the sum of two integer rates stays an integer in the files.
+    return (proc['read_bytes_s'] or 0) + (proc['write_bytes_s'] or 0)
 
 
 def read_filesystems(facts):

@@ -272,6 +272,8 @@ def table_columns(names):
 
 def user_cell(value):
     """A user column's value: numbers sort as numbers, everything else as text."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return [value, '%d' % value]
     if isinstance(value, float):
         return [value, fmt_num(value, 0 if value.is_integer() else 2)]
     return text(value) if not isinstance(value, bool) else str(value).lower()

@@ -3,7 +3,8 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 """JMESPath queries over hostfacts, evaluated on the controller by the hostfacts action plugin and the
-hosts_where filter. Private: may change without notice.
+hosts_where filter, and the one check of both for paths the facts do not have (a subset not gathered,
+a mistyped name). Private: may change without notice.
 
 jmespath is imported when a query is compiled: neither ansible-core nor the ansible package installs
 it, and a controller without it should fail only when a query is asked for, with a message that says
@@ -13,6 +14,7 @@ which Python needs it.
 from __future__ import annotations
 
 import sys
+from collections.abc import Mapping
 
 JMESPATH_MISSING = ('the jmespath Python library is not installed in the Python that runs Ansible on the '
                     'controller (%s); install it there, for example with: %s -m pip install jmespath')
@@ -82,39 +84,142 @@ def is_match(result):
     return True
 
 
-# Node types whose first child is evaluated against the current value and the rest against its result
-# (jmespath/parser.py builds them): only that first child can read the top of the facts.
-_LEFT_ONLY = frozenset(('subexpression', 'index_expression', 'projection', 'filter_projection', 'value_projection',
-                        'flatten', 'pipe'))
-# Leaves that read nothing by name; an expref (&pid) is evaluated against each element, not the facts.
-_NO_FIELDS = frozenset(('current', 'identity', 'literal', 'index', 'slice', 'expref'))
+# The step of a path that stands for the elements of a list (an index, a projection, a flatten).
+EACH = '[]'
+# Leaves that read nothing by name; an expref (&pid) is evaluated against each element of a function's
+# argument, not along a path the expression names.
+_NO_FIELDS = frozenset(('literal', 'current', 'identity', 'index', 'slice', 'expref'))
 
 
-def root_fields(compiled):
-    """The names an expression reads at the top of the document, in order: ``processes`` in
-    ``processes.top_cpu[0].pid``, ``memory`` and ``io`` in ``{m: memory.total, w: io.iowait_pct}``."""
-    names = []
-    for name in _root_fields(compiled.parsed):
-        if name not in names:
-            names.append(name)
-    return names
-
-
-def _root_fields(node):
-    kind = node.get('type')
-    children = node.get('children') or []
+def _chain(node):
+    """The path of the value a node evaluates to, relative to its input: ('memory', 'total') for
+    memory.total, ('processes', 'top_cpu', EACH) for processes.top_cpu[0]; None when the value is made
+    rather than found (a projection, a function, a literal)."""
+    kind, children = node.get('type'), node.get('children') or []
     if kind == 'field':
-        return [node['value']]
-    if kind in _NO_FIELDS or not children:
+        return (node['value'],)
+    if kind in ('current', 'identity'):
+        return ()
+    if kind in ('subexpression', 'pipe'):
+        path = ()
+        for child in children:
+            step = _chain(child)
+            if step is None:
+                return None
+            path += step
+        return path
+    if kind == 'index_expression':
+        base = _chain(children[0])
+        if base is None or any(child.get('type') != 'index' for child in children[1:]):
+            return None
+        return base + (EACH,) * (len(children) - 1)
+    if kind == 'flatten':
+        # The flattened list stands where the list was: a projection over it reads its elements.
+        return _chain(children[0])
+    return None
+
+
+def _paths(node):
+    """Every path a node reads by name, relative to its input, in order."""
+    kind, children = node.get('type'), node.get('children') or []
+    if kind == 'field':
+        return [(node['value'],)]
+    if kind in _NO_FIELDS:
         return []
-    if kind in _LEFT_ONLY:
-        if kind == 'subexpression' and children[0].get('type') == 'current' and len(children) > 1:
-            return _root_fields(children[1])  # @.memory reads memory at the top too
-        return _root_fields(children[0])
-    # or/and/not, comparators, multi-selects, key-value pairs, function arguments: each against the top.
-    return [name for child in children for name in _root_fields(child)]
+    if kind in ('subexpression', 'pipe'):
+        # Each child reads from where the one before it stopped, as long as that is a place in the document.
+        paths, prefix = [], ()
+        for child in children:
+            paths += [prefix + path for path in _paths(child)]
+            step = _chain(child)
+            if step is None:
+                break
+            prefix += step
+        return paths
+    if kind in ('index_expression', 'flatten', 'value_projection'):
+        # What a value projection (memory.*) reads from each value is not a path of names: left alone.
+        return _paths(children[0])
+    if kind in ('projection', 'filter_projection'):
+        # The right side, and a filter's condition, read each element of the left side's list.
+        paths, base = _paths(children[0]), _chain(children[0])
+        if base is not None:
+            paths += [base + (EACH,) + path for child in children[1:] for path in _paths(child)]
+        return paths
+    # or/and/not, comparators, multi-selects, key-value pairs, function arguments: each against the input.
+    return [path for child in children for path in _paths(child)]
 
 
-def missing_root_fields(compiled, data):
-    """The top-level names the expression reads that the document does not have (a subset not gathered)."""
-    return [name for name in root_fields(compiled) if not hasattr(data, 'get') or name not in data]
+def field_paths(compiled):
+    """The paths an expression reads from the top of the document, each once, in order:
+    ('memory', 'available_pct') for memory.available_pct < `20`, ('processes', 'top_cpu', EACH, 'pid') for
+    processes.top_cpu[0].pid."""
+    return list(dict.fromkeys(_paths(compiled.parsed)))
+
+
+def _reach(value, path, start=0):
+    """(how many steps of the path the document has, whether it lacks the next one): a mapping without the
+    next name lacks it; a null, an empty list or a value of another type says nothing. Over a list, the
+    element that goes furthest answers."""
+    for index in range(start, len(path)):
+        step = path[index]
+        if step == EACH:
+            if not isinstance(value, (list, tuple)) or not value:
+                return index, False
+            best = (index + 1, False)
+            for item in value:
+                reached, lacks = _reach(item, path, index + 1)
+                if reached == len(path):
+                    return reached, False
+                if reached > best[0] or (reached == best[0] and lacks):
+                    best = (reached, lacks)
+            return best
+        if not isinstance(value, Mapping):
+            return index, False
+        if step not in value:
+            return index, True
+        value = value[step]
+    return len(path), False
+
+
+def path_text(path):
+    """A path as the expression writes it: processes.top_cpu[].pid."""
+    return ''.join(step if step == EACH else ('.' if index else '') + step for index, step in enumerate(path))
+
+
+class PathCheck:
+    """Which paths of an expression none of the documents has, over documents seen one at a time (none is
+    kept). A path is missing when no document goes further along it than some document that lacks its next
+    name: memroy when no host has it, memory.availabel_pct when hosts have memory without it. Hosts whose
+    value on the way is null or an empty list prove nothing either way."""
+
+    def __init__(self, compiled):
+        self.paths = field_paths(compiled)
+        # For each path: (the most steps a document had, whether a document that far lacked the next name);
+        # None once a document has the whole path.
+        self._furthest = [(0, False)] * len(self.paths)
+        self.documents = 0
+
+    def add(self, document):
+        self.documents += 1
+        for index, path in enumerate(self.paths):
+            furthest = self._furthest[index]
+            if furthest is None:
+                continue
+            reached, lacks = _reach(document, path)
+            if reached == len(path):
+                self._furthest[index] = None
+            elif reached > furthest[0] or (reached == furthest[0] and lacks and not furthest[1]):
+                self._furthest[index] = (reached, lacks)
+
+    def missing(self):
+        """The missing paths as text, each cut at the name no document has, each once."""
+        return list(dict.fromkeys(path_text(path[:furthest[0] + 1]) for path, furthest in zip(self.paths, self._furthest)
+                                  if furthest is not None and furthest[1]))
+
+
+def missing_paths(compiled, documents):
+    """The paths an expression reads that none of the documents has (PathCheck over all of them)."""
+    check = PathCheck(compiled)
+    for document in documents:
+        check.add(document)
+    return check.missing()

@@ -48,19 +48,22 @@ def _out_of_range(value):
 
 
 def number(mapping, key, where):
-    """mapping[key] as a float within +-MAX_INTEGER, None when absent; MalformedFacts for anything else.
+    """mapping[key] as a number within +-MAX_INTEGER, None when absent; MalformedFacts for anything else.
 
-    The bound keeps every figure the report derives (rates, ratios, scores) finite.
+    An integer stays an int and a float a float: the report's JSON and CSV write what the host sent,
+    and a reader's int() fails on ``2.0``. The bound keeps every figure the report derives (rates,
+    ratios, scores) finite.
     """
     value = mapping.get(key)
     # Exact types first: this runs a few hundred times per host. NaN fails the comparison.
     kind = type(value)
     if (kind is float or kind is int) and -MAX_INTEGER < value < MAX_INTEGER:
-        return float(value)
+        return value
     if value is None:
         return None
     if isinstance(value, (int, float)) and not isinstance(value, bool) and not _out_of_range(value):
-        return float(value)
+        # Subclasses (Ansible's tagged values) become the plain type, which every writer knows.
+        return int(value) if isinstance(value, int) else float(value)
     raise MalformedFacts('%s.%s is %s' % (where, key, _not('a number', value)))
 
 

@@ -87,18 +87,24 @@ def run_slices(directory, hosts, cache_env):
     return windows
 
 
-def render(directory, hosts, cache_env, names, name, extra=None):
+def render_run(directory, hosts, cache_env, names, name, extra=None):
     path = os.path.join(directory, name + '.json')
     with open(path, 'w', encoding='utf-8') as stream:
         json.dump(inventory(hosts, names), stream)
+    # The cache holds a malformed and an unreachable host on purpose: the report shows them, the run goes on.
     variables = dict({'fleet_report_dir': os.path.join(directory, name), 'fleet_report_source': 'cache',
-                      'fleet_report_stale_after': 86400}, **(extra or {}))
-    callback, proc = run_playbook(os.path.join(PLAYBOOKS, 'fleet_report.yml'), '-i', path, '-e',
-                                  json.dumps(variables), **cache_env)
+                      'fleet_report_stale_after': 86400, 'fleet_report_fail_on': 'never'}, **(extra or {}))
+    return run_playbook(os.path.join(PLAYBOOKS, 'fleet_report.yml'), '-i', path, '-e', json.dumps(variables),
+                        **cache_env)
+
+
+def render(directory, hosts, cache_env, names, name, extra=None):
+    callback, proc = render_run(directory, hosts, cache_env, names, name, extra)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     plays = [play['play']['name'] for play in callback['plays']]
-    assert plays == ['Gather hostfacts on every host of the fleet', 'Render the fleet report on the controller']
-    assert callback['plays'][0]['tasks'] == []  # nothing gathered in the render run
+    assert plays == ["Check the report's settings before gathering", 'Gather hostfacts on every host of the fleet',
+                     'Render the fleet report on the controller']
+    assert callback['plays'][1]['tasks'] == []  # nothing gathered in the render run
     with open(os.path.join(directory, name, 'fleet-report.json'), encoding='utf-8') as stream:
         return dict((host['name'], host) for host in json.load(stream)['hosts'])
 
@@ -158,3 +164,17 @@ def test_every_host_of_the_cache_without_an_inventory(gathered):
     report = render(directory, hosts, cache_env, [], 'cache-only', {'fleet_report_cache_hosts': 'cache'})
     assert sorted(report) == sorted(name for name in hosts if name != 'never')
     assert report['ancient']['stale'] is True and report['local-a']['state'] == 'ok'
+
+
+def test_a_render_from_the_cache_fails_for_the_hosts_the_cache_holds_as_unseen(gathered):
+    kind, directory, cache_env, hosts = gathered[:4]
+    callback, proc = render_run(directory, hosts, cache_env, list(hosts), 'failing', {
+        'fleet_report_fail_on': ['unreachable', 'failed', 'malformed']})
+    assert proc.returncode == 2, proc.stdout[-3000:]
+    [render_play] = [play for play in callback['plays'] if play['play']['name'] == 'Render the fleet report on the controller']
+    [result] = render_play['tasks'][0]['hosts'].values()
+    report = os.path.join(directory, 'failing', 'fleet-report.html')
+    assert result['msg'] == ('2 of %d host(s) fail the report: 1 unreachable (down); 1 with malformed facts (hollow); '
+                             'the report is written: file://%s (fail_on: unreachable, failed, malformed)'
+                             % (len(hosts), report))
+    assert os.path.getsize(report) > 0

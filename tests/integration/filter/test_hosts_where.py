@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 
 import pytest
 from ansible.errors import AnsibleFilterError
@@ -22,7 +23,7 @@ from ansible_collections.hostops.fleet.plugins.filter.hosts_where import FilterM
 from ansible_collections.hostops.fleet.plugins.module_utils._hostfacts.gather import gather
 from ansible_collections.hostops.fleet.plugins.module_utils._hostfacts.readers.procfs import ProcFS
 
-from support.adhoc import run_playbook
+from support.adhoc import BIN, CHECKOUT, environment, run_playbook
 from support.hostfacts_fixtures import FIXTURES, fixture_procfs, options
 from support.hybrid_host_fixtures import HYBRID_A, HYBRID_B, copy_tree, read
 
@@ -193,3 +194,46 @@ def test_real_hostvars_in_a_playbook(tmp_path):
     answers = report['plays'][0]['tasks'][1]['hosts']['alpha']['ansible_facts']
     # Only alpha gathered: beta has no hostfacts and is never matched.
     assert answers == {'everyone': ['alpha'], 'nobody': [], 'limited': []}
+
+
+MISTYPED = """
+- name: Gather, then ask twice with a mistyped subset
+  hosts: alpha
+  gather_facts: false
+  vars:
+    ansible_connection: local
+    ansible_python_interpreter: "{{ ansible_playbook_python }}"
+  tasks:
+    - name: Gather memory
+      hostops.fleet.hostfacts:
+        gather_subset: [memory]
+        interval: 0
+
+    - name: Ask with the mistyped path
+      ansible.builtin.set_fact:
+        low: "{{ hostvars | hostops.fleet.hosts_where('memroy.available_pct < `20`') }}"
+
+    - name: Ask the same again
+      ansible.builtin.set_fact:
+        again: "{{ hostvars | hostops.fleet.hosts_where('memroy.available_pct < `20`') }}"
+"""
+
+
+def test_a_mistyped_path_in_a_playbook_is_one_warning_naming_it(tmp_path):
+    playbook = tmp_path / 'mistyped.yml'
+    playbook.write_text(MISTYPED)
+    inventory = tmp_path / 'hosts.ini'
+    inventory.write_text('alpha\n')
+    warning = ("hosts_where 'memroy.available_pct < `20`' reads memroy, which no host has in ansible_facts.hostfacts: "
+               "the expression sees null there; check the name, or add the subset to gather_subset")
+    report, proc = run_playbook(str(playbook), '-i', str(inventory))
+    assert proc.returncode == 0, proc.stdout
+    tasks = report['plays'][0]['tasks']
+    assert tasks[1]['hosts']['alpha']['ansible_facts'] == {'low': []}
+    assert [' '.join(t['hosts']['alpha'].get('warnings', [])) for t in tasks[1:]] == [warning, warning]
+    # What a person sees: the default callback shows the text once, however many tasks ask.
+    proc = subprocess.run([os.path.join(BIN, 'ansible-playbook'), str(playbook), '-i', str(inventory)], cwd=CHECKOUT,
+                          env=environment(ANSIBLE_STDOUT_CALLBACK='default'), stdout=subprocess.PIPE,
+                          stderr=subprocess.STDOUT, universal_newlines=True, timeout=300, check=False)
+    assert proc.returncode == 0, proc.stdout
+    assert ' '.join(proc.stdout.split()).count(warning) == 1, proc.stdout

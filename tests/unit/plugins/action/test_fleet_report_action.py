@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 
 import pytest
 
@@ -141,3 +142,100 @@ def test_the_default_dest_is_never_the_filesystem_root(tmp_path, monkeypatch):
     monkeypatch.setenv('HOME', '/')
     with pytest.raises(FleetReportError, match='dest is not set'):
         action.default_dest()
+
+
+@pytest.mark.parametrize('value, reasons', [
+    (['unreachable', 'failed', 'malformed'], ('unreachable', 'failed', 'malformed')),
+    (['critical'], ('critical',)),
+    (['failed', 'failed', 'critical'], ('failed', 'critical')),
+    ('never', ()),
+    (['never'], ()),
+    ([], ()),
+    ('unreachable,failed', ('unreachable', 'failed')),  # -e fleet_report_fail_on=unreachable,failed
+    ('unreachable, critical', ('unreachable', 'critical')),
+])
+def test_fail_on_reads_a_list_never_or_comma_separated_text(value, reasons):
+    assert action.fail_reasons(value) == reasons
+
+
+@pytest.mark.parametrize('value', [['unreachble'], 'memroy', ['never', 'failed'], [1], {'failed': True}, 3, None, True])
+def test_a_bad_fail_on_names_the_option_and_the_playbook_variable(value):
+    with pytest.raises(FleetReportError, match=r'^fail_on \(fleet_report_fail_on in the playbooks\) must be never or '
+                                               r'a list of unreachable, failed, malformed, critical; got '):
+        action.fail_reasons(value)
+
+
+def captured(**changes):
+    """The captured host, without the alerts it was captured with."""
+    with open(FIXTURE, encoding='utf-8') as stream:
+        facts = json.load(stream)
+    facts['alerts'] = []
+    facts.update(changes)
+    return facts
+
+
+def fleet_of_every_state():
+    """One host of each state, two unreachable, and one ok host with a critical alert of its own."""
+    critical = captured(alerts=[{'severity': 'critical', 'subset': 'filesystems', 'message': '/ is 100 % full'}])
+    return [
+        summarize_host('up', captured()),
+        summarize_host('full', critical),
+        summarize_host('down1', None, {'state': 'unreachable', 'msg': 'timed out'}),
+        summarize_host('down2', None, {'state': 'unreachable', 'msg': 'timed out'}),
+        summarize_host('broken', None, {'state': 'failed', 'msg': 'MODULE FAILURE'}),
+        summarize_host('hollow', {}),
+        summarize_host('left-out', None, None),
+    ]
+
+
+def test_the_failure_names_each_reasons_hosts_and_where_the_report_is():
+    failing = action.FailingHosts(action.fail_reasons(['unreachable', 'failed', 'malformed', 'critical']))
+    for record in fleet_of_every_state():
+        failing.add(record)
+    assert failing.message(7, 'file:///r/fleet-report.html', False) == (
+        '5 of 7 host(s) fail the report: 2 unreachable (down1, down2); 1 failed to gather (broken); '
+        '1 with malformed facts (hollow); 1 with a critical alert (full); the report is written: '
+        'file:///r/fleet-report.html (fail_on: unreachable, failed, malformed, critical)')
+
+
+def test_by_default_a_critical_alert_or_a_host_without_facts_does_not_fail():
+    failing = action.FailingHosts(action.fail_reasons(list(action.DEFAULT_FAIL_ON)))
+    records = fleet_of_every_state()
+    for record in records:
+        failing.add(record)
+    assert failing.counts == {'unreachable': 2, 'failed': 1, 'malformed': 1}
+    assert [r['state'] for r in records if r['name'] == 'left-out'] == ['no_facts']
+    never = action.FailingHosts(action.fail_reasons('never'))
+    for record in records:
+        never.add(record)
+    assert never.message(7, 'file:///r/fleet-report.html', False) is None
+
+
+def test_the_failure_names_ten_hosts_of_a_reason_and_counts_the_rest():
+    failing = action.FailingHosts(('unreachable',))
+    for index in range(25):
+        failing.add(summarize_host('web%02d' % index, None, {'state': 'unreachable'}))
+    message = failing.message(25, '/r/fleet-report.json', True)
+    assert message.startswith('25 of 25 host(s) fail the report: 25 unreachable (web00, web01, ')
+    assert '(web00, web01, web02, web03, web04, web05, web06, web07, web08, web09 and 15 more); ' in message
+    assert message.endswith('check mode: nothing was written; the report would be /r/fleet-report.json '
+                            '(fail_on: unreachable)')
+
+
+def test_the_hosts_named_are_the_first_by_name_whatever_order_they_arrive_in():
+    names = ['host%03d' % index for index in range(40)]
+    for seed in range(5):
+        random.Random(seed).shuffle(names)
+        failing = action.FailingHosts(('failed',))
+        for name in names:
+            failing.add(summarize_host(name, None, {'state': 'failed'}))
+        assert failing.named['failed'] == ['host%03d' % index for index in range(10)] and failing.counts['failed'] == 40
+
+
+def test_the_documented_options_are_the_actions_with_the_same_defaults():
+    import yaml
+    from ansible_collections.hostops.fleet.plugins.modules import fleet_report as module
+    documented = yaml.safe_load(module.DOCUMENTATION)['options']
+    assert sorted(documented) == sorted(action.ARGUMENT_SPEC)
+    assert documented['fail_on']['default'] == list(action.DEFAULT_FAIL_ON) == action.ARGUMENT_SPEC['fail_on']['default']
+    assert documented['fail_on']['type'] == action.ARGUMENT_SPEC['fail_on']['type']

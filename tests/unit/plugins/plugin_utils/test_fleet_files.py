@@ -11,11 +11,13 @@ import csv
 import io
 import json
 import os
+import random
 import stat
 
 import pytest
 
 from ansible_collections.hostops.fleet.plugins.plugin_utils import _fleet_files as files
+from ansible_collections.hostops.fleet.plugins.plugin_utils._fleet_html import row_maker
 from ansible_collections.hostops.fleet.plugins.plugin_utils._fleet_model import FleetReportError, summarize_host
 from ansible_collections.hostops.fleet.plugins.plugin_utils._fleet_render import build_report
 
@@ -202,3 +204,73 @@ def test_a_row_is_what_the_csv_module_writes_of_the_whole_row_with_the_rank(fact
     cells.insert(files.RANK_COLUMN, 1)
     csv.writer(whole, lineterminator='\r\n').writerow(cells)
     assert ''.join(files.csv_chunks(report)).split('\r\n', 1)[1] == whole.getvalue()
+
+
+# ---------------------------------------------------------------- integers stay integers
+
+# Values the report computes rather than copies from the host: ratios, differences, scores and ages.
+DERIVED = frozenset(('load_per_cpu', 'cpu_busy_pct', 'score', 'age_seconds'))
+# The CSV's numeric columns that copy a host's value or count something (the rest are text or DERIVED).
+INTEGER_CSV_COLUMNS = (
+    'rank', 'critical', 'warning', 'info', 'uptime_seconds', 'memory_total', 'memory_available_pct', 'swap_used',
+    'fullest_use_pct', 'cpu_count', 'load1', 'iowait_pct', 'busiest_disk_util_pct', 'top_cpu_pid', 'top_cpu_pct',
+    'top_memory_pid', 'top_memory_rss_kb', 'top_io_pid', 'top_io_bytes_s', 'non_default_namespaces', 'containers',
+)
+
+
+def with_integers(value, rng):
+    """The facts with every number replaced by a random integer: small, large, or near the report's bound."""
+    if isinstance(value, dict):
+        return dict((key, with_integers(item, rng)) for key, item in value.items())
+    if isinstance(value, list):
+        return [with_integers(item, rng) for item in value]
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return rng.choice((rng.randint(0, 100), rng.randint(0, 2 ** 40), rng.randint(2 ** 53, 2 ** 62)))
+    return value
+
+
+def floats_in(value, path=()):
+    """(path, value) of every float in a JSON document, outside the keys the report derives."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if key not in DERIVED:
+                yield from floats_in(item, path + (key,))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from floats_in(item, path + (index,))
+    elif isinstance(value, float):
+        yield path, value
+
+
+# Hypothesis is not installed in the shared venv: seeded random facts, the same on every run.
+@pytest.mark.parametrize('seed', range(25))
+def test_every_integer_a_host_sent_is_an_integer_in_the_json_and_the_csv(facts, seed):
+    rng = random.Random(seed)
+    generated = with_integers(facts, rng)
+    record = summarize_host('generated', generated, columns=[lambda f: f['processes']['cpu_count']])
+    assert record['state'] == 'ok', record['alerts']
+    report = build_report([record, summarize_host('down', None, {'state': 'unreachable'})])
+    written = json.loads(''.join(files.json_chunks(report)))
+    host = [h for h in written['hosts'] if h['name'] == 'generated'][0]
+    assert list(floats_in(host)) == []
+    assert host['cpu_count'] == generated['processes']['cpu_count'] and isinstance(host['cpu_count'], int)
+    assert host['memory']['total'] == generated['memory']['total']
+    assert host['columns'] == [generated['processes']['cpu_count']]
+    assert list(floats_in(written['summary'], ('summary',))) == []
+    row = [r for r in csv_rows(report) if r['host'] == 'generated'][0]
+    for column in INTEGER_CSV_COLUMNS + ('cpu_count',):
+        assert row[column] == '' or int(row[column]) is not None, (column, row[column])
+    assert int(row['cpu_count']) == generated['processes']['cpu_count']
+    assert int(row['top_memory_rss_kb']) == host['top_memory'][0]['rss_kb']
+    # The page's table data: the sort keys of copied values, and a user column's cell, key and text.
+    cells = json.loads(row_maker(('uptime', 'memory_available_pct'))(record))[3]
+    assert cells[0][0] == record['uptime_seconds'] and isinstance(cells[0][0], int)
+    assert isinstance(cells[1][0], int)
+    assert cells[2] == [generated['processes']['cpu_count'], str(generated['processes']['cpu_count'])]
+
+
+def test_a_float_a_host_sent_stays_a_float(facts):
+    facts['memory']['available_pct'] = 42.0
+    facts['processes']['cpu_count'] = 4
+    host = json.loads(''.join(files.json_chunks(build_report([summarize_host('h', facts)]))))['hosts'][0]
+    assert repr(host['memory']['available_pct']) == '42.0' and repr(host['cpu_count']) == '4'

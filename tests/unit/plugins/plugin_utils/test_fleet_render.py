@@ -127,7 +127,7 @@ def test_user_columns_reach_the_table_the_csv_and_the_json(facts, tmp_path):
         mounts, facts['filesystems']['mounts'][0]['mount_point']]
     with open(files['csv'], encoding='utf-8') as stream:
         header, row = stream.read().splitlines()[:2]
-    assert header.endswith(',mounts,first mount') and row.endswith(',%s.0,%s' % (
+    assert header.endswith(',mounts,first mount') and row.endswith(',%s,%s' % (
         mounts, facts['filesystems']['mounts'][0]['mount_point']))
     with open(files['html'], encoding='utf-8') as stream:
         page = stream.read()

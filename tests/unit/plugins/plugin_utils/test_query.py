@@ -76,30 +76,66 @@ def test_without_jmespath_the_error_names_the_controller_python(monkeypatch):
     assert 'full name' not in message and 'hostops.fleet.hostfacts' not in message
 
 
-@pytest.mark.parametrize('expression, fields', [
-    ('processes.top_cpu[0].pid', ['processes']),
-    ('sort_by(processes.list, &pid)[-1].args', ['processes']),
-    ('{m: memory.total, w: io.disks[?util_pct > `5`].name}', ['memory', 'io']),
-    ('processes.top_cpu[*].pid | [0]', ['processes']),
-    ('@.memory.total', ['memory']),
+@pytest.mark.parametrize('expression, paths', [
+    ('processes.top_cpu[0].pid', ['processes', 'processes.top_cpu', 'processes.top_cpu[].pid']),
+    ('sort_by(processes.list, &pid)[-1].args', ['processes', 'processes.list']),
+    ('{m: memory.total, w: io.disks[?util_pct > `5`].name}',
+     ['memory', 'memory.total', 'io', 'io.disks', 'io.disks[].name', 'io.disks[].util_pct']),
+    ('processes.top_cpu[*].pid | [0]', ['processes', 'processes.top_cpu', 'processes.top_cpu[].pid']),
+    ('@.memory.total', ['memory', 'memory.total']),
     ('length(alerts)', ['alerts']),
     ('[memory, io, memory][]', ['memory', 'io']),
-    ("namespaces.namespaces[?type == 'net' && pinned_by[?kind == 'fd']].inode", ['namespaces']),
+    ("namespaces.namespaces[?type == 'net' && pinned_by[?kind == 'fd']].inode",
+     ['namespaces', 'namespaces.namespaces', 'namespaces.namespaces[].inode', 'namespaces.namespaces[].type',
+      'namespaces.namespaces[].pinned_by', 'namespaces.namespaces[].pinned_by[].kind']),
     ('!processes', ['processes']),
     ('memory.*', ['memory']),
-    ("alerts[?severity == 'critical'].message", ['alerts']),
+    ('memory | total', ['memory', 'memory.total']),
+    ('io.disks[].mounts[]', ['io', 'io.disks', 'io.disks[].mounts']),
+    ("alerts[?severity == 'critical'].message", ['alerts', 'alerts[].message', 'alerts[].severity']),
     ('@', []), ('`1`', []),
 ])
-def test_root_fields_are_the_names_read_at_the_top(expression, fields):
-    from ansible_collections.hostops.fleet.plugins.plugin_utils._query import root_fields
-    assert root_fields(compile_query(expression)) == fields
+def test_field_paths_are_the_paths_of_names_an_expression_reads(expression, paths):
+    from ansible_collections.hostops.fleet.plugins.plugin_utils._query import field_paths, path_text
+    assert [path_text(path) for path in field_paths(compile_query(expression))] == paths
 
 
-def test_missing_root_fields_names_subsets_that_were_not_gathered():
-    from ansible_collections.hostops.fleet.plugins.plugin_utils._query import missing_root_fields
-    facts = {'gather_subset': ['memory'], 'memory': {'total': 1}, 'alerts': [], 'warnings': []}
-    assert missing_root_fields(compile_query('processes.top_cpu[0].pid'), facts) == ['processes']
-    assert missing_root_fields(compile_query('{t: memory.total, n: namespaces.counts}'), facts) == ['namespaces']
-    assert missing_root_fields(compile_query('memory.total'), facts) == []
-    # Present but empty or null is gathered: no warning.
-    assert missing_root_fields(compile_query('alerts[0]'), facts) == []
+GATHERED_MEMORY = {'gather_subset': ['memory'], 'memory': {'total': 1, 'available_pct': 50.0}, 'alerts': [],
+                   'warnings': [], 'io': {'disks': [{'name': 'vda', 'util_pct': 1.0}], 'd_state': []},
+                   'system': {'primary_address': None}}
+
+
+@pytest.mark.parametrize('expression, missing', [
+    ('processes.top_cpu[0].pid', ['processes']),  # a subset not gathered
+    ('{t: memory.total, n: namespaces.counts}', ['namespaces']),
+    ('memroy.available_pct < `20`', ['memroy']),  # a mistyped subset
+    ('memory.availabel_pct < `20`', ['memory.availabel_pct']),  # a mistyped key of one
+    ('io.disks[?utl_pct > `5`].name', ['io.disks[].utl_pct']),
+    ('io.disks[0].nmae', ['io.disks[].nmae']),
+    ('memory.total', []),
+    # Present but empty or null: it may hold the name elsewhere, no warning.
+    ('alerts[0].message', []),
+    ('io.d_state[].pid', []),
+    ('system.primary_address.ipv4', []),
+    ('memory.total.value', []),  # a number on the way: the expression is odd, not the name
+])
+def test_missing_paths_names_the_first_name_the_facts_lack(expression, missing):
+    from ansible_collections.hostops.fleet.plugins.plugin_utils._query import missing_paths
+    assert missing_paths(compile_query(expression), [GATHERED_MEMORY]) == missing
+
+
+def test_a_path_one_document_has_is_not_missing_and_no_document_is_no_answer():
+    from ansible_collections.hostops.fleet.plugins.plugin_utils._query import missing_paths
+    other = {'memory': {'total': 2}, 'io': {'disks': [{'name': 'sda'}]}}
+    compiled = compile_query('memory.available_pct > `1` && io.disks[?util_pct > `5`]')
+    assert missing_paths(compiled, [other]) == ['memory.available_pct', 'io.disks[].util_pct']
+    assert missing_paths(compiled, [other, GATHERED_MEMORY]) == []
+    # Each path is cut where no document goes further: one lacks io, the other only util_pct.
+    assert missing_paths(compile_query('io.disks[0].util_pct'), [other, {'memory': {}}]) == ['io.disks[].util_pct']
+    # An empty list proves nothing, but it does not hide what another host's elements lack.
+    assert missing_paths(compile_query('io.disks[0].utl_pct'), [{'io': {'disks': []}}]) == []
+    assert missing_paths(compile_query('io.disks[0].utl_pct'), [{'io': {'disks': []}}, GATHERED_MEMORY]) == [
+        'io.disks[].utl_pct']
+    # Hosts without io do not make a name of empty lists missing.
+    assert missing_paths(compile_query('io.d_state[].pidd'), [{'memory': {}}, GATHERED_MEMORY]) == []
+    assert missing_paths(compiled, []) == []

@@ -396,7 +396,8 @@
 
   function rowElement(r, rank) {
     return el('tr', {'class': 'sev-' + r[0] + ' state-' + r[1], 'data-rank': String(rank)}, r[3].map(function (cell) {
-      return typeof cell === 'string' ? el('td', null, [cell]) : el('td', {'class': 'num'}, [cell[1]]);
+      return typeof cell === 'string' ? el('td', {'class': 'cut', tabindex: '-1', title: cell}, [cell])
+        : el('td', {'class': 'num cut', tabindex: '-1', title: cell[1]}, [cell[1]]);
     }));
   }
 

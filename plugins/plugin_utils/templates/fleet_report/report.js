@@ -553,12 +553,15 @@
   }
 
   function restoreState() {
+    var state = new URLSearchParams(location.hash.slice(1));
+    pick(view, state.get('view'), 'cards');
+    query.value = state.get('q') || '';
+    pick(severity, state.get('sev'), '');
+    pick(size, state.get('size'), defaultSize);
+    // The view chosen shows at once; the order, the matches and the page wait for the rows.
+    table.hidden = view.value !== 'table';
+    box.hidden = expand.hidden = view.value === 'table';
     return loadRows().then(function () {
-      var state = new URLSearchParams(location.hash.slice(1));
-      pick(view, state.get('view'), 'cards');
-      query.value = state.get('q') || '';
-      pick(severity, state.get('sev'), '');
-      pick(size, state.get('size'), defaultSize);
       var key = state.get('sort');
       var button = key === null ? null : table.querySelector('thead button[data-name="' + CSS.escape(key) + '"]') ||
         table.querySelector('thead button[data-col="' + CSS.escape(key) + '"]');

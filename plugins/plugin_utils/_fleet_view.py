@@ -22,6 +22,8 @@ from ansible_collections.hostops.fleet.plugins.plugin_utils._format import (
 
 SEVERITY_LABELS = {'critical': 'CRITICAL', 'warning': 'WARNING', 'info': 'INFO', 'ok': 'OK'}
 ALERTS_SHOWN = 6
+# The texts of hostfacts' warnings shown on a card (the record keeps FINDINGS_KEPT of them, each cut).
+WARNINGS_SHOWN = 3
 FILESYSTEMS_SHOWN = 4
 IO_ROWS_SHOWN = 3
 
@@ -189,6 +191,8 @@ def card_view(record):
         'counts': [[kind, counts[kind]] for kind in ('critical', 'warning', 'info') if counts[kind]],
         'alerts': [[a['severity'], a['subset'], a['message']] for a in record['alerts'][:ALERTS_SHOWN]],
         'more_alerts': max(0, len(record['alerts']) - ALERTS_SHOWN),
+        'warnings': record['warnings'][:WARNINGS_SHOWN],
+        'more_warnings': max(0, len(record['warnings']) - WARNINGS_SHOWN),
     }
     if state != 'ok':
         return view

@@ -96,6 +96,21 @@ class Browser(object):
             raise RuntimeError('page script failed: %s' % result['exceptionDetails'])
         return result['result'].get('value')
 
+    def resize(self, width, height, mobile=False):
+        """The viewport a person would have: a phone is ``mobile`` (the page's viewport meta applies)."""
+        self.call('Emulation.setDeviceMetricsOverride', width=width, height=height, deviceScaleFactor=1, mobile=mobile)
+
+    def click(self, x, y):
+        """A real left click at a point of the viewport, as the mouse gives it (focus moves, events fire)."""
+        for kind in ('mousePressed', 'mouseReleased'):
+            self.call('Input.dispatchMouseEvent', type=kind, x=x, y=y, button='left', clickCount=1)
+
+    def press(self, key, code, key_code, shift=False):
+        """A real key press (keydown then keyup), e.g. ('Tab', 'Tab', 9) or ('Enter', 'Enter', 13)."""
+        for kind in ('rawKeyDown', 'keyUp'):
+            self.call('Input.dispatchKeyEvent', type=kind, key=key, code=code, windowsVirtualKeyCode=key_code,
+                      modifiers=8 if shift else 0)
+
     def errors(self):
         """Console errors, uncaught exceptions and error log entries seen so far."""
         found = []

@@ -38,6 +38,9 @@
   var info = document.getElementById('pageinfo');
   var prev = document.getElementById('prev');
   var next = document.getElementById('next');
+  var expand = document.getElementById('expand');
+  var expanded = false;
+  var defaultSize = size.value;
 
   function bytes(text) {
     if (Uint8Array.fromBase64) { return Uint8Array.fromBase64(text); }
@@ -309,7 +312,7 @@
     var head = el('tr', null, labels.map(function (label) { return el('th', null, [label]); }));
     var body = el('tbody', null, cells.map(function (row) {
       return el('tr', null, row.map(function (cell, i) {
-        return el('td', wide.indexOf(i) >= 0 ? {'class': 'args'} : null, [cell]);
+        return el('td', wide.indexOf(i) >= 0 ? {'class': 'args cut', tabindex: '0', title: cell} : null, [cell]);
       }));
     }));
     section.append(el('table', null, [el('thead', null, [head]), body]));
@@ -334,13 +337,14 @@
           meter(m[2]), el('span', {'class': 'sub'}, [m[3]])]);
       })),
       el('dl', {'class': 'hogs'}, [].concat.apply([], c.hogs.map(function (h) {
-        var what = h.length > 2 ? [el('b', null, [h[2]]), ' ' + h[3]] : ['n/a'];
-        return [el('dt', null, [h[0]]), el('dd', {'class': h[1]}, what)];
+        var hog = h.length > 2 ? el('dd', {'class': h[1] + ' cut', tabindex: '0', title: h[2] + ' ' + h[3]},
+          [el('b', null, [h[2]]), ' ' + h[3]]) : el('dd', {'class': h[1]}, ['n/a']);
+        return [el('dt', null, [h[0]]), hog];
       })))
     ];
     if (c.filesystems.length) {
       parts.push(el('div', {'class': 'fs'}, c.filesystems.map(function (f) {
-        return el('div', {'class': 'fsrow'}, [el('span', {'class': 'mp', title: f[0]}, [f[1]]), meter(f[2]),
+        return el('div', {'class': 'fsrow'}, [el('span', {'class': 'mp cut', tabindex: '0', title: f[0]}, [f[1]]), meter(f[2]),
           el('span', {'class': 'pct'}, [f[3]]), el('span', {'class': 'sz'}, [f[4]])]);
       })));
     }
@@ -375,6 +379,14 @@
     if (c.more_alerts) {
       card.append(el('p', {'class': 'muted'}, ['and ' + c.more_alerts + ' more alert(s)']));
     }
+    if (c.warnings.length) {
+      card.append(el('ul', {'class': 'warnings', 'aria-label': 'hostfacts warnings'}, c.warnings.map(function (w) {
+        return el('li', null, [el('i', null, ['hostfacts']), ' ' + w]);
+      })));
+    }
+    if (c.more_warnings) {
+      card.append(el('p', {'class': 'muted'}, ['and ' + c.more_warnings + ' more warning(s) in the JSON report']));
+    }
     if (c.state === 'ok') {
       gauges(c).forEach(function (part) { card.append(part); });
       card.append(details(c));
@@ -384,7 +396,8 @@
 
   function rowElement(r, rank) {
     return el('tr', {'class': 'sev-' + r[0] + ' state-' + r[1], 'data-rank': String(rank)}, r[3].map(function (cell) {
-      return typeof cell === 'string' ? el('td', null, [cell]) : el('td', {'class': 'num'}, [cell[1]]);
+      return typeof cell === 'string' ? el('td', {'class': 'cut', tabindex: '-1', title: cell}, [cell])
+        : el('td', {'class': 'num cut', tabindex: '-1', title: cell[1]}, [cell[1]]);
     }));
   }
 
@@ -425,6 +438,8 @@
     next.disabled = page >= pages - 1;
     table.hidden = view.value !== 'table';
     box.hidden = view.value === 'table';
+    expand.hidden = view.value === 'table';
+    saveState();
     if (!redraw) { return api.drawn; }
     var ticket = ++drawing;
     var indices = [];
@@ -437,6 +452,7 @@
       var fragment = document.createDocumentFragment();
       views.forEach(function (c, n) { fragment.append(cardElement(c, indices[n] + 1)); });
       box.replaceChildren(fragment);
+      if (expanded) { openFolds(); }
       // While this page is read, inflate the cards of the next one.
       var following = [];
       for (var k = last; k < Math.min(last + per, total); k++) { following.push(shown ? shown[k] : k); }
@@ -446,29 +462,113 @@
     return drawn;
   }
 
+  /* The hosts that match the filter box and the severity selector (null: every host); the rows are loaded. */
+  function match() {
+    var text = query.value.trim().toLowerCase();
+    var want = severity.value;
+    if (!text && !want) {
+      matching = null;
+      return;
+    }
+    var candidates = text ? searchFor(text) : null;
+    matching = [];
+    for (var n = 0, count = candidates ? candidates.length : rows.length; n < count; n++) {
+      var i = candidates ? candidates[n] : n;
+      var r = rows[i];
+      if (!want || want === r[0] || want === r[1] || (want === 'stale' && r[4])) { matching.push(i); }
+    }
+  }
+
   function filter() {
     return loadRows().then(function () {
-      var text = query.value.trim().toLowerCase();
-      var want = severity.value;
-      var candidates = text ? searchFor(text) : null;
-      matching = [];
-      for (var n = 0, count = candidates ? candidates.length : rows.length; n < count; n++) {
-        var i = candidates ? candidates[n] : n;
-        var r = rows[i];
-        if (!want || want === r[0] || want === r[1] || (want === 'stale' && r[4])) { matching.push(i); }
-      }
+      match();
       page = 0;
       return show(true);
     });
   }
 
+  /* Sort by a column head's button (null: report order), ascending or descending. */
+  function setSort(button, down) {
+    sorted = button ? {col: parseInt(button.dataset.col, 10), down: down} : null;
+    table.querySelectorAll('th').forEach(function (th) { th.setAttribute('aria-sort', 'none'); });
+    if (button) { button.parentNode.setAttribute('aria-sort', down ? 'descending' : 'ascending'); }
+  }
+
   function sortBy(button) {
     return loadRows().then(function () {
       var col = parseInt(button.dataset.col, 10);
-      sorted = sorted && sorted.col === col ? {col: col, down: !sorted.down} : {col: col, down: false};
-      table.querySelectorAll('th').forEach(function (th) { th.setAttribute('aria-sort', 'none'); });
-      button.parentNode.setAttribute('aria-sort', sorted.down ? 'descending' : 'ascending');
+      setSort(button, Boolean(sorted && sorted.col === col && !sorted.down));
       page = 0;
+      return show(true);
+    });
+  }
+
+  /* Every details fold of the page shown open (their tables are drawn by the toggle listener below). */
+  function openFolds() {
+    box.querySelectorAll('details').forEach(function (d) { d.open = expanded; });
+  }
+
+  function setExpanded(open) {
+    expanded = open;
+    expand.dataset.open = open ? '1' : '0';
+    expand.textContent = open ? 'collapse all' : 'expand all';
+    openFolds();
+  }
+
+  /* The view state in the URL's hash, so that a view can be shared and comes back on reload: view, filter
+   * text, severity, sort column (its name, or its place for the user's columns, which share one name) and
+   * order, page (from 1), hosts per page, folds open. Only what differs from the page as written is kept.
+   * replaceState changes the hash without a hashchange event and without a history entry per keystroke. */
+  function sortKey(col) {
+    var buttons = Array.from(table.querySelectorAll('thead button'));
+    var name = buttons[col].dataset.name;
+    return buttons.filter(function (b) { return b.dataset.name === name; }).length === 1 ? name : String(col);
+  }
+
+  function stateHash() {
+    var state = new URLSearchParams();
+    if (view.value !== 'cards') { state.set('view', view.value); }
+    if (query.value) { state.set('q', query.value); }
+    if (severity.value) { state.set('sev', severity.value); }
+    if (sorted) {
+      state.set('sort', sortKey(sorted.col));
+      state.set('order', sorted.down ? 'desc' : 'asc');
+    }
+    if (page) { state.set('page', String(page + 1)); }
+    if (size.value !== defaultSize) { state.set('size', size.value); }
+    if (expanded) { state.set('expand', '1'); }
+    var text = state.toString();
+    return text ? '#' + text : '';
+  }
+
+  function saveState() {
+    var hash = stateHash();
+    if (hash !== location.hash) { history.replaceState(history.state, '', location.href.split('#')[0] + hash); }
+  }
+
+  /* A select's option by value, or the fallback when it has none (a hash edited by hand). */
+  function pick(select, value, fallback) {
+    select.value = value === null ? fallback : value;
+    if (select.value !== value) { select.value = fallback; }
+  }
+
+  function restoreState() {
+    var state = new URLSearchParams(location.hash.slice(1));
+    pick(view, state.get('view'), 'cards');
+    query.value = state.get('q') || '';
+    pick(severity, state.get('sev'), '');
+    pick(size, state.get('size'), defaultSize);
+    // The view chosen shows at once; the order, the matches and the page wait for the rows.
+    table.hidden = view.value !== 'table';
+    box.hidden = expand.hidden = view.value === 'table';
+    return loadRows().then(function () {
+      var key = state.get('sort');
+      var button = key === null ? null : table.querySelector('thead button[data-name="' + CSS.escape(key) + '"]') ||
+        table.querySelector('thead button[data-col="' + CSS.escape(key) + '"]');
+      setSort(button, state.get('order') === 'desc');
+      match();
+      page = Math.max(0, (parseInt(state.get('page'), 10) || 1) - 1);
+      setExpanded(state.get('expand') === '1');
       return show(true);
     });
   }
@@ -498,13 +598,16 @@
   view.addEventListener('change', function () { show(true); });
   prev.addEventListener('click', function () { api.drawn = go(-1); });
   next.addEventListener('click', function () { api.drawn = go(1); });
-  document.getElementById('expand').addEventListener('click', function () {
-    var open = this.dataset.open !== '1';
-    this.dataset.open = open ? '1' : '0';
-    this.textContent = open ? 'collapse all' : 'expand all';
-    box.querySelectorAll('details').forEach(function (d) { d.open = open; });
+  expand.addEventListener('click', function () {
+    setExpanded(!expanded);
+    saveState();
   });
-  show(false);
-  // Inflate the rows and the first block once the first page is on screen, so that the first click does not wait.
-  api.drawn = Promise.all([loadRows(), data.total ? faces([0]) : null]).then(function () { document.body.dataset.ready = '1'; });
+  // A hash typed or pasted into the address bar of an open page (the page's own changes fire no event).
+  window.addEventListener('hashchange', function () { api.drawn = restoreState(); });
+  // Inflate the rows and the first block once the first page is on screen, so that the first click does not
+  // wait; a page opened with a view in its hash shows that view.
+  var opened = location.hash.length > 1 ? restoreState() : show(false);
+  api.drawn = Promise.all([opened, loadRows(), data.total ? faces([0]) : null]).then(function () {
+    document.body.dataset.ready = '1';
+  });
 })();

@@ -131,7 +131,8 @@ def test_user_columns_reach_the_table_the_csv_and_the_json(facts, tmp_path):
         mounts, facts['filesystems']['mounts'][0]['mount_point']))
     with open(files['html'], encoding='utf-8') as stream:
         page = stream.read()
-    assert 'data-name="user">mounts</button>' in page and '<td class="num">%d</td>' % mounts in page
+    assert 'data-name="user">mounts</button>' in page and '<td class="num cut" tabindex="-1" title="%d">%d</td>' % (
+        mounts, mounts) in page
 
 
 def test_a_template_directory_of_the_user_replaces_ours_by_name(facts, tmp_path):

@@ -5,15 +5,17 @@
 #
 #   tests/compat/run.sh CORE PYTHON TARBALL      e.g. tests/compat/run.sh 2.16 3.12 build/hostops-fleet-0.2.0.tar.gz
 #
-# CORE names tests/compat/requirements-CORE.txt (the pins); PYTHON is a pyenv version (newest patch
-# release installed). TARGET_PYTHONS (optional, e.g. "3.7") are extra target Pythons for the compile and
-# import sanity tests. The venv is kept in .compat/ while its requirements file is unchanged.
+# CORE and PYTHON name the lock locks/compat-CORE-pyPYTHON.txt (`make lock` generates it, with hashes, from
+# tests/compat/requirements-CORE.txt); PYTHON is a pyenv version (newest patch release installed).
+# TARGET_PYTHONS (optional, e.g. "3.7") are extra target Pythons for the compile and import sanity tests.
+# The venv is kept in .compat/ while its lock is unchanged.
 set -euo pipefail
 
 core=$1 python=$2 tarball=$(realpath "$3")
 checkout=$(cd "$(dirname "$0")/../.." && pwd)
 pyenv_versions=${PYENV_ROOT:-$HOME/.pyenv}/versions
-requirements=$checkout/tests/compat/requirements-$core.txt
+requirements=$checkout/locks/compat-$core-py$python.txt
+test -f "$requirements" || { echo "no lock $requirements: add the line to COMPAT_LINES in the Makefile and run make lock" >&2; exit 1; }
 line=$checkout/.compat/ansible-core-$core
 venv=$line/venv
 collections=$line/collections
@@ -40,7 +42,8 @@ step "venv"
 if ! cmp -s "$requirements" "$venv/.requirements"; then
   rm -rf "$venv"
   "$(pyenv_python "$python")/python" -m venv "$venv"
-  "$venv/bin/pip" install --quiet --disable-pip-version-check -r "$requirements"
+  "$venv/bin/pip" install --quiet --disable-pip-version-check --require-hashes --no-deps -r "$requirements"
+  "$venv/bin/pip" check
   cp "$requirements" "$venv/.requirements"
 fi
 "$venv/bin/python" -c 'import sys, ansible.release; print("ansible-core", ansible.release.__version__, "on Python", sys.version.split()[0])'

@@ -17,7 +17,10 @@ core=$1 python=$2 tarball=$(realpath "$3")
 checkout=$(cd "$(dirname "$0")/../.." && pwd)
 pyenv_versions=${PYENV_ROOT:-$HOME/.pyenv}/versions
 requirements=$checkout/locks/compat-$core-py$python.txt
-test -f "$requirements" || { echo "no lock $requirements: add the line to COMPAT_LINES in the Makefile and run make lock" >&2; exit 1; }
+test -f "$requirements" || {
+  echo "no lock $requirements: add $core:$python to COMPAT_LINES in the Makefile and run make lock" >&2
+  exit 1
+}
 line=$checkout/.compat/ansible-core-$core
 venv=$line/venv
 collections=$line/collections

@@ -6,6 +6,15 @@ SHELL := /bin/bash
 PYTHON ?= python3.11
 VENV := $(CURDIR)/.venv
 BIN := $(VENV)/bin
+# The locks are resolved for the Python that installs them: .venv's (3.11) and each compat line's.
+VENV_PYTHON_VERSION := 3.11
+DEMO_LOCK := locks/demo-py$(VENV_PYTHON_VERSION).txt
+DEV_LOCK := locks/dev-py$(VENV_PYTHON_VERSION).txt
+# The compat lines: ansible-core release and controller Python (tests/compat/requirements-CORE.txt).
+COMPAT_LINES := 2.16:3.12 2.22:3.13
+LOCK_TOOLS := $(CURDIR)/.cache/lock-tools
+UV := $(LOCK_TOOLS)/bin/uv
+PIP_INSTALL := pip install --quiet --disable-pip-version-check --require-hashes --no-deps
 VERSION := $(shell sed -n 's/^version: *//p' galaxy.yml)
 TARBALL := build/hostops-fleet-$(VERSION).tar.gz
 COLLECTIONS := $(CURDIR)/.collections
@@ -19,24 +28,49 @@ export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
 export ANSIBLE_NOCOLOR := 1
 export PY_COLORS := 0
 
-.PHONY: help venv venv-demo build install demo test units integration sanity compat lint fleet molecule bench bench-fanout bench-fleet clean docs docs-check browser
+.PHONY: help lock venv venv-demo build install demo test units integration sanity compat lint fleet molecule bench bench-fanout bench-fleet clean docs docs-check browser
 
 help:
 	@echo "make demo   - set up .venv, build and install the collection, run the fleet job on localhost"
 	@echo "make test   - unit tests, ansible-test sanity, ansible-lint (production) and every Molecule scenario"
+	@echo "make lock   - regenerate the hashed locks under locks/ from requirements-*.txt (docs/testing.md)"
 
-# Two layers in one .venv: the runtime the demo needs, then the development and test tools.
+# Every lock under locks/, with hashes, from the hand-edited inputs (requirements-demo.txt, requirements-dev.txt,
+# tests/compat/requirements-CORE.txt) and locks/constraints.txt, each resolved for the Python that
+# installs it. The lock tool is pinned too (locks/uv.in) and installed from its own hashed lock into .cache/lock-tools.
+# uv resolves from PyPI: `make lock` moves transitive dependencies to their newest allowed releases.
+lock:
+	test -x $(UV) || { $(PYTHON) -m venv $(LOCK_TOOLS) && $(LOCK_TOOLS)/bin/$(PIP_INSTALL) -r locks/uv.txt; }
+	$(UV) pip compile --quiet --generate-hashes --python-version $(VENV_PYTHON_VERSION) \
+	  --custom-compile-command 'make lock' -o locks/uv.txt locks/uv.in
+	$(UV) pip compile --quiet --generate-hashes --python-version $(VENV_PYTHON_VERSION) --python-platform linux \
+	  --custom-compile-command 'make lock' -c locks/constraints.txt -o $(DEV_LOCK) requirements-dev.txt
+	@# The demo layer at exactly the versions of the dev lock, so that make venv only adds to it.
+	$(UV) pip compile --quiet --generate-hashes --python-version $(VENV_PYTHON_VERSION) --python-platform linux \
+	  --custom-compile-command 'make lock' -c locks/constraints.txt -c $(DEV_LOCK) -o $(DEMO_LOCK) \
+	  requirements-demo.txt
+	for line in $(COMPAT_LINES); do \
+	  core=$${line%%:*} python=$${line#*:}; \
+	  $(UV) pip compile --quiet --generate-hashes --python-version $$python --python-platform linux \
+	    --custom-compile-command 'make lock' -c locks/constraints.txt \
+	    -o locks/compat-$$core-py$$python.txt tests/compat/requirements-$$core.txt || exit 1; \
+	done
+
+# Two layers in one .venv: the runtime the demo needs, then the development and test tools, each exactly
+# as locked (--require-hashes; --no-deps because the lock lists every dependency), then pip check.
 venv-demo: $(VENV)/.demo-installed
 
-$(VENV)/.demo-installed: requirements-demo.txt
+$(VENV)/.demo-installed: $(DEMO_LOCK)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-demo.txt
+	$(BIN)/$(PIP_INSTALL) -r $(DEMO_LOCK)
+	$(BIN)/pip check
 	touch $@
 
 venv: $(VENV)/.installed
 
-$(VENV)/.installed: requirements-dev.txt $(VENV)/.demo-installed
-	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+$(VENV)/.installed: $(DEV_LOCK) $(VENV)/.demo-installed
+	$(BIN)/$(PIP_INSTALL) -r $(DEV_LOCK)
+	$(BIN)/pip check
 	touch $@
 
 build: venv-demo
@@ -88,7 +122,7 @@ sanity: venv
 # 2.16 is the last release that drives Python 3.7 targets: its compile and import tests run on 3.7 too.
 compat: build
 	TARGET_PYTHONS=3.7 bash tests/compat/run.sh 2.16 3.12 $(TARBALL)
-	bash tests/compat/run.sh 2.21 3.13 $(TARBALL)
+	bash tests/compat/run.sh 2.22 3.13 $(TARBALL)
 
 fleet:
 	bash tests/testfleet.sh

@@ -4,6 +4,8 @@
 # systemd as PID 1 and python3, built with debootstrap + docker import.
 # Idempotent: every step checks first and says what it did or skipped.
 set -euo pipefail
+# shellcheck source=tests/support/apt.sh
+. "$(dirname "$0")/support/apt.sh"
 
 IMAGE_PREFIX="${HOSTOPS_IMAGE_PREFIX:-hostops-fleet}"
 SUITES="${HOSTOPS_SUITES:-bookworm trixie}"
@@ -24,10 +26,10 @@ ensure_package() {  # $1 = command that proves the package, $2 = Debian package
     return
   fi
   if [ "$apt_updated" -eq 0 ]; then
-    apt-get update -qq >/dev/null || die "apt-get update failed; check network access to Debian's archive"
+    apt_get update -qq >/dev/null || die "apt-get update failed; check network access to Debian's archive"
     apt_updated=1
   fi
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$2" >/dev/null \
+  DEBIAN_FRONTEND=noninteractive apt_get install -y -qq "$2" >/dev/null \
     || die "apt-get install $2 failed; install it by hand: apt-get install $2"
   say "installed $2"
 }

@@ -5,15 +5,22 @@
 #
 #   tests/compat/run.sh CORE PYTHON TARBALL      e.g. tests/compat/run.sh 2.16 3.12 build/hostops-fleet-0.2.0.tar.gz
 #
-# CORE names tests/compat/requirements-CORE.txt (the pins); PYTHON is a pyenv version (newest patch
-# release installed). TARGET_PYTHONS (optional, e.g. "3.7") are extra target Pythons for the compile and
-# import sanity tests. The venv is kept in .compat/ while its requirements file is unchanged.
+# CORE and PYTHON name the lock locks/compat-CORE-pyPYTHON.txt (`make lock` generates it, with hashes, from
+# tests/compat/requirements-CORE.txt); PYTHON is a pyenv version (newest patch release installed).
+# TARGET_PYTHONS (optional, e.g. "3.7") are extra target Pythons for the compile and import sanity tests.
+# SKIP_SANITY_TESTS (optional, e.g. "pylint") are sanity tests left out, each named in the output: ansible-core
+# 2.22.0's pylint test installs dill from a GitHub archive, which a machine without access to github.com cannot.
+# The venv is kept in .compat/ while its lock is unchanged.
 set -euo pipefail
 
 core=$1 python=$2 tarball=$(realpath "$3")
 checkout=$(cd "$(dirname "$0")/../.." && pwd)
 pyenv_versions=${PYENV_ROOT:-$HOME/.pyenv}/versions
-requirements=$checkout/tests/compat/requirements-$core.txt
+requirements=$checkout/locks/compat-$core-py$python.txt
+test -f "$requirements" || {
+  echo "no lock $requirements: add $core:$python to COMPAT_LINES in the Makefile and run make lock" >&2
+  exit 1
+}
 line=$checkout/.compat/ansible-core-$core
 venv=$line/venv
 collections=$line/collections
@@ -40,7 +47,8 @@ step "venv"
 if ! cmp -s "$requirements" "$venv/.requirements"; then
   rm -rf "$venv"
   "$(pyenv_python "$python")/python" -m venv "$venv"
-  "$venv/bin/pip" install --quiet --disable-pip-version-check -r "$requirements"
+  "$venv/bin/pip" install --quiet --disable-pip-version-check --require-hashes --no-deps -r "$requirements"
+  "$venv/bin/pip" check
   cp "$requirements" "$venv/.requirements"
 fi
 "$venv/bin/python" -c 'import sys, ansible.release; print("ansible-core", ansible.release.__version__, "on Python", sys.version.split()[0])'
@@ -56,7 +64,11 @@ step "unit tests and the installed collection in use"
 cd "$checkout"
 HOSTOPS_FLEET_COLLECTIONS=$collections "$venv/bin/python" -m pytest -q -p no:cacheprovider tests/unit tests/compat
 
-step "ansible-test sanity"
+step "ansible-test sanity${SKIP_SANITY_TESTS:+ without $SKIP_SANITY_TESTS (SKIP_SANITY_TESTS)}"
+skips=()
+for test in ${SKIP_SANITY_TESTS:-}; do
+  skips+=(--skip-test "$test")
+done
 # The installed files, plus the sanity configuration the tarball leaves out (tests/ is development only).
 rm -rf "$sanity_root" && mkdir -p "$sanity_root/ansible_collections/hostops"
 cp -a "$collections/ansible_collections/hostops/fleet" "$sanity_root/ansible_collections/hostops/fleet"
@@ -64,7 +76,7 @@ mkdir -p "$sanity_root/ansible_collections/hostops/fleet/tests"
 cp tests/config.yml "$sanity_root/ansible_collections/hostops/fleet/tests/"
 "$venv/bin/python" tests/sanity/seed_get_pip.py >/dev/null
 cd "$sanity_root/ansible_collections/hostops/fleet"
-"$venv/bin/ansible-test" sanity --venv --python "$python" --color no
+"$venv/bin/ansible-test" sanity --venv --python "$python" --color no ${skips[@]+"${skips[@]}"}
 for target in ${TARGET_PYTHONS:-}; do
   PATH=$(pyenv_python "$target"):$PATH "$venv/bin/ansible-test" sanity --venv --python "$target" --color no \
     --test compile --test import

@@ -44,14 +44,24 @@ def environment(**extra):
     return env
 
 
+def json_report(stdout):
+    """The ansible.posix.json callback's document: the line that is just '{' to its closing brace.
+
+    Not the first '{' anywhere, nor everything after it: a warning or a host's output that reaches stdout
+    before or after the document must not decide what is parsed.
+    """
+    lines = stdout.splitlines(True)
+    start = sum(len(line) for line in lines[:lines.index('{\n')])
+    return json.JSONDecoder().raw_decode(stdout, start)[0]
+
+
 def run_adhoc(module, args, *extra, **env):
     """(host result dict, completed process) of `ansible localhost -m module -a args`."""
     command = [os.path.join(BIN, 'ansible'), 'localhost', '-m', module, '-a', args] + list(extra)
     proc = subprocess.run(command, cwd=CHECKOUT, env=environment(**env), stdout=subprocess.PIPE,
                           stderr=subprocess.PIPE, universal_newlines=True, timeout=300, check=False)
     try:
-        start = proc.stdout.index('{')
-        report = json.loads(proc.stdout[start:])
+        report = json_report(proc.stdout)
     except ValueError:
         raise AssertionError('no JSON from ansible (rc %d):\n%s\n%s' % (proc.returncode, proc.stdout, proc.stderr))
     return report['plays'][0]['tasks'][0]['hosts']['localhost'], proc
@@ -63,7 +73,7 @@ def run_playbook(path, *extra, **env):
     proc = subprocess.run(command, cwd=CHECKOUT, env=environment(**env), stdout=subprocess.PIPE,
                           stderr=subprocess.PIPE, universal_newlines=True, timeout=300, check=False)
     try:
-        report = json.loads(proc.stdout[proc.stdout.index('{'):])
+        report = json_report(proc.stdout)
     except ValueError:
         raise AssertionError('no JSON from ansible-playbook (rc %d):\n%s\n%s'
                              % (proc.returncode, proc.stdout, proc.stderr))

@@ -5,6 +5,8 @@
 # so a policy-rc.d that refuses service starts (exit 101, Debian's invoke-rc.d policy) is in place during
 # the install, then removed if this script placed it.
 set -euo pipefail
+# shellcheck source=tests/support/apt.sh
+. "$(dirname "$0")/apt.sh"
 missing=()
 for spec in "$@"; do
     package=${spec%%:*}
@@ -22,5 +24,5 @@ if [ ! -e /usr/sbin/policy-rc.d ]; then
     placed=1
 fi
 trap '[ -z "$placed" ] || rm -f /usr/sbin/policy-rc.d' EXIT
-apt-get update -qq
-apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+apt_get update -qq
+apt_get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -53,6 +53,15 @@ def inventory(hosts, names):
     return {'all': {'hosts': dict((name, hosts[name]) for name in names)}}
 
 
+def playbook_event(runner, kind):
+    [event] = [event for event in runner.events if event['event'] == kind]
+    return event
+
+
+def created(event):
+    return datetime.datetime.fromisoformat(event['created'])
+
+
 def run_slices(directory, hosts, cache_env):
     """The slices and the planting job, each an ansible-runner job in its own process, all at once."""
     # What the jobs need beyond the process's own environment (ansible-runner starts from it).
@@ -80,10 +89,11 @@ def run_slices(directory, hosts, cache_env):
     for thread, runner in started:
         thread.join(timeout=300)
         assert runner.status == 'successful', runner.stdout.read()[-3000:]
-        # The playbook's own first and last events, stamped by ansible-runner's callback in the job's process.
-        events = [event for event in runner.events if event.get('created')]
-        times = [datetime.datetime.fromisoformat(event['created']) for event in events]
-        windows.append((min(times), max(times), events[0]['pid']))
+        # The playbook's own start and end, stamped by ansible-runner's callback in the job's process. Selected by
+        # type, not position: whatever the job prints before the playbook starts (a library's warning on stderr)
+        # is an event too, a 'verbose' one without pid or timestamp.
+        start, end = playbook_event(runner, 'playbook_on_start'), playbook_event(runner, 'playbook_on_stats')
+        windows.append((created(start), created(end), start['pid']))
     return windows
 
 

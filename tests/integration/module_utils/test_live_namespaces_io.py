@@ -12,6 +12,7 @@ why it skips otherwise.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -35,6 +36,10 @@ pytestmark = pytest.mark.skipif(not sys.platform.startswith('linux') or os.geteu
 RATE_TOLERANCE = 0.15     # relative, for r/s, w/s, rkB/s, wkB/s
 UTIL_TOLERANCE = 10.0     # percentage points, for %util
 INTERVAL = 2.0
+DISK_MIB = 256            # the test's own disk: a loop device over a file in tmpfs
+FILE_MIB = 64             # the reader's and the writer's files on it
+WRITES_PER_S = 1000       # the paced load (DIRECT_IO): 16 KiB writes
+READS_PER_S = 2000        # and 4 KiB reads
 TAG = 'p2live%d' % os.getpid()
 CHECKOUT = paths.CHECKOUT
 
@@ -104,39 +109,105 @@ def test_every_namespace_lsns_lists_appears_and_the_ones_it_misses_too(namespace
     assert [p for p in ours[held]['pinned_by'] if p['kind'] == 'fd' and p['pid'] == namespaces_made['holder']]
 
 
+def run(*argv):
+    return subprocess.run(argv, check=True, stdout=subprocess.PIPE, universal_newlines=True).stdout.strip()
+
+
+def unmount_when_free(path, seconds=30.0):
+    """umount, retried: a detached loop device lets go of its backing file a moment later (udev may still be
+    probing it), and until then the tmpfs under it is busy."""
+    deadline = time.monotonic() + seconds
+    while subprocess.run(['umount', path], check=False, stderr=subprocess.PIPE).returncode != 0:
+        assert time.monotonic() < deadline, 'umount %s: still busy after %d s' % (path, seconds)
+        time.sleep(0.2)
+
+
 @pytest.fixture
-def disk_load():
-    need('iostat', 'dd')
-    workdir = '/var/tmp'
-    reading = os.path.join(workdir, TAG + '-read.bin')
-    writing = os.path.join(workdir, TAG + '-write.bin')
-    subprocess.run(['dd', 'if=/dev/zero', 'of=' + reading, 'bs=1M', 'count=512', 'oflag=direct', 'status=none'],
-                   check=True)
-    writer = subprocess.Popen(['dd', 'if=/dev/zero', 'of=' + writing, 'bs=16k', 'count=400000',
-                               'oflag=direct,dsync', 'status=none'])
-    reader = subprocess.Popen(['dd', 'if=' + reading, 'of=/dev/null', 'bs=4k', 'iflag=direct', 'status=none'])
+def disk_of_its_own():
+    """A block device that only this test uses: ext4 on a loop device over a file in a tmpfs mounted for the
+    test, all of it removed afterwards (also when setup or the test fails). On a shared disk, another process's
+    writes fell into one of the two windows and not the other (wkB/s 66002 against iostat's 49118)."""
+    need('iostat', 'dd', 'losetup', 'mkfs.ext4')
+    root = tempfile.mkdtemp(prefix=TAG)
+    with contextlib.ExitStack() as cleanup:
+        cleanup.callback(os.rmdir, root)
+        run('mount', '-t', 'tmpfs', '-o', 'size=%dm' % (DISK_MIB + 16), TAG, root)
+        cleanup.callback(unmount_when_free, root)
+        backing, mountpoint = os.path.join(root, 'disk.img'), os.path.join(root, 'fs')
+        with open(backing, 'wb') as stream:
+            stream.truncate(DISK_MIB << 20)
+        device = run('losetup', '--find', '--show', backing)
+        cleanup.callback(run, 'losetup', '--detach', device)
+        run('mkfs.ext4', '-q', '-F', '-E', 'lazy_itable_init=0,lazy_journal_init=0', device)
+        os.mkdir(mountpoint)
+        run('mount', device, mountpoint)
+        cleanup.callback(run, 'umount', mountpoint)
+        yield os.path.basename(device), mountpoint
+
+
+# A steady direct-I/O load for as long as the test runs: 16 KiB synchronous writes (as dd oflag=direct,dsync) or
+# 4 KiB reads (as dd iflag=direct), going round the first FILE_MIB of the file, paced to a fixed number per
+# second. Unpaced, the load on a loop device runs as fast as the CPU lets it, which changes with whatever else
+# runs: iostat's window, a few milliseconds off the module's, then saw another rate.
+DIRECT_IO = """
+import mmap, os, sys, time
+mode, path, block, size, rate = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]) << 20, int(sys.argv[5])
+flags = os.O_DIRECT | (os.O_RDONLY if mode == 'read' else os.O_WRONLY | os.O_CREAT | os.O_DSYNC)
+fd, buffer, offset, done = os.open(path, flags, 0o644), mmap.mmap(-1, block), 0, 0
+transfer = os.preadv if mode == 'read' else os.pwritev
+print('ready', flush=True)
+started = time.monotonic()
+while True:
+    while done < (time.monotonic() - started) * rate:
+        transfer(fd, [buffer], offset)
+        offset, done = (offset + block) % size, done + 1
+    time.sleep(0.002)
+"""
+
+
+@pytest.fixture
+def disk_load(disk_of_its_own):
+    name, mountpoint = disk_of_its_own
+    reading = os.path.join(mountpoint, TAG + '-read.bin')
+    writing = os.path.join(mountpoint, TAG + '-write.bin')
+    subprocess.run(['dd', 'if=/dev/zero', 'of=' + reading, 'bs=1M', 'count=%d' % FILE_MIB, 'oflag=direct',
+                    'status=none'], check=True)
+    writer = subprocess.Popen([sys.executable, '-c', DIRECT_IO, 'write', writing, str(16 << 10), str(FILE_MIB),
+                               str(WRITES_PER_S)], stdout=subprocess.PIPE)
+    reader = subprocess.Popen([sys.executable, '-c', DIRECT_IO, 'read', reading, str(4 << 10), str(FILE_MIB),
+                               str(READS_PER_S)], stdout=subprocess.PIPE)
     try:
+        assert writer.stdout.readline() == reader.stdout.readline() == b'ready\n'
         time.sleep(0.5)
-        yield {'writer': writer.pid, 'reader': reader.pid, 'writing': writing, 'reading': reading}
+        yield {'disk': name, 'writer': writer.pid, 'reader': reader.pid, 'writing': writing, 'reading': reading}
     finally:
         for process in (writer, reader):
             process.kill()
             process.wait()
-        for path in (reading, writing):
-            os.remove(path)
+
+
+def ranked(pid, processes, rate):
+    """pid's entry in the module's ranking, asserting that it is first, or behind only processes that moved
+    more bytes in the window: another job on the machine may write more than the test's paced writer."""
+    pids = [process['pid'] for process in processes]
+    assert pid in pids, processes[:3]
+    ours = processes[pids.index(pid)]
+    assert all(process[rate] > ours[rate] for process in processes[:pids.index(pid)]), processes[:3]
+    return ours
 
 
 def test_writer_and_reader_ranked_first_and_disk_rates_agree_with_iostat(disk_load):
-    iostat = subprocess.Popen(['iostat', '-o', 'JSON', '-d', '-x', '-y', str(int(INTERVAL)), '1'],
+    # iostat over the test's device only, started right before the module's window opens.
+    iostat = subprocess.Popen(['iostat', '-o', 'JSON', '-d', '-x', '-y', str(int(INTERVAL)), '1', disk_load['disk']],
                               stdout=subprocess.PIPE)
     facts = gather(options(open_files=5, gather_subset=['io'], interval=INTERVAL, samples=5))['io']
     report = json.loads(iostat.communicate()[0])
-    assert disk_load['writer'] in [p['pid'] for p in facts['top_writers'][:1]], facts['top_writers'][:3]
-    assert disk_load['reader'] in [p['pid'] for p in facts['top_readers'][:1]], facts['top_readers'][:3]
-    writer, reader = facts['top_writers'][0], facts['top_readers'][0]
+    writer = ranked(disk_load['writer'], facts['top_writers'], 'write_bytes_s')
+    reader = ranked(disk_load['reader'], facts['top_readers'], 'read_bytes_s')
     assert writer['open_files'][0]['path'] == disk_load['writing'] and writer['open_files'][0]['size'] > 0
     assert reader['open_files'][0]['path'] == disk_load['reading']
     disk = writer['open_files'][0]['disk']
+    assert disk == disk_load['disk']
     theirs = [d for d in report['sysstat']['hosts'][0]['statistics'][0]['disk'] if d['disk_device'] == disk][0]
     ours = [d for d in facts['disks'] if d['name'] == disk][0]
     for our_key, their_key in (('r_s', 'r/s'), ('w_s', 'w/s'), ('rkb_s', 'rkB/s'), ('wkb_s', 'wkB/s')):

@@ -6,15 +6,18 @@
 
 from __future__ import annotations
 
+import collections
 import os
 import shutil
 import sys
+import types
 
 import pytest
 
 from ansible_collections.hostops.fleet.plugins.module_utils._errors import FleetError
 from ansible_collections.hostops.fleet.plugins.module_utils._hostfacts.collectors import processes as processes_module
 from ansible_collections.hostops.fleet.plugins.module_utils._hostfacts.common import psformat
+from ansible_collections.hostops.fleet.plugins.module_utils._hostfacts.common.pathtext import shown_path
 from ansible_collections.hostops.fleet.plugins.module_utils._hostfacts.gather import gather
 from ansible_collections.hostops.fleet.plugins.module_utils._hostfacts.readers.procfs import ProcFS
 
@@ -197,15 +200,83 @@ def test_system_fields(tmp_path):
     assert facts['boot_time'] == psformat.iso_time(procfs.system_stat().btime)
 
 
-def test_no_proc_uses_psutil(tmp_path):
-    pytest.importorskip('psutil')
+class FakePsutil(object):
+    """The psutil calls the no-/proc fallback makes, answered from fixed data: where there is no /proc the real
+    psutil would describe the live machine (and on Linux, psutil read /etc/mtab and crashed on another job's
+    mount with a non-UTF-8 name). Mount points are directories under the test's tmp_path, one of them with a
+    name that is not UTF-8, decoded as psutil decodes file names (surrogateescape)."""
+
+    CpuTimes = collections.namedtuple('CpuTimes', 'user nice system idle iowait irq softirq steal')
+    Memory = collections.namedtuple('Memory', 'total available free buffers cached shared')
+    Swap = collections.namedtuple('Swap', 'total free')
+    Partition = collections.namedtuple('Partition', 'device mountpoint fstype opts')
+    Times = collections.namedtuple('Times', 'user system')
+    MemoryInfo = collections.namedtuple('MemoryInfo', 'rss vms')
+    Uids = collections.namedtuple('Uids', 'real effective saved')
+    BOOT = 1700000000.0
+
+    def __init__(self, mount_points):
+        self.processes = [
+            {'pid': 1, 'ppid': 0, 'name': 'init', 'cmdline': ['/sbin/init'], 'status': 'sleeping',
+             'uids': self.Uids(0, 0, 0), 'username': 'root', 'cpu_times': self.Times(1.5, 0.5),
+             'memory_info': self.MemoryInfo(8 << 20, 64 << 20), 'create_time': self.BOOT + 1, 'num_threads': 1,
+             'terminal': None},
+            {'pid': 4242, 'ppid': 1, 'name': 'odd (job) x', 'cmdline': ['odd (job) x', '--flag'], 'status': 'disk-sleep',
+             'uids': self.Uids(1000, 1000, 1000), 'username': 'alice', 'cpu_times': self.Times(30.0, 10.0),
+             'memory_info': self.MemoryInfo(512 << 20, 1 << 30), 'create_time': self.BOOT + 60, 'num_threads': 4,
+             'terminal': 'pts/0'},
+        ]
+        self.partitions = [self.Partition('/dev/fake%d' % number, path, 'ext4', 'rw')
+                           for number, path in enumerate(mount_points)]
+
+    def process_iter(self, attrs):
+        for info in self.processes:
+            yield types.SimpleNamespace(info=dict((name, info[name]) for name in attrs))
+
+    def cpu_times(self):
+        return self.CpuTimes(100.0, 0.0, 50.0, 1000.0, 5.0, 0.0, 1.0, 0.0)
+
+    def virtual_memory(self):
+        return self.Memory(8 << 30, 6 << 30, 4 << 30, 100 << 20, 1 << 30, 50 << 20)
+
+    def swap_memory(self):
+        return self.Swap(2 << 30, 2 << 30)
+
+    def disk_partitions(self, all=False):
+        return list(self.partitions)
+
+    def boot_time(self):
+        return self.BOOT
+
+    def getloadavg(self):
+        return (0.5, 0.25, 0.125)
+
+    def cpu_count(self):
+        return 4
+
+
+def test_no_proc_uses_psutil(tmp_path, monkeypatch):
+    # The host's root is a directory of tmp_path, with no proc/ in it; the mounts are below it.
+    host = os.fsencode(str(tmp_path / 'host'))
+    mounts = ['/', os.fsdecode(b'/mnt/caf\xe9')]
+    os.makedirs(host + b'/mnt/caf\xe9')
+    monkeypatch.setitem(sys.modules, 'psutil', FakePsutil(mounts))
     facts = gather(options(gather_subset=['processes', 'memory', 'filesystems'], process_list='full'),
-                   procfs=ProcFS(str(tmp_path)))
-    pids = [row['pid'] for row in facts['processes']['list']]
-    assert os.getpid() in pids
-    assert facts['processes']['tasks']['total'] == len(pids)
-    assert facts['memory']['total'] > 0
-    assert any(m['mount_point'] == '/' for m in facts['filesystems']['mounts'])
+                   procfs=ProcFS(os.fsdecode(host)))
+    rows = dict((row['pid'], row) for row in facts['processes']['list'])
+    assert sorted(rows) == [1, 4242]
+    assert facts['processes']['tasks']['total'] == 2 and facts['processes']['tasks']['uninterruptible'] == 1
+    assert (rows[4242]['state'], rows[4242]['user'], rows[4242]['args'], rows[4242]['cpu_time']) == (
+        'D', 'alice', 'odd (job) x --flag', 40.0)
+    assert facts['processes']['cpu_count'] == 4 and facts['processes']['threads'] == 5
+    assert facts['memory']['total'] == 8 << 30
+    listed = dict((mount['mount_point'], mount) for mount in facts['filesystems']['mounts'])
+    # The name that is not UTF-8 is listed as findmnt shows it (caf\xe9), as when it comes from /proc.
+    assert sorted(listed) == ['/', '/mnt/caf\\xe9'] == sorted(shown_path(path) for path in mounts)
+    for path in mounts:
+        # statvfs of the same directory, right after: a directory of tmp_path, whose filesystem's size is fixed.
+        vfs = os.statvfs(host + os.fsencode(path))
+        assert listed[shown_path(path)]['size'] == vfs.f_blocks * vfs.f_frsize
 
 
 def test_no_proc_and_no_psutil_fails_naming_psutil(tmp_path, monkeypatch):

@@ -269,3 +269,30 @@ def test_memory_candidates_keep_whatever_the_error_cannot_rule_out():
 def test_stat_rss_error_follows_the_percpu_counter_batch(cpus, pages):
     """3 counters x CPUs x max(32, 2 x CPUs) pages (lib/percpu_counter.c compute_batch_value)."""
     assert processes_module.stat_rss_error_pages(cpus) == pages
+
+
+@pytest.mark.parametrize('tree', TREES)
+def test_the_module_and_the_shell_ansible_ran_it_in_are_left_out_of_every_list(tree, tmp_path):
+    """The tree's /proc/self made one of its processes, and that process's parent the `sh -c '... && sleep 0'`
+    Ansible runs a module with: both leave the listing and the ranked lists, everything else stays, and the
+    task counts are still the host's (top counts itself too)."""
+    before, _unused = processes_of(tree, tmp_path / 'before', top=1000)
+    procfs = fixture_procfs(tree, tmp_path / 'after')
+    rows = dict((row['pid'], row) for row in before['list'])
+    module = load_json(tree, 'special.json')['odd']
+    shell = rows[module]['ppid']
+    above = rows[shell]['ppid']
+    shutil.copy(os.path.join(procfs.root, 'proc', str(module), 'stat'), os.path.join(procfs.root, 'proc', 'self', 'stat'))
+    with open(os.path.join(procfs.root, 'proc', str(shell), 'cmdline'), 'wb') as handle:
+        handle.write(b'/bin/sh\0-c\0/usr/bin/python3 /root/.ansible/tmp/ansible-tmp-1-2-3/AnsiballZ_hostfacts.py && '
+                     b'sleep 0\0')
+    after = gather(options(gather_subset=['processes'], top=1000), procfs=procfs)['processes']
+    listed = set(row['pid'] for row in after['list'])
+    assert listed == set(rows) - {module, shell}
+    # The process that was there before the run stays (in the container the shell's parent is outside: pid 0).
+    assert above in listed or above not in rows
+    for key in ('top_cpu', 'top_memory'):
+        ranked = [row['pid'] for row in after[key]]
+        assert module not in ranked and shell not in ranked
+        assert ranked == [row['pid'] for row in before[key] if row['pid'] not in (module, shell)]
+    assert after['tasks'] == before['tasks']

@@ -20,12 +20,16 @@ is above them (sshd, the container's init, a user's login shell) was there befor
 
 from __future__ import annotations
 
+import re
+
 # Far more than the deepest chain seen (async + become + shell: four): a guard against a pid loop
 # in a fixture tree or a reused pid, not a limit a real run reaches.
 MAX_LAUNCHERS = 16
 
-# A shell Ansible started ends its command with this (ActionBase._low_level_execute_command).
-SLEEP_MARKER = 'sleep 0'
+# A shell Ansible started ends its command with ' && sleep 0' (ActionBase._low_level_execute_command),
+# followed by the closing quotes when a connection wraps that command in another `sh -c '...'` (local
+# and docker do: the outer shell's command is "/bin/sh -c '... && sleep 0'").
+SHELL_COMMAND_END = re.compile(r"&& sleep 0[\s'\"]*$")
 # What identifies the other launchers in their command lines.
 LAUNCHER_MARKERS = ('AnsiballZ_', 'BECOME-SUCCESS-')
 
@@ -37,7 +41,7 @@ def is_launcher(argv):
     if any(marker in arg for arg in argv for marker in LAUNCHER_MARKERS):
         return True
     # sh -c '... && sleep 0': the command is one argument, after -c.
-    return len(argv) >= 3 and argv[-2] == '-c' and argv[-1].rstrip().endswith('&& ' + SLEEP_MARKER)
+    return len(argv) >= 3 and argv[-2] == '-c' and SHELL_COMMAND_END.search(argv[-1]) is not None
 
 
 def own_pids(procfs):

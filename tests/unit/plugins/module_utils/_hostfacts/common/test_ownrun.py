@@ -19,13 +19,17 @@ TMP = '/root/.ansible/tmp/ansible-tmp-1765152000.1-4242-1'
     # pipelining: the payload comes on stdin, so the shell's command names no file.
     ['/bin/sh', '-c', '/usr/bin/python3 && sleep 0'],
     ['/bin/bash', '-c', "PYTHONIOENCODING=utf-8 /usr/bin/python3 && sleep 0 "],
+    # the local and docker connections run that shell from another one (seen in `ansible localhost` runs).
+    ['/bin/sh', '-c', "/bin/sh -c '/usr/bin/python3 && sleep 0'"],
+    ['/bin/sh', '-c', "/bin/sh -c '/usr/bin/python3 %s/AnsiballZ_hostfacts.py && sleep 0'" % TMP],
     # become: sudo and the shell inside it carry the BECOME-SUCCESS marker.
     ['sudo', '-H', '-S', '-n', '-u', 'root', '/bin/sh', '-c', 'echo BECOME-SUCCESS-abcdefgh ; /usr/bin/python3'],
     ['/bin/sh', '-c', 'echo BECOME-SUCCESS-abcdefgh ; /usr/bin/python3'],
     ['su', '-l', 'app', '-c', "/bin/sh -c 'echo BECOME-SUCCESS-abcdefgh ; /usr/bin/python3'"],
     # async: the forked wrapper that runs the module.
     ['/usr/bin/python3', '%s/AnsiballZ_async_wrapper.py' % TMP, 'j1', '60', '%s/AnsiballZ_hostfacts.py' % TMP, '_'],
-], ids=['shell', 'pipelined-shell', 'bash-executable', 'sudo', 'become-shell', 'su', 'async-wrapper'])
+], ids=['shell', 'pipelined-shell', 'bash-executable', 'wrapped-shell', 'wrapped-file-shell', 'sudo', 'become-shell',
+        'su', 'async-wrapper'])
 def test_ansible_launchers_are_recognised(argv):
     assert is_launcher(argv)
 
@@ -37,10 +41,11 @@ def test_ansible_launchers_are_recognised(argv):
     ['-bash'],
     ['/bin/sh', '-c', 'while true; do sleep 0; done'],
     ['/bin/sh', '-c', 'make test && sleep 0', 'extra'],
+    ['/bin/sh', '-c', "echo '&& sleep 0' > notes.txt"],
     ['python3', 'my_service.py', '--sleep', '0'],
     ['/usr/bin/python3', '/opt/app/worker.py'],
-], ids=['gone', 'kernel-thread', 'blank', 'sshd', 'systemd', 'login-shell', 'loop', 'more-args', 'service',
-        'python'])
+], ids=['gone', 'kernel-thread', 'blank', 'sshd', 'systemd', 'login-shell', 'loop', 'more-args', 'redirected',
+        'service', 'python'])
 def test_other_processes_are_not_launchers(argv):
     assert not is_launcher(argv)
 

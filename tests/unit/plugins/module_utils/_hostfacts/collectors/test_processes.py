@@ -202,8 +202,9 @@ def test_no_proc_uses_psutil(tmp_path):
     facts = gather(options(gather_subset=['processes', 'memory', 'filesystems'], process_list='full'),
                    procfs=ProcFS(str(tmp_path)))
     pids = [row['pid'] for row in facts['processes']['list']]
-    assert os.getpid() in pids
-    assert facts['processes']['tasks']['total'] == len(pids)
+    # The reading process is this run: counted, not listed, as with /proc.
+    assert os.getpid() not in pids and os.getppid() in pids
+    assert facts['processes']['tasks']['total'] == len(pids) + 1
     assert facts['memory']['total'] > 0
     assert any(m['mount_point'] == '/' for m in facts['filesystems']['mounts'])
 

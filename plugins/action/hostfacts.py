@@ -6,10 +6,9 @@
 
 ansible-core picks an action plugin named like the module (TaskExecutor._get_action_handler_with_module_context
 looks the action name up in the action loader before falling back to ``normal``). For the full name
-that is this plugin of the collection. A short name resolves as ``ansible.legacy.hostfacts`` in the
-configured ``library`` and ``action_plugins`` directories: the repository's ansible.cfg lists this
-directory as ``action_plugins`` beside ``library``, so the short name comes through this same plugin,
-and the module never sees a query (it refuses one that reaches it).
+that is this plugin of the collection, the one way to call the module (the repository's ansible.cfg
+sets no ``library`` or ``action_plugins``), so the module never sees a query (it refuses one that
+reaches it, for example from a short name on a library path with no action plugin).
 
 What the host sends back is untrusted: its warnings and failure message reach the operator's terminal
 through every callback, so their control characters are escaped here, once, for all of them.

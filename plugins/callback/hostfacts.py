@@ -15,13 +15,14 @@ description:
     C(ps aux), C(free -h), C(df -h), C(iostat -x) and C(lsns) would show them, with the alerts first.
   - The status line (V(ok) or V(changed)), the task banner and the warnings are the C(default) callback's own.
     With O(hostops.fleet.hostfacts#module:query), the answer is printed instead of the tables.
-  - Every other result (other modules, failures, unreachable hosts, the play recap) is shown exactly as the
-    C(default) callback shows it.
+  - Every other result (other modules, failures, unreachable hosts, the play recap) is shown as the C(default)
+    callback shows it; in an ad hoc run (C(ansible)), the result of another module is shown whole even without
+    C(-v), as C(ansible) shows it without this callback (C(ansible all -m command -a uptime) prints the output).
   - Text that comes from a host (command lines, mount points, alert messages) is printed with every control
     character escaped (V(\\x1b) for ESC, V(\\x0a) for a newline, V(\\u202e) for a bidi override), so that a host
     cannot add lines of its own or send commands to the terminal.
-  - For ad hoc commands, set E(ANSIBLE_LOAD_CALLBACK_PLUGINS=1) as well, since C(ansible) otherwise always uses the
-    C(minimal) callback.
+  - For ad hoc commands, set E(ANSIBLE_LOAD_CALLBACK_PLUGINS=1) (C(bin_ansible_callbacks) in C(ansible.cfg)) as
+    well, since C(ansible) otherwise always uses the C(minimal) callback. The collection's repository sets both.
 author: hostops.fleet developers (@hostops)
 extends_documentation_fragment:
   - default_callback
@@ -57,6 +58,7 @@ notes:
     C(stdout_callback = hostops.fleet.hostfacts) in C(ansible.cfg).'
 """
 
+from ansible import context
 from ansible.plugins.callback.default import CallbackModule as DefaultCallback
 
 from ansible_collections.hostops.fleet.plugins.plugin_utils._hostfacts_tables import (
@@ -70,6 +72,11 @@ def _result_of(result):
     """The result dictionary: ``result`` from ansible-core 2.19, ``_result`` before (the only name 2.16 has)."""
     data = getattr(result, 'result', None)
     return result._result if data is None else data
+
+
+def _is_adhoc():
+    """True in an ad hoc run: ``ansible`` is the command whose arguments name a module (-m)."""
+    return bool(context.CLIARGS.get('module_name'))
 
 
 def _task_of(result):
@@ -93,6 +100,11 @@ class CallbackModule(DefaultCallback):
     def v2_runner_on_ok(self, result):
         # Read before the default callback runs: its _clean_results trims the result in place.
         text = self._hostfacts_text(result)
+        if text is None and _is_adhoc():
+            # The default callback shows a result's data only with -v; ad hoc, the data is what was asked
+            # for (the minimal callback that `ansible` uses otherwise shows it). The flag is the one modules
+            # set to be shown whole (CallbackBase._run_is_verbose reads it).
+            _result_of(result)['_ansible_verbose_always'] = True
         super(CallbackModule, self).v2_runner_on_ok(result)
         if text is not None:
             self._display.display(text)

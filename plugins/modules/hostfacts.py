@@ -16,10 +16,13 @@ description:
     would show on the host.
   - Reads C(/proc) and C(/sys) directly, needs nothing but Python on the target and runs no subprocess.
   - Changes nothing on the host, except the Prometheus textfile when O(output=prometheus).
-  - By default it takes one snapshot, as C(ps aux) and C(iostat) without an interval do, so that a run across a fleet
-    costs about what M(ansible.builtin.ping) costs. Set O(interval) (for example V(1)) for the rates of C(top) and
-    C(iostat -x 1) - CPU % over the interval, disk and process I/O rates, iowait and state D sampling - and the
-    alerts that need them; that many seconds are then spent sampling.
+  - By default it samples for one second, as C(top) and C(iostat -x 1) do, so that it answers who is busy now - CPU %
+    over the interval, disk and process I/O rates, iowait and state D sampling - and raises the alerts that need
+    them. O(interval=0) takes one snapshot instead, as C(ps aux) and C(iostat) without an interval do.
+  - The module's own process, and the processes Ansible started to run it on the host (the C(sh -c) that runs the
+    module's Python, and C(sudo) or C(su) when becoming another user), are left out of every process list, as
+    C(top) users expect of a tool that is not one of the host's workloads. They still count in C(tasks) and
+    C(threads).
 author: hostops.fleet developers (@hostops)
 extends_documentation_fragment:
   - hostops.fleet.attributes
@@ -57,12 +60,14 @@ options:
       - Seconds between the two samples from which rates are computed (per-process and system CPU %, I/O rates,
         iowait, state D counts) by the V(processes) and V(io) subsets; the other subsets are read once, inside the
         interval, and add nothing to it. When neither of those two subsets is selected, nothing is sampled.
-      - With V(0), the default, one sample is taken, rate fields are left out, not faked, C(top_cpu) ranks by CPU
-        time over each process's lifetime (as C(ps aux)), the I/O lists rank by bytes since each process started,
-        and the iowait and disk utilisation alerts cannot fire. V(1) gives what C(top) and C(iostat -x 1) show.
+      - The default, V(1), gives what C(top) and C(iostat -x 1) show, and the run takes that second longer.
+      - With V(0), one sample is taken, rate fields are left out, not faked, C(top_cpu) ranks by CPU time over each
+        process's lifetime (as C(ps aux)), the I/O lists rank by bytes since each process started (the first,
+        since-boot report of C(iostat), which answers last month's question), and the iowait and disk utilisation
+        alerts cannot fire.
       - At most V(60); a value that is not a finite number, or is out of range, fails naming the option.
     type: float
-    default: 0.0
+    default: 1.0
   samples:
     description:
       - How many times processes in state D (uninterruptible sleep) are sampled across O(interval) by the V(io) subset.
@@ -79,6 +84,7 @@ options:
     description:
       - V(top) returns only the ranked lists, which keeps facts from large fleets small.
       - V(full) also returns every process, like C(ps aux).
+      - Either way the module's own process and the processes Ansible started to run it are left out.
     type: str
     choices: [top, full]
     default: top
@@ -188,12 +194,12 @@ seealso:
 """
 
 EXAMPLES = r"""
-- name: Gather every subset, one snapshot
+- name: Gather every subset, with the rates of top and iostat -x over one second
   hostops.fleet.hostfacts:
 
-- name: Every subset with the rates of top and iostat -x over one second
+- name: Every subset in one snapshot, without rates, as ps aux and iostat without an interval
   hostops.fleet.hostfacts:
-    interval: 1
+    interval: 0
 
 - name: Which host this is, memory and filesystems only
   hostops.fleet.hostfacts:

@@ -148,37 +148,48 @@ def _ps_rows(entries, rows):
     return body
 
 
+def _cpu_column(entries, interval):
+    """What the %CPU column of these rows is: top's over the interval, or ps's lifetime average."""
+    if any('cpu_pct' in p for p in entries):
+        return 'over the %s s interval, as top' % printable(interval)
+    return 'lifetime average, as ps; interval was 0'
+
+
 def render_processes(facts, rows):
     processes = facts.get('processes')
     if not hasattr(processes, 'get'):
         return []
     headers = ('USER', 'PID', '%CPU', '%MEM', 'VSZ', 'RSS', 'TTY', 'STAT', 'START', 'TIME', 'COMMAND')
     lines = []
-    for title, key in (('top CPU', 'top_cpu'), ('top memory', 'top_memory')):
+    # Each heading names what its list is ranked by (top_cpu: the %CPU column; top_memory: RSS) and
+    # what that list's %CPU column means.
+    for key, ranked_by in (('top_cpu', 'top CPU, by %%CPU %s'), ('top_memory', 'top memory, by RSS; %%CPU %s')):
         entries = _entries(processes.get(key))
         if entries:
-            lines.append('%s (%%CPU over the interval%s):' % (
-                title, '' if any('cpu_pct' in p for p in entries) else '; ps lifetime average, interval was 0'))
+            lines.append('%s:' % (ranked_by % _cpu_column(entries, facts.get('interval'))))
             lines.extend(table(headers, _ps_rows(entries, rows), right=(1, 2, 3, 4, 5)))
     return lines
 
 
-def _io_hogs(io, rows):
+def _io_hogs(io, rows, suffix):
+    """The top readers and writers in one list, ranked by bytes read and written: per second (suffix
+    ``_s``, with an interval) or since each process started (no suffix: a snapshot has no rates)."""
     hogs = {}
     for proc in _entries(io.get('top_writers')) + _entries(io.get('top_readers')):
         hogs.setdefault(printable(proc.get('pid')), proc)
+    unit = '/s' if suffix else ''
     body = []
-    for proc in sorted(hogs.values(), key=_io_rate, reverse=True)[:rows]:
+    for proc in sorted(hogs.values(), key=lambda proc: _io_bytes(proc, suffix), reverse=True)[:rows]:
         files = _entries(proc.get('open_files'))
-        body.append((proc.get('pid'), proc.get('user'), human_bytes(proc.get('read_bytes_s'), '/s'),
-                     human_bytes(proc.get('write_bytes_s'), '/s'), files[0].get('path') if files else '-',
+        body.append((proc.get('pid'), proc.get('user'), human_bytes(proc.get('read_bytes' + suffix), unit),
+                     human_bytes(proc.get('write_bytes' + suffix), unit), files[0].get('path') if files else '-',
                      _command(proc.get('command') or proc.get('comm'))))
     return body
 
 
-def _io_rate(proc):
-    """Bytes per second read and written, to sort by; what is not a number counts as 0."""
-    return (as_number(proc.get('write_bytes_s')) or 0) + (as_number(proc.get('read_bytes_s')) or 0)
+def _io_bytes(proc, suffix):
+    """Bytes read and written (per second with suffix ``_s``), to sort by; what is not a number counts as 0."""
+    return (as_number(proc.get('write_bytes' + suffix)) or 0) + (as_number(proc.get('read_bytes' + suffix)) or 0)
 
 
 def render_io(facts, rows):
@@ -192,10 +203,15 @@ def render_io(facts, rows):
             (d.get('name'), fmt_num(d.get('r_s')), fmt_num(d.get('w_s')), fmt_num(d.get('rkb_s')), fmt_num(d.get('wkb_s')),
              fmt_num(d.get('r_await')), fmt_num(d.get('w_await')), fmt_num(d.get('aqu_sz'), 2), fmt_num(d.get('util_pct')))
             for d in disks], right=range(1, 9), last_free=False))
-    hogs = _io_hogs(io, rows)
+    listed = _entries(io.get('top_writers')) + _entries(io.get('top_readers'))
+    if any('read_bytes_s' in p or 'write_bytes_s' in p for p in listed):
+        hogs, heading, columns = _io_hogs(io, rows, '_s'), 'top I/O, by bytes per second (iotop):', ('DISK READ', 'DISK WRITE')
+    else:
+        hogs, heading, columns = (_io_hogs(io, rows, ''), 'top I/O, by bytes since each process started (iotop -a); '
+                                  'interval was 0:', ('READ TOTAL', 'WRITE TOTAL'))
     if hogs:
-        lines.append('top I/O (iotop):')
-        lines.extend(table(('PID', 'USER', 'READ', 'WRITE', 'FILE', 'COMMAND'), hogs, right=(0, 2, 3)))
+        lines.append(heading)
+        lines.extend(table(('PID', 'USER') + columns + ('FILE', 'COMMAND'), hogs, right=(0, 2, 3)))
     d_state = _entries(io.get('d_state'))
     if d_state:
         lines.append('in D state: %s' % ', '.join('%s (%s) %s/%s samples' % (

@@ -5,8 +5,8 @@
 """Run real `ansible` / `ansible-playbook` against localhost with the checkout as hostops.fleet.
 
 The collection path is the conftest's symlink root, so the code under test is this checkout,
-not an installed copy; the working directory is the checkout, so ansible.cfg applies
-(library and action_plugins make the short names resolve, through the same action plugins).
+not an installed copy; the working directory is the checkout, so ansible.cfg applies (modules are
+called by their full names: it sets no library or action_plugins).
 """
 
 from __future__ import annotations

@@ -21,3 +21,22 @@ def test_ssh_host_key_checking_stays_on():
             value = config.get(section, key, fallback='')
             assert 'StrictHostKeyChecking=no' not in value and 'UserKnownHostsFile=/dev/null' not in value
             assert not (key == 'host_key_auto_add' and value.lower() in ('true', 'yes', '1'))
+
+
+def _defaults():
+    config = configparser.ConfigParser()
+    config.read(os.path.join(paths.CHECKOUT, 'ansible.cfg'))
+    return config['defaults']
+
+
+def test_the_module_has_one_name_through_its_action_plugin():
+    """No library or action_plugins: `-m hostfacts` cannot reach the module without its action plugin."""
+    defaults = _defaults()
+    assert 'library' not in defaults and 'action_plugins' not in defaults
+
+
+def test_ad_hoc_runs_print_the_hostfacts_tables():
+    """The README's first command prints tables: the callback is the stdout callback, ad hoc too."""
+    defaults = _defaults()
+    assert defaults.get('stdout_callback') == 'hostops.fleet.hostfacts'
+    assert defaults.get('bin_ansible_callbacks', '').lower() in ('true', 'yes', '1')

@@ -74,9 +74,11 @@ THRESHOLDS = (
 OPTIONS = (
     _option('gather_subset', 'list', ['all'], 'subsets to collect: names, all, min, !name (resolved by gather)',
             elements='str'),
-    # interval: 0 by default, one snapshot like ps aux and iostat without an interval, so that a run of the
-    # defaults across a fleet costs what a ping costs (docs/performance.md, fan-out); rates are asked for.
-    _option('interval', 'float', 0.0, 'seconds between the first and the last sample; 0 takes one sample',
+    # interval: 1 s by default, because the question this module answers is "who is hogging this host now":
+    # a single snapshot can only rank by totals since each process started (iostat's and top's first,
+    # since-boot report, which the I/O triage says to ignore). 1 s is top's and iostat -x 1's refresh; the
+    # fan-out bench reports the module's cost beyond it (docs/performance.md). 0 takes one snapshot.
+    _option('interval', 'float', 1.0, 'seconds between the first and the last sample; 0 takes one sample',
             minimum=0, maximum=MAX_INTERVAL, unit='seconds'),
     _option('samples', 'int', 5, 'samples taken across interval (state D counts of the io subset)',
             minimum=1, maximum=MAX_SAMPLES),

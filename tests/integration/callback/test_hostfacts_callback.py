@@ -55,10 +55,82 @@ def test_real_ad_hoc_run_prints_tables(tmp_path):
     assert '"ansible_facts"' not in out(proc)
 
 
-def test_the_short_name_prints_the_same_tables(tmp_path):
-    proc = run_ansible('hostfacts', 'gather_subset=memory interval=0', tmp_path)
-    assert proc.returncode == 0, out(proc) + proc.stderr.decode()
-    assert '== localhost: hostfacts memory' in out(proc) and 'Mem:' in out(proc)
+def run_as_the_readme_says(module, tmp_path, *args):
+    """`ansible localhost -m module [-a args]` with nothing but the repository's ansible.cfg: no callback variables."""
+    environ = dict((key, value) for key, value in os.environ.items()
+                   if key not in ('ANSIBLE_STDOUT_CALLBACK', 'ANSIBLE_LOAD_CALLBACK_PLUGINS', 'ANSIBLE_CALLBACKS_ENABLED'))
+    environ.update(ANSIBLE_NOCOLOR='1', ANSIBLE_CONFIG=os.path.join(CHECKOUT, 'ansible.cfg'),
+                   ANSIBLE_COLLECTIONS_PATH=collections_path(tmp_path))
+    ansible = os.path.join(os.path.dirname(sys.executable), 'ansible')
+    return subprocess.run([ansible, 'localhost', '-m', module] + list(args) + ['-e', 'ansible_python_interpreter=/usr/bin/python3'],
+                          env=environ, capture_output=True, cwd=CHECKOUT, timeout=300, check=False)
+
+
+def test_the_readmes_first_command_prints_filled_cpu_and_io_tables(tmp_path):
+    """`ansible localhost -m hostops.fleet.hostfacts` with the defaults: the tables, not YAML, with the rates of
+    top and iostat -x 1 (the default interval samples), not n/a."""
+    proc = run_as_the_readme_says('hostops.fleet.hostfacts', tmp_path)
+    text = out(proc)
+    assert proc.returncode == 0, text + proc.stderr.decode()
+    assert 'ok: [localhost]\n== localhost: hostfacts system,processes,memory,filesystems,namespaces,io,containers, ' \
+        'interval 1.0 s' in text
+    assert 'ansible_facts' not in text
+    cpu = [line for line in text.splitlines() if line.startswith('%Cpu(s): ')]
+    assert len(cpu) == 1 and 'n/a' not in cpu[0]
+    assert 'top CPU, by %CPU over the 1.0 s interval, as top:' in text
+    assert 'top memory, by RSS; %CPU over the 1.0 s interval, as top:' in text
+    lines = text.splitlines()
+    iowait = [line for line in lines if line.startswith('iowait ')]
+    assert iowait and 'n/a' not in iowait[0]
+    header = lines.index([line for line in lines if line.startswith('Device ')][0])
+    assert lines[header].split()[-1] == '%util'
+    disks = []
+    for line in lines[header + 1:]:
+        if not line or not line[0].isalnum() or line.startswith('top I/O'):
+            break
+        disks.append(line.split())
+    assert disks and all('n/a' not in row for row in disks), disks
+
+
+def test_the_short_name_is_not_a_second_way_to_call_the_module(tmp_path):
+    """The repository's ansible.cfg has no library or action_plugins: the module is called by its full name."""
+    proc = run_as_the_readme_says('hostfacts', tmp_path)
+    assert proc.returncode != 0
+    assert "couldn't resolve module/action 'hostfacts'" in out(proc) + proc.stderr.decode() or \
+        "Cannot resolve 'hostfacts' to an action or module" in out(proc) + proc.stderr.decode()
+
+
+def test_other_modules_ad_hoc_show_their_result_whole(tmp_path):
+    """Ad hoc, the default callback alone would print `changed: [localhost]` and hide the output asked for."""
+    proc = run_as_the_readme_says('ansible.builtin.command', tmp_path, '-a', 'echo from-the-repository-config')
+    text = out(proc)
+    assert proc.returncode == 0, text + proc.stderr.decode()
+    assert 'changed: [localhost] => ' in text
+    assert "stdout: from-the-repository-config" in text
+
+
+def test_playbook_runs_with_the_repository_config_print_as_the_default_callback(tmp_path):
+    """ansible-playbook reads the same ansible.cfg: a play of other modules prints what the default callback
+    prints (no result data without -v, except debug's), and a hostfacts task in it prints its tables."""
+    playbook = tmp_path / 'play.yml'
+    playbook.write_text(
+        '- hosts: localhost\n  gather_facts: false\n  tasks:\n'
+        '    - ansible.builtin.command: echo hidden-without-v\n'
+        '    - ansible.builtin.debug:\n        msg: shown-by-debug\n'
+        '    - hostops.fleet.hostfacts:\n        gather_subset: memory\n')
+    environ = dict(os.environ, ANSIBLE_NOCOLOR='1', ANSIBLE_CONFIG=os.path.join(CHECKOUT, 'ansible.cfg'),
+                   ANSIBLE_COLLECTIONS_PATH=collections_path(tmp_path))
+    for key in ('ANSIBLE_STDOUT_CALLBACK', 'ANSIBLE_LOAD_CALLBACK_PLUGINS'):
+        environ.pop(key, None)
+    playbook_bin = os.path.join(os.path.dirname(sys.executable), 'ansible-playbook')
+    proc = subprocess.run([playbook_bin, str(playbook), '-e', 'ansible_python_interpreter=/usr/bin/python3'],
+                          env=environ, capture_output=True, cwd=CHECKOUT, timeout=300, check=False)
+    text = out(proc)
+    assert proc.returncode == 0, text + proc.stderr.decode()
+    assert 'changed: [localhost]\n' in text and 'hidden-without-v' not in text
+    assert 'ok: [localhost] => \n    msg: shown-by-debug' in text
+    assert 'ok: [localhost]\n== localhost: hostfacts memory, interval 0.0 s' in text and 'Mem:' in text
+    assert 'localhost                  : ok=3    changed=1' in text
 
 
 def test_a_changed_result_shows_as_changed(tmp_path):

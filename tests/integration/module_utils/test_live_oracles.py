@@ -140,4 +140,5 @@ def test_psutil_second_oracle():
         if started:
             assert abs(int(started) - proc.info['create_time']) <= 1.5
     assert compared >= len(ours) // 2
-    assert os.getpid() in ours
+    # psutil lists the process that asks; hostfacts leaves the reading process, its own run, out.
+    assert os.getpid() in set(proc.pid for proc in psutil.process_iter()) and os.getpid() not in ours

@@ -94,14 +94,39 @@ def test_not_all_keeps_min_as_setup_does():
     assert facts['memory']['total'] > 0
 
 
-def test_the_defaults_gather_every_subset_in_one_snapshot():
-    """interval 0 by default: nothing sleeps, no rate is faked (docs/hostfacts.md, the defaults)."""
+def test_the_defaults_sample_every_subset_for_one_second_with_the_rates_of_top_and_iostat():
+    """interval 1 by default: who is busy now, not since boot (docs/hostfacts.md, the defaults)."""
     facts = run_module()['ansible_facts']['hostfacts']
     assert facts['gather_subset'] == ['system', 'processes', 'memory', 'filesystems', 'namespaces', 'io',
                                       'containers']
+    assert facts['interval'] == 1.0
+    cpu = facts['processes']['cpu']
+    assert abs(sum(cpu[key] for key in ('us', 'sy', 'ni', 'id', 'wa', 'hi', 'si', 'st')) - 100) < 1
+    assert facts['io']['iowait_pct'] >= 0 and 0.9 <= facts['io']['seconds'] <= 1.5
+    assert facts['processes']['top_cpu'] and all('cpu_pct' in row for row in facts['processes']['top_cpu'])
+    assert all('util_pct' in disk for disk in facts['io']['disks'] if disk['kind'] == 'disk')
+    assert all('write_bytes_s' in p and 'read_bytes_s' in p for p in facts['io']['top_writers'] + facts['io']['top_readers'])
+
+
+def test_interval_zero_takes_one_snapshot_without_faked_rates():
+    facts = run_module(interval=0)['ansible_facts']['hostfacts']
     assert facts['interval'] == 0.0
     assert 'cpu' not in facts['processes'] and 'iowait_pct' not in facts['io']
     assert all('cpu_pct' not in row for row in facts['processes']['top_cpu'])
+
+
+@pytest.mark.parametrize('interval', [0, 0.3])
+def test_the_module_process_is_not_in_its_own_lists(interval):
+    """Run as `python -m ...modules.hostfacts`: that process is the run, the test's Python above it is not."""
+    facts = run_module(gather_subset=['processes', 'io'], interval=interval, process_list='full',
+                       top=1000)['ansible_facts']['hostfacts']
+    rows = facts['processes']['list']
+    assert [row['pid'] for row in rows if 'plugins.modules.hostfacts' in row['args']] == []
+    assert os.getpid() in [row['pid'] for row in rows]
+    for key in ('top_cpu', 'top_memory'):
+        assert all('plugins.modules.hostfacts' not in row['args'] for row in facts['processes'][key])
+    io = facts['io']['top_readers'] + facts['io']['top_writers']
+    assert all('plugins.modules.hostfacts' not in p['command'] for p in io)
 
 
 def test_top_zero_empties_every_ranked_list_on_this_host():

@@ -17,6 +17,7 @@ import time
 from collections import namedtuple
 
 from ansible_collections.hostops.fleet.plugins.module_utils._hostfacts.common.collector import Collector
+from ansible_collections.hostops.fleet.plugins.module_utils._hostfacts.common.ownrun import own_pids
 from ansible_collections.hostops.fleet.plugins.module_utils._hostfacts.common.pathtext import shown_path
 from ansible_collections.hostops.fleet.plugins.module_utils._hostfacts.common.psformat import command_line
 
@@ -205,7 +206,10 @@ class IOCollector(Collector):
     def _processes(self, end, seconds):
         """Per-process I/O (write_bytes - cancelled_write_bytes, as osquery), with rates over the interval."""
         processes = []
+        own = own_pids(self.procfs)  # this run is no I/O hog of the host's (common/ownrun.py)
         for pid, pid_io in end.ios.items():
+            if pid in own:
+                continue
             pid_stat = end.stats[pid]
             entry = {'pid': pid, 'comm': pid_stat.comm, 'read_bytes': pid_io.read_bytes,
                      'write_bytes': max(0, pid_io.write_bytes - pid_io.cancelled_write_bytes)}

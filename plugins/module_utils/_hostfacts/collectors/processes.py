@@ -10,7 +10,8 @@ with the io subset through the reader's begin_sample). The owner (one stat of
 is not needed), cmdline (for the args) and statm (the exact resident size, see
 readers.pids.PidFiles.pid_rss_pages) are read only for the processes that are reported: the
 ranked lists by default, every process with process_list=full. The memory ranking reads statm
-only for the processes that stat's approximate rss cannot rule out (memory_candidates).
+only for the processes that stat's approximate rss cannot rule out (memory_candidates). The module's
+own run is left out of the lists (common/ownrun.py).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import heapq
 import time
 
 from ansible_collections.hostops.fleet.plugins.module_utils._hostfacts.common.collector import Collector
+from ansible_collections.hostops.fleet.plugins.module_utils._hostfacts.common.ownrun import own_pids
 from ansible_collections.hostops.fleet.plugins.module_utils._hostfacts.common.psformat import (
     command_line, count_tasks, cpu_breakdown, cpu_time_str, iso_time, tty_name,
 )
@@ -165,7 +167,10 @@ class ProcessesCollector(Collector):
         }
         if elapsed:
             facts['cpu'] = cpu_breakdown(self._first_cpu, system.cpu if system else None)
-        self._add_process_lists(facts, samples, elapsed)
+        # The counts above are the host's, this run included (top's Tasks line counts top); the lists
+        # name the host's workloads, which this run is not (common/ownrun.py).
+        own = own_pids(procfs)
+        self._add_process_lists(facts, [s for s in samples if s.stat.pid not in own], elapsed)
         return facts
 
     def _sample(self, elapsed, uptime, hz):

@@ -12,9 +12,11 @@ provide are None.
 from __future__ import annotations
 
 import heapq
+import os
 import time
 
 from ansible_collections.hostops.fleet.plugins.module_utils._errors import FleetError
+from ansible_collections.hostops.fleet.plugins.module_utils._hostfacts.common import ownrun
 from ansible_collections.hostops.fleet.plugins.module_utils._hostfacts.common.psformat import (
     command_line, count_tasks, cpu_breakdown, cpu_time_str, iso_time,
 )
@@ -88,10 +90,29 @@ def _rows(psutil, options, first_ticks, elapsed):
     return rows
 
 
+def own_pids(psutil):
+    """This run's pids, asked of psutil: this process, then each parent that Ansible started only to run it
+    (ownrun.is_launcher; the same walk as ownrun.own_pids over /proc)."""
+    own = {os.getpid()}
+    try:
+        parent = psutil.Process().ppid()
+        while parent > 1 and parent not in own and len(own) <= ownrun.MAX_LAUNCHERS:
+            process = psutil.Process(parent)
+            if not ownrun.is_launcher(process.cmdline()):
+                break
+            own.add(parent)
+            parent = process.ppid()
+    except (psutil.Error, OSError):
+        pass  # a parent that is gone or not ours to read ends the walk
+    return own
+
+
 def psutil_processes(psutil, options, first, elapsed):
-    """The processes facts from psutil.process_iter."""
+    """The processes facts from psutil.process_iter; the lists leave this run out (the counts do not)."""
     first_ticks, first_cpu = first
-    rows = _rows(psutil, options, first_ticks, elapsed)
+    counted = _rows(psutil, options, first_ticks, elapsed)
+    own = own_pids(psutil)
+    rows = [row for row in counted if row['pid'] not in own]
     cpu_key = 'cpu_pct' if elapsed else 'cpu_pct_lifetime'
     boot = psutil.boot_time()
     try:
@@ -99,8 +120,8 @@ def psutil_processes(psutil, options, first, elapsed):
     except (AttributeError, OSError):
         load = None
     facts = {
-        'tasks': count_tasks(row['state'] for row in rows),
-        'threads': sum(row['threads'] or 0 for row in rows),
+        'tasks': count_tasks(row['state'] for row in counted),
+        'threads': sum(row['threads'] or 0 for row in counted),
         'load': None if load is None else {'load1': load[0], 'load5': load[1], 'load15': load[2]},
         'cpu_count': psutil.cpu_count(),
         'uptime_seconds': round(time.time() - boot, 2),

@@ -56,9 +56,66 @@ def test_ps_aux_table_lists_top_cpu_in_order(facts):
 
 
 def test_interval_zero_says_cpu_is_a_lifetime_average(facts):
-    for row in facts['processes']['top_cpu']:
+    for row in facts['processes']['top_cpu'] + facts['processes']['top_memory']:
         row.pop('cpu_pct', None)
-    assert 'ps lifetime average' in tables.render_processes(facts, 3)[0]
+    lines = tables.render_processes(facts, 3)
+    assert 'lifetime average, as ps; interval was 0' in lines[0]
+    assert 'lifetime average, as ps; interval was 0' in lines[5]
+
+
+def _blocks(lines):
+    """{heading: [rows split in columns]} of a section whose tables each follow a heading ending in ':'."""
+    blocks, heading = {}, None
+    for line in lines:
+        if line.endswith(':'):
+            heading = line
+            blocks[heading] = []
+        elif heading and not line.split()[0].isupper():
+            blocks[heading].append(line.split())
+    return blocks
+
+
+def test_each_process_table_heading_names_the_order_its_rows_are_in(facts):
+    """The top-memory table once carried the top-CPU heading: each heading must say what its rows are ranked by,
+    and the rows must be in that order."""
+    blocks = _blocks(tables.render_processes(facts, 10))
+    cpu_heading, memory_heading = list(blocks)
+    assert cpu_heading.startswith('top CPU, by %%CPU over the %s s interval' % facts['interval'])
+    assert memory_heading.startswith('top memory, by RSS;')
+    cpu = [float(row[2]) for row in blocks[cpu_heading]]
+    rss = [int(row[5]) for row in blocks[memory_heading]]
+    assert cpu == sorted(cpu, reverse=True) and len(set(cpu)) > 1
+    assert rss == sorted(rss, reverse=True) and len(set(rss)) > 1
+    assert [int(row[1]) for row in blocks[memory_heading]] == [p['pid'] for p in facts['processes']['top_memory']]
+
+
+def test_io_table_with_rates_is_ranked_and_headed_by_bytes_per_second(facts):
+    io = facts['io']
+    io['top_writers'] = [dict(io['top_writers'][0], pid=11, read_bytes_s=0.0, write_bytes_s=4096.0, read_bytes=9e9)]
+    io['top_readers'] = [dict(io['top_writers'][0], pid=12, read_bytes_s=1048576.0, write_bytes_s=0.0, read_bytes=1)]
+    lines = tables.render_io(facts, 10)
+    start = lines.index('top I/O, by bytes per second (iotop):')
+    assert lines[start + 1].split()[:6] == ['PID', 'USER', 'DISK', 'READ', 'DISK', 'WRITE']
+    assert [line.split()[0] for line in lines[start + 2:start + 4]] == ['12', '11']
+    assert '/s' in lines[start + 2]
+
+
+def test_io_table_of_a_snapshot_is_ranked_and_headed_by_totals(facts):
+    """With interval 0 there are no rates: the table shows, and ranks by, bytes since each process started,
+    and says so, instead of a column of n/a."""
+    io = facts['io']
+    row = dict((k, v) for k, v in io['top_writers'][0].items() if not k.endswith('_s'))
+    io['top_writers'] = [dict(row, pid=11, read_bytes=0, write_bytes=4096)]
+    io['top_readers'] = [dict(row, pid=12, read_bytes=1048576, write_bytes=0)]
+    io.pop('iowait_pct', None)
+    lines = tables.render_io(facts, 10)
+    heading = [line for line in lines if line.startswith('top I/O')]
+    assert heading == ['top I/O, by bytes since each process started (iotop -a); interval was 0:']
+    start = lines.index(heading[0])
+    assert lines[start + 1].split()[:6] == ['PID', 'USER', 'READ', 'TOTAL', 'WRITE', 'TOTAL']
+    rows = [line.split() for line in lines[start + 2:start + 4]]
+    assert [r[0] for r in rows] == ['12', '11']
+    assert 'n/a' not in ' '.join(lines[start + 2:start + 4])
 
 
 def test_lsns_table_lists_non_default_namespaces(facts):

@@ -256,3 +256,20 @@ def test_an_open_file_on_a_detached_mount_has_no_mount_point(tmp_path):
     """After umount -l the file's mount is in no mount table; its path (/big.bin) must not put it on /."""
     found = _rewrite_writer_file(tmp_path, '/big.bin', 999)
     assert (found['mount_point'], found['device']) == (None, None)  # fixture trees hold no file to stat
+
+
+def test_the_module_run_is_not_ranked_among_the_io_processes(tmp_path):
+    """The reading process (the tree's /proc/self) is this run, not a hog of the host's: made the writer here,
+    the writer leaves the ranked lists and the next process takes its place (common/ownrun.py)."""
+    writer = capture_pids()['W']
+    trees = []
+    for source, name in ((HYBRID_A, 'a'), (HYBRID_B, 'b')):
+        root = copy_tree(source, tmp_path, name)
+        with open(os.path.join(root, 'proc', str(writer), 'stat'), 'rb') as stat:
+            with open(os.path.join(root, 'proc', 'self', 'stat'), 'wb') as own:
+                own.write(stat.read())
+        trees.append(root)
+    facts = replay(*trees)[0]
+    listed = [p['pid'] for p in facts['top_writers'] + facts['top_readers']]
+    assert listed and writer not in listed
+    assert replay(HYBRID_A, HYBRID_B)[0]['top_writers'][0]['pid'] == writer

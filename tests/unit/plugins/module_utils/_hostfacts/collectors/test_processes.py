@@ -214,6 +214,7 @@ class FakePsutil(object):
     MemoryInfo = collections.namedtuple('MemoryInfo', 'rss vms')
     Uids = collections.namedtuple('Uids', 'real effective saved')
     BOOT = 1700000000.0
+    LAUNCHER = 4299
 
     def __init__(self, mount_points):
         self.processes = [
@@ -228,6 +229,24 @@ class FakePsutil(object):
         ]
         self.partitions = [self.Partition('/dev/fake%d' % number, path, 'ext4', 'rw')
                            for number, path in enumerate(mount_points)]
+        # This run: the module's own process under the shell Ansible starts to run it, both counted, not listed.
+        own = {'pid': os.getpid(), 'ppid': self.LAUNCHER, 'name': 'python3',
+               'cmdline': ['/usr/bin/python3', '/root/.ansible/tmp/ansible-tmp-1/AnsiballZ_hostfacts.py']}
+        launcher = {'pid': self.LAUNCHER, 'ppid': 1, 'name': 'sh',
+                    'cmdline': ['/bin/sh', '-c', '/usr/bin/python3 /root/.ansible/tmp/ansible-tmp-1/'
+                                'AnsiballZ_hostfacts.py && sleep 0']}
+        for info in (own, launcher):
+            info.update(status='sleeping', uids=self.Uids(0, 0, 0), username='root', cpu_times=self.Times(0.1, 0.0),
+                        memory_info=self.MemoryInfo(20 << 20, 40 << 20), create_time=self.BOOT + 90, num_threads=1,
+                        terminal=None)
+            self.processes.append(info)
+
+    class Error(Exception):
+        pass
+
+    def Process(self, pid=None):  # pylint: disable=invalid-name
+        info = next(info for info in self.processes if info['pid'] == (os.getpid() if pid is None else pid))
+        return types.SimpleNamespace(ppid=lambda: info['ppid'], cmdline=lambda: list(info['cmdline']))
 
     def process_iter(self, attrs):
         for info in self.processes:
@@ -264,11 +283,12 @@ def test_no_proc_uses_psutil(tmp_path, monkeypatch):
     facts = gather(options(gather_subset=['processes', 'memory', 'filesystems'], process_list='full'),
                    procfs=ProcFS(os.fsdecode(host)))
     rows = dict((row['pid'], row) for row in facts['processes']['list'])
+    # The module's own run is counted, not listed, as over /proc.
     assert sorted(rows) == [1, 4242]
-    assert facts['processes']['tasks']['total'] == 2 and facts['processes']['tasks']['uninterruptible'] == 1
+    assert facts['processes']['tasks']['total'] == 4 and facts['processes']['tasks']['uninterruptible'] == 1
     assert (rows[4242]['state'], rows[4242]['user'], rows[4242]['args'], rows[4242]['cpu_time']) == (
         'D', 'alice', 'odd (job) x --flag', 40.0)
-    assert facts['processes']['cpu_count'] == 4 and facts['processes']['threads'] == 5
+    assert facts['processes']['cpu_count'] == 4 and facts['processes']['threads'] == 7
     assert facts['memory']['total'] == 8 << 30
     listed = dict((mount['mount_point'], mount) for mount in facts['filesystems']['mounts'])
     # The name that is not UTF-8 is listed as findmnt shows it (caf\xe9), as when it comes from /proc.
@@ -340,3 +360,30 @@ def test_memory_candidates_keep_whatever_the_error_cannot_rule_out():
 def test_stat_rss_error_follows_the_percpu_counter_batch(cpus, pages):
     """3 counters x CPUs x max(32, 2 x CPUs) pages (lib/percpu_counter.c compute_batch_value)."""
     assert processes_module.stat_rss_error_pages(cpus) == pages
+
+
+@pytest.mark.parametrize('tree', TREES)
+def test_the_module_and_the_shell_ansible_ran_it_in_are_left_out_of_every_list(tree, tmp_path):
+    """The tree's /proc/self made one of its processes, and that process's parent the `sh -c '... && sleep 0'`
+    Ansible runs a module with: both leave the listing and the ranked lists, everything else stays, and the
+    task counts are still the host's (top counts itself too)."""
+    before, _unused = processes_of(tree, tmp_path / 'before', top=1000)
+    procfs = fixture_procfs(tree, tmp_path / 'after')
+    rows = dict((row['pid'], row) for row in before['list'])
+    module = load_json(tree, 'special.json')['odd']
+    shell = rows[module]['ppid']
+    above = rows[shell]['ppid']
+    shutil.copy(os.path.join(procfs.root, 'proc', str(module), 'stat'), os.path.join(procfs.root, 'proc', 'self', 'stat'))
+    with open(os.path.join(procfs.root, 'proc', str(shell), 'cmdline'), 'wb') as handle:
+        handle.write(b'/bin/sh\0-c\0/usr/bin/python3 /root/.ansible/tmp/ansible-tmp-1-2-3/AnsiballZ_hostfacts.py && '
+                     b'sleep 0\0')
+    after = gather(options(gather_subset=['processes'], top=1000), procfs=procfs)['processes']
+    listed = set(row['pid'] for row in after['list'])
+    assert listed == set(rows) - {module, shell}
+    # The process that was there before the run stays (in the container the shell's parent is outside: pid 0).
+    assert above in listed or above not in rows
+    for key in ('top_cpu', 'top_memory'):
+        ranked = [row['pid'] for row in after[key]]
+        assert module not in ranked and shell not in ranked
+        assert ranked == [row['pid'] for row in before[key] if row['pid'] not in (module, shell)]
+    assert after['tasks'] == before['tasks']

@@ -109,6 +109,8 @@ def _record(entry, outcome_var):
     if fast.PAYLOAD_KEY in entry:
         raise fast.EntryError('its %s is not the JSON text ansible-core stores' % fast.PAYLOAD_KEY)
     outcome = entry.get(outcome_var)
+    if outcome is not None and not isinstance(outcome, Mapping):
+        raise fast.EntryError('its %s is a %s, not a mapping' % (outcome_var, type(outcome).__name__))
     if 'hostfacts' not in entry and outcome is None:
         return None, {'state': 'no_facts', 'msg': 'in the fact cache without hostfacts'}
     return entry.get('hostfacts'), outcome

@@ -25,6 +25,8 @@ What each shortcut relies on, upstream:
 - ansible-core's file caches (``BaseFileCacheModule`` in lib/ansible/plugins/cache/__init__.py) delete a
   file their get() cannot decode. ``_load`` and ``_get_cache_file_name`` read the same file without that,
   after the same ``has_expired`` check that get() makes.
+- community.general.redis's keys() removes the keys older than its timeout from its key set (``_keys_set``,
+  ``_timeout``): they are listed here from that set with ``zrangebyscore``, and left there.
 - Both plugins keep whatever get() read in ``self._cache`` for the rest of the run; the report's instance
   forgets it after each host, so that memory stays flat however many hosts there are.
 - The variable manager (lib/ansible/vars/manager.py) keeps what a play gathered in ``_fact_cache`` and
@@ -34,6 +36,7 @@ What each shortcut relies on, upstream:
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Mapping
 
 PAYLOAD_KEY, TYPE_KEY = '__payload__', '__ansible_type'
@@ -93,7 +96,8 @@ def stored_keys(plugin):
         return None
     inner, _get_key, restore_key = layout
     names, foreign = [], []
-    for key in inner.keys():
+    keys = _redis_keys(inner)
+    for key in inner.keys() if keys is None else keys:
         key = key_text(key)
         name = restore_key(key)
         if name is None:
@@ -101,6 +105,15 @@ def stored_keys(plugin):
         else:
             names.append(name)
     return names, foreign
+
+
+def _redis_keys(inner):
+    """community.general.redis's keys() without its side effect: keys() first removes the keys older than
+    the timeout from its key set, for every later run too. The same keys are listed here, and left."""
+    db, key_set, timeout = getattr(inner, '_db', None), getattr(inner, '_keys_set', None), getattr(inner, '_timeout', None)
+    if not hasattr(db, 'zrangebyscore') or not isinstance(key_set, str) or not isinstance(timeout, (int, float)):
+        return None
+    return db.zrangebyscore(key_set, time.time() - timeout if timeout > 0 else '-inf', '+inf')
 
 
 def untagged(value):

@@ -86,8 +86,8 @@ def foreign_warning(foreign, backend):
     """The one warning about the entries of another ansible-core, or None."""
     if not foreign:
         return None
-    named = ', '.join(foreign[:FOREIGN_NAMED]) + (' and %d more' % (len(foreign) - FOREIGN_NAMED)
-                                                   if len(foreign) > FOREIGN_NAMED else '')
+    more = len(foreign) - FOREIGN_NAMED
+    named = ', '.join(foreign[:FOREIGN_NAMED]) + (' and %d more' % more if more > 0 else '')
     return ('the fact cache (%s) holds %d entr%s that this ansible-core cannot read, stored by another '
             'ansible-core release (2.16 and 2.19+ store hosts under different keys): %s. Those hosts are '
             'not in this report; gather them again with this ansible-core, or render with the one that '

@@ -176,4 +176,3 @@ def test_a_cache_plugin_of_the_public_interface_alone_is_read_through_it(facts):
     assert [records[name]['state'] for name in 'abcd'] == ['ok', 'malformed', 'failed', 'no_facts']
     assert records['b']['message'] == ('its fact cache entry (plain, key b) is unusable: it is a list, not a mapping '
                                        'of variables')
-

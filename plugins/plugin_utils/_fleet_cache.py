@@ -70,7 +70,8 @@ def cache_listing(plugin, backend):
         if listed is not None:
             return sorted(set(listed[0])), sorted(set(listed[1]))
         names, foreign = [], []
-        for key in (fast.key_text(key) for key in plugin.keys()):
+        keys = fast.redis_keys(plugin)
+        for key in (fast.key_text(key) for key in (plugin.keys() if keys is None else keys)):
             if SCHEMA_KEY.match(key) and _written_by_newer_core(_public_get(plugin, key)):
                 foreign.append(key)
             else:

@@ -96,7 +96,7 @@ def stored_keys(plugin):
         return None
     inner, _get_key, restore_key = layout
     names, foreign = [], []
-    keys = _redis_keys(inner)
+    keys = redis_keys(inner)
     for key in inner.keys() if keys is None else keys:
         key = key_text(key)
         name = restore_key(key)
@@ -107,7 +107,7 @@ def stored_keys(plugin):
     return names, foreign
 
 
-def _redis_keys(inner):
+def redis_keys(inner):
     """community.general.redis's keys() without its side effect: keys() first removes the keys older than
     the timeout from its key set, for every later run too. The same keys are listed here, and left."""
     db, key_set, timeout = getattr(inner, '_db', None), getattr(inner, '_keys_set', None), getattr(inner, '_timeout', None)

@@ -136,6 +136,19 @@ def test_entries_of_another_ansible_core_are_named_once_and_are_no_hosts(cache, 
     assert 'holds 25 entries' in many and len(re.findall(r'\bh[0-9]{2}\b', many)) == 10 and 'and 15 more' in many
 
 
+def test_only_the_readers_own_instance_of_the_plugin_is_read_only(cache, facts):
+    """The guard is on the instance the reader loaded; the run's own fact cache (another instance) still writes."""
+    writer, directory, _interposed = cache
+    plugin = action.configured_cache()
+    list(_fleet_cache.cache_hosts(plugin, 'jsonfile', ['web1'], OUTCOME))
+    plugin.set('web1', {'hostfacts': facts})
+    plugin.delete('web1')
+    plugin.flush()
+    assert list(directory.iterdir()) == []
+    action.configured_cache().set('web1', {'hostfacts': facts})
+    assert [path.name for path in directory.iterdir() if path.name.endswith('web1')]
+
+
 def test_the_reader_keeps_nothing_of_a_host_after_reading_it(cache, facts):
     writer, directory, _interposed = cache
     fill(writer, directory, facts)

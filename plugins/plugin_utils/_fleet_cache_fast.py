@@ -185,6 +185,9 @@ def _file_entries(inner, get_key, names):
         except ValueError as exc:
             yield name, key, EntryError('it is not JSON (%s)' % exc)
             continue
+        except OSError as exc:  # this file alone (its mode, an I/O error): get() makes it an AnsibleError too
+            yield name, key, EntryError('it cannot be read (%s: %s)' % (type(exc).__name__, exc.strerror or exc))
+            continue
         try:
             yield name, key, payload(stored)
         except EntryError as exc:

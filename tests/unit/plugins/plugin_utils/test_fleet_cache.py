@@ -149,6 +149,17 @@ def test_only_the_readers_own_instance_of_the_plugin_is_read_only(cache, facts):
     assert [path.name for path in directory.iterdir() if path.name.endswith('web1')]
 
 
+@pytest.mark.parametrize('public', [False, True], ids=['shortcuts', 'public'])
+def test_an_entry_that_cannot_be_opened_is_its_hosts_malformed_record(cache, facts, public):
+    writer, directory, _interposed = cache
+    fill(writer, directory, facts)
+    stored_file(writer, directory, 'a-directory', None).unlink()
+    (directory / [path.name for path in directory.iterdir() if path.name.endswith('web1')][0].replace('web1', 'a-directory')).mkdir()
+    _listing, records = read(directory, ['web1', 'a-directory'], public=public)
+    assert records['web1']['state'] == 'ok' and records['a-directory']['state'] == 'malformed'
+    assert 'key ' in records['a-directory']['message'] and 'a-directory' in records['a-directory']['message']
+
+
 def test_the_reader_keeps_nothing_of_a_host_after_reading_it(cache, facts):
     writer, directory, _interposed = cache
     fill(writer, directory, facts)

@@ -107,6 +107,8 @@ def _record(entry, outcome_var):
     """(hostfacts, outcome) of one decoded entry."""
     if not isinstance(entry, Mapping):
         raise fast.EntryError('it is a %s, not a mapping of variables' % type(entry).__name__)
+    if _written_by_newer_core(entry):
+        raise fast.EntryError("it is another ansible-core's storage of a host")
     if fast.PAYLOAD_KEY in entry:
         raise fast.EntryError('its %s is not the JSON text ansible-core stores' % fast.PAYLOAD_KEY)
     outcome = entry.get(outcome_var)

@@ -171,7 +171,11 @@ def _redis_batches(inner, get_key, names):
             yield name, key, ABSENT if raw is None else _decoded(raw)
 
 
-def _file_entries(inner, get_key, names):
+def _stored(stored):
+    return stored
+
+
+def _file_entries(inner, get_key, names, decode=payload):
     for name in names:
         key = get_key(name)
         if inner.has_expired(key):
@@ -189,7 +193,7 @@ def _file_entries(inner, get_key, names):
             yield name, key, EntryError('it cannot be read (%s: %s)' % (type(exc).__name__, exc.strerror or exc))
             continue
         try:
-            yield name, key, payload(stored)
+            yield name, key, decode(stored)
         except EntryError as exc:
             yield name, key, exc
 
@@ -211,15 +215,19 @@ def _plugin_entries(inner, get_key, names):
 
 
 def stored_entries(plugin, names):
-    """(name, stored key, entry) of each name under the interposer, the entry plain data, ABSENT, or the
-    EntryError of that host; None without an interposer. Errors of the backend itself propagate."""
+    """(name, stored key, entry) of each name, the entry plain data, ABSENT, or the EntryError of that host;
+    None where no shortcut applies. Errors of the backend itself propagate."""
+    file_cache = ('_load', '_get_cache_file_name', 'has_expired')
     layout = _interposed(plugin)
     if layout is None:
+        if all(callable(getattr(plugin, attr, None)) for attr in file_cache):
+            # Without an interposer (2.16) too: get() would delete a file it cannot decode.
+            return _file_entries(plugin, str, names, decode=_stored)
         return None
     inner, get_key, _restore_key = layout
     if hasattr(getattr(inner, '_db', None), 'mget') and callable(getattr(inner, '_make_key', None)):
         return _redis_batches(inner, get_key, list(names))
-    if all(callable(getattr(inner, attr, None)) for attr in ('_load', '_get_cache_file_name', 'has_expired')):
+    if all(callable(getattr(inner, attr, None)) for attr in file_cache):
         return _file_entries(inner, get_key, names)
     return _plugin_entries(inner, get_key, names)
 

@@ -23,8 +23,9 @@ What each shortcut relies on, upstream:
   ``_make_key`` the values come BATCH at a time. Its keys() returns bytes, which the interposer's
   ``_restore_key`` cannot take (``str.startswith`` on bytes): the keys are read from the plugin inside.
 - ansible-core's file caches (``BaseFileCacheModule`` in lib/ansible/plugins/cache/__init__.py) delete a
-  file their get() cannot decode. ``_load`` and ``_get_cache_file_name`` read the same file without that,
-  after the same ``has_expired`` check that get() makes.
+  file their get() cannot decode (2.16 also hides one it cannot open, as absent). ``_load`` and
+  ``_get_cache_file_name`` read the same file without that, after the same ``has_expired`` check that
+  get() makes, with or without the interposer.
 - community.general.redis's keys() removes the keys older than its timeout from its key set (``_keys_set``,
   ``_timeout``): they are listed here from that set with ``zrangebyscore``, and left there.
 - Both plugins keep whatever get() read in ``self._cache`` for the rest of the run; the report's instance

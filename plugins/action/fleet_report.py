@@ -23,7 +23,10 @@ from ansible.errors import AnsibleActionFail
 from ansible.plugins.action import ActionBase
 from ansible.plugins.loader import cache_loader
 
-from ansible_collections.hostops.fleet.plugins.plugin_utils._fleet_cache import cache_hosts, cached_names
+from ansible_collections.hostops.fleet.plugins.plugin_utils._fleet_cache import (
+    cache_hosts, cache_listing, foreign_warning,
+)
+from ansible_collections.hostops.fleet.plugins.plugin_utils._fleet_cache_fast import play_caches
 from ansible_collections.hostops.fleet.plugins.plugin_utils._fleet_files import (
     file_mode, prepare_directory,
 )
@@ -108,21 +111,6 @@ class FailingHosts:
             sum(self.counts.values()), hosts, '; '.join(parts), report, ', '.join(self.reasons))
 
 
-def fact_caches(hostvars):
-    """The variable manager's fact caches behind hostvars, or None where this ansible-core lacks them.
-
-    HostVars.raw_get() merges every variable source for a host (inventory, group_vars, magic variables)
-    and costs milliseconds per host: 5,000 hosts took minutes. The report needs only two things the
-    gathering play left, the module's facts and the set_fact outcome, which live in these two caches.
-    """
-    manager = getattr(hostvars, '_variable_manager', None)
-    facts = getattr(manager, '_fact_cache', None)
-    nonpersistent = getattr(manager, '_nonpersistent_fact_cache', None)
-    if isinstance(nonpersistent, Mapping) and hasattr(facts, 'get'):
-        return facts, nonpersistent
-    return None
-
-
 def _cached(cache, name):
     try:
         found = cache.get(name)
@@ -132,8 +120,13 @@ def _cached(cache, name):
 
 
 def play_hosts(hostvars, names, outcome_var):
-    """(name, hostfacts, outcome) of each host, from what the gathering play left on the controller."""
-    caches = fact_caches(hostvars)
+    """(name, hostfacts, outcome) of each host, from what the gathering play left on the controller.
+
+    hostvars[host] is the public way, and it merges every variable source of a host; where the variable
+    manager's fact caches are there (_fleet_cache_fast.play_caches), only the two things the report needs
+    are read from them.
+    """
+    caches = play_caches(hostvars)
     for name in names:
         facts = outcome = None
         if caches is not None:
@@ -141,9 +134,8 @@ def play_hosts(hostvars, names, outcome_var):
             facts = cached.get('hostfacts')
             outcome = nonpersistent.get(outcome_var, cached.get(outcome_var))
         if facts is None and outcome is None:
-            # Not in the caches (or no caches): ask for the host's merged variables, the slow but general way.
-            known = hostvars is not None and (not hasattr(hostvars, '__contains__') or name in hostvars)
-            host_vars = hostvars.raw_get(name) if known else None
+            # Not in the caches (or no caches): the host's merged variables, the slow but general way.
+            host_vars = hostvars[name] if hostvars is not None and name in hostvars else None
             if not isinstance(host_vars, Mapping):
                 yield name, None, {'state': 'no_facts', 'msg': 'not in the inventory'}
                 continue
@@ -214,8 +206,9 @@ class ActionModule(ActionBase):
     def _hosts(self, args, task_vars):
         """The names to report on and where to read each one: [(name, facts, outcome)] as a generator."""
         plugin = configured_cache() if args['source'] == 'cache' else None
+        cached, foreign = cache_listing(plugin, C.CACHE_PLUGIN) if plugin is not None else ([], [])
         if plugin is not None and args['cache_hosts'] == 'cache' and args['hosts'] is None:
-            names = cached_names(plugin, C.CACHE_PLUGIN)
+            names = cached
             where = 'the fact cache (%s) holds no host' % C.CACHE_PLUGIN
         else:
             names = args['hosts'] if args['hosts'] is not None else list((task_vars.get('groups') or {}).get('all') or [])
@@ -223,11 +216,12 @@ class ActionModule(ActionBase):
             where += (': give an inventory with -i (the pattern matches no host of this one), or read every host '
                       'of the fact cache with source=cache and cache_hosts=cache')
         names = list(dict.fromkeys(names))
+        warning = foreign_warning(foreign, C.CACHE_PLUGIN)
         if not names:
-            raise FleetReportError('no host to report on: %s' % where)
+            raise FleetReportError('no host to report on: %s%s' % (where, '; ' + warning if warning else ''))
         if plugin is not None:
-            return names, cache_hosts(plugin, C.CACHE_PLUGIN, names, args['outcome_var'])
-        return names, play_hosts(task_vars.get('hostvars'), names, args['outcome_var'])
+            return names, cache_hosts(plugin, C.CACHE_PLUGIN, names, args['outcome_var']), warning
+        return names, play_hosts(task_vars.get('hostvars'), names, args['outcome_var']), None
 
     def _render(self, args, options, names, hosts):
         with frozen_heap():
@@ -273,7 +267,9 @@ class ActionModule(ActionBase):
                 # Nothing to render: the directory is checked and made (the drift_report playbook does this).
                 created = prepare_directory(options['dest'], options['mode'], create=not self._task.check_mode)
                 return dict(result, changed=created, dest=options['dest'], files={})
-            names, hosts = self._hosts(args, task_vars or {})
+            names, hosts, warning = self._hosts(args, task_vars or {})
+            if warning:
+                result.setdefault('warnings', []).append(warning)
             prepare_directory(options['dest'], options['mode'], create=not self._task.check_mode)
             result.update(changed=True, dest=options['dest'], source=args['source'])
             result.update(self._render(args, options, names, hosts))

@@ -205,9 +205,13 @@ notes:
   - The HTML page is made from Jinja2 templates shipped in the collection, in C(plugins/plugin_utils/templates/fleet_report/).
     Its first page of host cards and table rows is written into the document; every card and row also travels,
     compressed, as data from which the page's script draws the other pages.
-  - With O(source=cache), the cache is read through the configured cache plugin; for ansible-core 2.19's storage
-    of a host (one JSON text) the text is decoded directly, and for C(community.general.redis) the values are
-    fetched in batches (see C(plugins/plugin_utils/_fleet_cache.py)).
+  - With O(source=cache), the cache is read through the configured cache plugin, one entry at a time and read-only.
+    An entry that is not what ansible-core stores makes its host C(malformed), with the backend and the key; the
+    entries another ansible-core release stored (2.16 and 2.19+ store hosts under different keys) are named in one
+    warning and are not hosts of the report; no entry is deleted or rewritten, not even a file jsonfile cannot decode.
+  - Where their internals are there, ansible-core 2.19's storage of a host (one JSON text) is decoded directly, and
+    C(community.general.redis) values are fetched in batches; otherwise the plugin's public C(keys()) and C(get())
+    are used (see C(plugins/plugin_utils/_fleet_cache_fast.py)).
 seealso:
   - module: hostops.fleet.hostfacts
 """

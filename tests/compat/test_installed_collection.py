@@ -156,3 +156,64 @@ def test_fleet_report_playbook_writes_the_report(workdir):
     assert [host['name'] for host in report['hosts']] == ['localhost'], ansible_version
     assert report['hosts'][0]['state'] == 'ok'
     assert (dest / 'fleet-report.html').stat().st_size > 10000 and (dest / 'fleet-report.csv').is_file()
+
+
+def test_fleet_report_from_a_jsonfile_cache_reads_each_entry_and_leaves_it(workdir):
+    """Gathered into jsonfile, then: an odd entry, and an entry as the other storage schema stores it (2.16
+    without one, 2.19+ with one). The render names the odd host malformed and the other entry in one warning,
+    shows no phantom host, and every file stays as it was; the shortcuts give the public path's records."""
+    from ansible_collections.hostops.fleet.plugins.action import fleet_report as action
+    from ansible_collections.hostops.fleet.plugins.plugin_utils import _fleet_cache, _fleet_cache_fast as fast
+    from ansible_collections.hostops.fleet.plugins.plugin_utils._fleet_model import summarize_host
+
+    cache = workdir / 'cache'
+    env = dict(ANSIBLE_CACHE_PLUGIN='jsonfile', ANSIBLE_CACHE_PLUGIN_CONNECTION=str(cache))
+    proc = ansible(workdir, 'ansible-playbook', 'hostops.fleet.fleet_report', '-e', 'fleet_report_dir=%s' % (workdir / 'r1'),
+                   '-e', 'fleet_report_interval=0', '-e', 'fleet_report_gather_subset=memory', **env)
+    assert proc.returncode == 0, proc.stdout.decode() + proc.stderr.decode()
+    [stored] = [path for path in cache.iterdir() if path.name.endswith('localhost')]
+    schema = stored.name[:-len('localhost')]  # 's1_' from ansible-core 2.19 on, '' before
+    (cache / (schema + 'odd-list')).write_bytes(b'[]')
+    entry = json.loads(stored.read_text())
+    if schema:
+        other = 'older-core'
+        (cache / other).write_text(json.dumps(fast.payload(entry)))
+    else:
+        other = 's1_newer-core'
+        (cache / other).write_text(json.dumps({'__payload__': json.dumps({'hostfacts': entry.get('hostfacts')})}))
+    before = dict((path.name, path.read_bytes()) for path in cache.iterdir())
+
+    proc = ansible(workdir, 'ansible-playbook', 'hostops.fleet.fleet_report', '-e', 'fleet_report_dir=%s' % (workdir / 'r2'),
+                   '-e', 'fleet_report_source=cache', '-e', 'fleet_report_cache_hosts=cache',
+                   '-e', 'fleet_report_fail_on=never', **env)
+    output = ' '.join((proc.stdout.decode() + proc.stderr.decode()).split())
+    assert proc.returncode == 0, output
+    with open(str(workdir / 'r2' / 'fleet-report.json')) as handle:
+        report = dict((host['name'], host) for host in json.load(handle)['hosts'])
+    assert sorted(report) == ['localhost', 'odd-list'], ansible_version
+    assert report['localhost']['state'] == 'ok' and report['odd-list']['state'] == 'malformed'
+    assert 'the fact cache (jsonfile) holds 1 entry that this ansible-core cannot read' in output
+    assert ': %s. Those hosts' % other in output
+    assert dict((path.name, path.read_bytes()) for path in cache.iterdir()) == before
+
+    os.environ.update(ANSIBLE_CACHE_PLUGIN_CONNECTION=str(cache), ANSIBLE_CACHE_PLUGIN_TIMEOUT='0')
+    try:
+        action.C.CACHE_PLUGIN, plugin_name = 'jsonfile', action.C.CACHE_PLUGIN
+        records = []
+        for shortcuts in (True, False):
+            saved = fast.stored_keys, fast.stored_entries
+            if not shortcuts:
+                fast.stored_keys, fast.stored_entries = (lambda plugin: None), (lambda plugin, names: None)
+            try:
+                hosts = _fleet_cache.cache_hosts(action.configured_cache(), 'jsonfile', ['localhost', 'odd-list'],
+                                                 'hostops_fleet_outcome')
+                records.append([summarize_host(*host, now=1796000000.0) for host in hosts])
+            finally:
+                fast.stored_keys, fast.stored_entries = saved
+    finally:
+        action.C.CACHE_PLUGIN = plugin_name
+        for key in ('ANSIBLE_CACHE_PLUGIN_CONNECTION', 'ANSIBLE_CACHE_PLUGIN_TIMEOUT'):
+            os.environ.pop(key)
+    assert records[0][0] == records[1][0] and records[0][0]['state'] == 'ok'
+    assert records[0][1]['state'] == records[1][1]['state'] == 'malformed'
+    assert dict((path.name, path.read_bytes()) for path in cache.iterdir()) == before

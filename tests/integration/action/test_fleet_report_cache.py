@@ -20,6 +20,7 @@ from __future__ import annotations
 import datetime
 import json
 import os
+import time
 
 import ansible_runner
 import pytest
@@ -188,3 +189,102 @@ def test_a_render_from_the_cache_fails_for_the_hosts_the_cache_holds_as_unseen(g
                              'the report is written: file://%s (fail_on: unreachable, failed, malformed)'
                              % (len(hosts), report))
     assert os.path.getsize(report) > 0
+
+
+# Stored values that are no host entry of any ansible-core release (issue 24, finding 7), planted where the
+# cache keeps a host; and an entry as an ansible-core without the 2.19 storage schema stores it (finding 12).
+ODD = {'odd-list': b'[]', 'odd-number': b'7', 'odd-payload': b'{"__payload__": 5}', 'odd-text': b'{"hostfacts": '}
+
+
+class Store(object):
+    """The raw stored values of one fact cache: the files of jsonfile, the keys of a real Redis."""
+
+    def __init__(self, kind, cache_env):
+        self.kind, self.cache_env = kind, cache_env
+        if kind == 'redis':
+            import redis
+            host, port, db = cache_env['ANSIBLE_CACHE_PLUGIN_CONNECTION'].split(':')
+            self.db = redis.Redis(host=host, port=int(port), db=int(db))
+        else:
+            self.directory = cache_env['ANSIBLE_CACHE_PLUGIN_CONNECTION']
+
+    def plant(self, name, value):
+        """Store value (bytes) for host name where the cache keeps local-a's entry, with name for local-a."""
+        [key] = [key for key in self.keys() if key.endswith('local-a') and 'cache_keys' not in key]
+        key = key[:-len('local-a')] + name
+        self.write(key, value)
+        if self.kind == 'redis':
+            [member] = [member for member in self.db.zrange('ansible_cache_keys', 0, -1) if member.endswith(b'local-a')]
+            self.db.zadd('ansible_cache_keys', {member[:-len(b'local-a')] + name.encode(): time.time()})
+        return key[len('ansible_facts'):] if self.kind == 'redis' else key
+
+    def keys(self):
+        if self.kind == 'redis':
+            return [key.decode() for key in self.db.keys('*')]
+        return os.listdir(self.directory)
+
+    def write(self, key, value):
+        if self.kind == 'redis':
+            self.db.set(key, value)
+        else:
+            with open(os.path.join(self.directory, key), 'wb') as stream:
+                stream.write(value)
+
+    def snapshot(self):
+        if self.kind == 'redis':
+            return dict((key, (self.db.type(key), self.db.get(key) if self.db.type(key) == b'string'
+                               else self.db.zrange(key, 0, -1))) for key in self.keys())
+        return dict((key, open(os.path.join(self.directory, key), 'rb').read()) for key in self.keys())
+
+    def plant_unschemed(self, name, entry):
+        """An entry stored without ansible-core 2.19's schema (as 2.16 stores it): the host's own name as key."""
+        if self.kind == 'redis':
+            self.db.set('ansible_facts' + name, json.dumps(entry))
+            self.db.zadd('ansible_cache_keys', {name: time.time()})
+        else:
+            self.write(name, json.dumps(entry).encode())
+
+
+def render_result(directory, hosts, cache_env, names, name, extra=None):
+    """(the task's result, {host: record}) of a render from the cache."""
+    callback, proc = render_run(directory, hosts, cache_env, names, name, extra)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    [render_play] = [play for play in callback['plays'] if play['play']['name'] == 'Render the fleet report on the controller']
+    [result] = render_play['tasks'][0]['hosts'].values()
+    with open(os.path.join(directory, name, 'fleet-report.json'), encoding='utf-8') as stream:
+        return result, dict((host['name'], host) for host in json.load(stream)['hosts'])
+
+
+def test_each_odd_entry_is_its_hosts_malformed_record_and_is_never_erased(gathered):
+    kind, directory, cache_env, hosts = gathered[:4]
+    store = Store(kind, cache_env)
+    keys = dict((name, store.plant(name, value)) for name, value in ODD.items())
+    before = store.snapshot()
+    backend = cache_env['ANSIBLE_CACHE_PLUGIN']
+    for attempt in ('odd-1', 'odd-2'):  # the second render finds every entry as the first left it
+        _result, report = render_result(directory, hosts, cache_env, [], attempt, {'fleet_report_cache_hosts': 'cache'})
+        assert store.snapshot() == before
+        for name in ODD:
+            assert report[name]['state'] == 'malformed', report[name]
+            assert report[name]['message'].startswith('its fact cache entry (%s, key %s) is unusable: '
+                                                      % (backend, keys[name]))
+        assert report['local-a']['state'] == 'ok' and report['ancient']['stale'] is True
+        assert report['down']['state'] == 'unreachable'
+    assert sorted(store.snapshot()) == sorted(before)
+
+
+def test_entries_another_ansible_core_stored_are_named_in_one_warning_and_are_no_hosts(gathered):
+    kind, directory, cache_env, hosts = gathered[:4]
+    store = Store(kind, cache_env)
+    with open(FIXTURE, encoding='utf-8') as stream:
+        facts = json.load(stream)
+    store.plant_unschemed('older-core-1', {'hostfacts': facts, 'hostops_fleet_outcome': {'state': 'ok'}})
+    store.plant_unschemed('older-core-2', {'hostfacts': facts})
+    result, report = render_result(directory, hosts, cache_env, [], 'foreign', {'fleet_report_cache_hosts': 'cache'})
+    assert 'older-core-1' not in report and report['local-a']['state'] == 'ok'
+    warnings = [warning for warning in result.get('warnings', []) if 'cannot read' in warning]
+    assert len(warnings) == 1
+    assert warnings[0].startswith('the fact cache (%s) holds 2 entries that this ansible-core cannot read'
+                                  % cache_env['ANSIBLE_CACHE_PLUGIN'])
+    assert 'older-core-1, older-core-2' in warnings[0]
+    assert result['hosts'] == len(report)

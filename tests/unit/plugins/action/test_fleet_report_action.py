@@ -63,18 +63,24 @@ def test_every_host_reaches_the_report_with_its_state():
     assert up['memory']['total'] == facts['memory']['total']
 
 
-def test_without_the_caches_the_merged_hostvars_are_used():
+def test_hostvars_of_each_host_give_the_records_of_the_variable_managers_caches(monkeypatch):
+    """The public path (hostvars[host]) and the shortcut (_fleet_cache_fast.play_caches) on the same hosts."""
     with open(FIXTURE, encoding='utf-8') as stream:
         facts = json.load(stream)
+    hosts = {'up': (facts, {'state': 'ok', 'msg': '', 'gathered_at': '2026-11-29T10:00:00Z'}),
+             'down': (None, {'state': 'unreachable', 'msg': 'timed out'}), 'skipped': (None, None),
+             'hollow': ({}, {'state': 'ok', 'msg': ''})}
+    names = list(hosts) + ['ghost']
 
-    class PlainHostVars(object):
-        """Only the public raw_get, as a future ansible-core might offer."""
+    def records():
+        return [summarize_host(*host, now=1796000000.0) for host in action.play_hosts(
+            hostvars_with(hosts), names, 'hostops_fleet_outcome')]
 
-        def raw_get(self, name):
-            return {'ansible_facts': {'hostfacts': facts}, 'hostops_fleet_outcome': {'state': 'ok'}}
-
-    record = summarize_host(*next(action.play_hosts(PlainHostVars(), ['a'], 'hostops_fleet_outcome')))
-    assert record['state'] == 'ok' and record['cpu_count'] == facts['processes']['cpu_count']
+    fast = records()
+    monkeypatch.setattr(action, 'play_caches', lambda hostvars: None)
+    public = records()
+    assert public == fast
+    assert [r['state'] for r in public] == ['ok', 'unreachable', 'no_facts', 'malformed', 'no_facts']
 
 
 @pytest.fixture
@@ -100,7 +106,7 @@ def test_the_fact_cache_is_read_host_by_host_and_forgotten(jsonfile_cache):
     [corrupt] = [path for path in directory.iterdir() if path.name.endswith('corrupt')]
     corrupt.write_text('{"hostfacts": ')
     plugin = action.configured_cache()
-    assert _fleet_cache.cached_names(plugin, 'jsonfile') == ['corrupt', 'db1', 'setup-only', 'web1']
+    assert _fleet_cache.cache_listing(plugin, 'jsonfile') == (['corrupt', 'db1', 'setup-only', 'web1'], [])
     hosts = dict((name, (facts, outcome)) for name, facts, outcome in _fleet_cache.cache_hosts(
         plugin, 'jsonfile', ['web1', 'db1', 'setup-only', 'corrupt', 'gone'], 'hostops_fleet_outcome'))
     assert hosts['web1'][0]['memory'] == facts['memory']
@@ -125,11 +131,12 @@ def test_a_cache_that_cannot_be_reached_fails_the_report():
         def keys(self):
             raise ConnectionError('Error 111 connecting to 127.0.0.1:6399. Connection refused.')
 
-        get = keys
+        def get(self, key):
+            return self.keys()
 
     with pytest.raises(FleetReportError, match=r'cache \(redis\) cannot be read: ConnectionError: Error 111'):
-        _fleet_cache.cached_names(Down(), 'redis')
-    with pytest.raises(FleetReportError, match='cannot be read'):
+        _fleet_cache.cache_listing(Down(), 'redis')
+    with pytest.raises(FleetReportError, match=r'cache \(redis\) cannot be read \(reading the entry of a\): Conn'):
         list(_fleet_cache.cache_hosts(Down(), 'redis', ['a'], 'hostops_fleet_outcome'))
 
 

@@ -95,7 +95,7 @@ def test_redact_secrets_false_shows_them(secret_processes):
 def test_the_baseline_file_stores_no_secret(secret_processes, tmp_path):
     path = tmp_path / 'baseline.json'
     options = dict(path=str(path), state='present', update=False, sections=['processes', 'namespaces'],
-                   min_process_age=0.0, timeout=5.0)
+                   min_process_age=0.0, min_namespace_age=0.0, timeout=5.0)
     BaselineManager(options).run()
     stored = path.read_text()
     assert [secret for secret in SECRETS if secret in stored] == []

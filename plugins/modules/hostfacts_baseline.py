@@ -142,7 +142,7 @@ path:
   returned: always
   type: str
   sample: /var/lib/hostops/baseline.json
-uid: &file_info
+uid:
   description:
     - The baseline file's owner uid. This and the file's C(gid), C(owner), C(group), C(mode), C(size) and C(state)
       are added by ansible-core to every result that has a RV(path) which exists.
@@ -150,33 +150,35 @@ uid: &file_info
   type: int
   sample: 0
 gid:
-  <<: *file_info
   description: The baseline file's group id (see RV(uid)).
   sample: 0
+  returned: when the baseline file exists after the run (not in check mode before it is recorded)
+  type: int
 owner:
-  <<: *file_info
   description: The baseline file's owner name (see RV(uid)).
   type: str
   sample: root
+  returned: when the baseline file exists after the run (not in check mode before it is recorded)
 group:
-  <<: *file_info
   description: The baseline file's group name (see RV(uid)).
   type: str
   sample: root
+  returned: when the baseline file exists after the run (not in check mode before it is recorded)
 mode:
-  <<: *file_info
   description: The baseline file's mode, in octal (see RV(uid)).
   type: str
   sample: "0600"
+  returned: when the baseline file exists after the run (not in check mode before it is recorded)
 size:
-  <<: *file_info
   description: The baseline file's size in bytes (see RV(uid)).
   sample: 13613
+  returned: when the baseline file exists after the run (not in check mode before it is recorded)
+  type: int
 state:
-  <<: *file_info
   description: V(file) (see RV(uid)).
   type: str
   sample: file
+  returned: when the baseline file exists after the run (not in check mode before it is recorded)
 baseline_action:
   description:
     - What happened to the baseline file. V(recorded) (there was none), V(compared), V(updated) (drift accepted with

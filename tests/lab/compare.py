@@ -26,7 +26,15 @@ TASKS_TOLERANCE = 2
 WRITE_RATE_FACTOR, WRITE_RATE_SLACK = 1.5, 4 << 20
 # Checks whose defect is known and not fixed yet: `make lab` still reports them; the seeded slice
 # (test_lab_slice.py) leaves them out so that it stays a regression test.
-KNOWN_DEFECTS = set()
+KNOWN_DEFECTS = {
+    'mounts_listed',            # tmpfs and overlay left out of the default list while df lists them
+    'readonly_no_usage_alert',  # issue 25 class 1: squashfs raises critical space and inode alerts
+    'writer_disk',              # classes 2 and 3: overlay writes and raw /dev writers tied to no disk
+    'healthy_not_timed_out',    # class 4: 17 or more hung mounts time out healthy ones mounted after them
+    'tasks_total',              # class 5: hidepid=2 without become, tasks.total 1 and no warning
+    'namespaces_inside',        # class 8: run inside namespaces, reported as the host's
+    'write_rates',              # class 7: a reaped child's lifetime I/O credited to its parent as a rate
+}
 
 
 def flatten_findmnt(tree):
@@ -276,7 +284,7 @@ def check_namespaces_inside(obs):
         own_inode = own.get(kind, '').partition('[')[2].rstrip(']')
         if own.get(kind) == host.get(kind) or str(default.get(kind)) != own_inode:
             continue
-        if 'namespace' not in warnings and 'container' not in warnings:
+        if 'namespace' not in warnings:
             yield finding('namespaces_inside', 'run in a %s namespace that is not the host\'s (%s, host %s), the '
                           'facts take it for the default, with no warning' % (kind, own.get(kind), host.get(kind)))
 

@@ -115,7 +115,7 @@ class Scenario(object):
             'ANSIBLE_DIR=%s' % blocks.shlex.quote(ansible_dir),
             'if [ -z "${HOSTFACTS_LAB_INSIDE:-}" ]; then',
             '    export HOSTFACTS_LAB_DIR=${HOSTFACTS_LAB_DIR:-$(mkdir -p %s && mktemp -d %s/repro.XXXXXX)}' % (ROOT, ROOT),
-            '    export HOSTFACTS_LAB_HOST_NS="$(for ns in /proc/1/ns/*; do echo "$(basename $ns)=$(readlink $ns)"; done)"',
+            '    export HOSTFACTS_LAB_HOST_NS="$(for ns in /proc/$$/ns/*; do echo "$(basename $ns)=$(readlink $ns)"; done)"',
             '    HOSTFACTS_LAB_INSIDE=1 exec %s bash "$0" "$@"' % unshare,
             'fi',
             'export LAB=$HOSTFACTS_LAB_DIR',

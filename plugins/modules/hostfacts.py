@@ -926,7 +926,10 @@ ansible_facts:
               description:
                 - Where the defaults come from - V(pid1), V(kthreadd) when PID 1 cannot be read (kernel threads
                   always live in the initial namespaces), or V(self) (the module's own process) as a last resort,
-                  each with a warning.
+                  each with a warning; V(container) when the module runs inside a PID namespace that is not the
+                  host's (no kernel thread visible, as under C(docker exec) or C(nsenter)) - the defaults are then
+                  that namespace's PID 1's, the owner of the default namespaces is not V(host), and a warning says
+                  that the host's namespaces cannot be seen.
               type: str
               returned: always
               sample: pid1

@@ -207,6 +207,7 @@ class IOCollector(Collector):
         """Per-process I/O (write_bytes - cancelled_write_bytes, as osquery), with rates over the interval."""
         processes = []
         own = own_pids(self.procfs)  # this run is no I/O hog of the host's (common/ownrun.py)
+        reaped = self._reaped_children_io(end) if seconds else {}
         for pid, pid_io in end.ios.items():
             if pid in own:
                 continue
@@ -217,12 +218,32 @@ class IOCollector(Collector):
                 previous = self._previous_io(pid_stat)
                 if previous is False:
                     continue
+                if pid in reaped:
+                    previous = (previous[0] + reaped[pid][0], previous[1] + reaped[pid][1])
                 entry['read_bytes_s'] = round(clamped_delta(previous[0], entry['read_bytes']) / seconds, 1)
                 entry['write_bytes_s'] = round(clamped_delta(previous[1], entry['write_bytes']) / seconds, 1)
             processes.append(entry)
         exited = sum(1 for pid, first_stat in self.first.stats.items()
                      if end.stats.get(pid) is None or end.stats[pid].starttime != first_stat.starttime)
         return processes, exited
+
+    def _reaped_children_io(self, end):
+        """{parent pid: (read, write)} of the children it reaped during the interval, as they stood at the first
+        sample. The kernel adds a reaped child's lifetime I/O to its parent's counters (wait_task_zombie), so
+        the parent's counters jump by what the child did before the interval too; that part is no rate of
+        anyone's. What the child did inside the interval stays with the parent, which waited for it (the
+        child itself is gone), as `time` and the kernel credit it."""
+        reaped = {}
+        for pid, first_stat in self.first.stats.items():
+            gone = end.stats.get(pid) is None or end.stats[pid].starttime != first_stat.starttime
+            parent_then, parent_now = self.first.stats.get(first_stat.ppid), end.stats.get(first_stat.ppid)
+            first_io = self.first.ios.get(pid)
+            if gone and first_io is not None and parent_then is not None and parent_now is not None \
+                    and parent_now.starttime == parent_then.starttime:
+                read, write = reaped.get(first_stat.ppid, (0, 0))
+                reaped[first_stat.ppid] = (read + first_io.read_bytes,
+                                           write + max(0, first_io.write_bytes - first_io.cancelled_write_bytes))
+        return reaped
 
     def _previous_io(self, pid_stat):
         """(read, write) at the first sample; (0, 0) for a process born in the interval (or a reused pid),

@@ -149,6 +149,43 @@ def test_a_reused_pid_counts_all_its_io_as_new(tmp_path):
                                                  rel=1e-3)
 
 
+def _add_io(root, pid, write_bytes):
+    path = os.path.join(root, 'proc', str(pid), 'io')
+    values = pid_io(root, pid)
+    values['write_bytes'] += write_bytes
+    with open(path, 'w') as handle:
+        handle.write(''.join('%s: %d\n' % item for item in values.items()))
+
+
+def test_a_child_reaped_during_the_interval_adds_no_rate_for_what_it_wrote_before(tmp_path):
+    """Issue 25, class 7: a child wrote 128 MiB before the window and was reaped inside it; the kernel adds its
+    lifetime I/O to the parent's counters, which made the parent the top writer at 128 MiB/s. What the child
+    did inside the window stays with the parent."""
+    parent = capture_pids()['W']
+    child = 4999999
+    first = copy_tree(HYBRID_A, tmp_path, 'first')
+    last = copy_tree(HYBRID_B, tmp_path, 'last')
+    before = replay(first, last)[0]
+    stat_text = read(first, 'proc', str(parent), 'stat')
+    close = stat_text.rindex(')')
+    fields = stat_text[close + 2:].split(' ')
+    fields[1] = str(parent)
+    os.makedirs(os.path.join(first, 'proc', str(child)))
+    with open(os.path.join(first, 'proc', str(child), 'stat'), 'w') as handle:
+        handle.write('%d (writer-child) %s' % (child, ' '.join(fields)))
+    with open(os.path.join(first, 'proc', str(child), 'io'), 'w') as handle:
+        handle.write(read(first, 'proc', str(parent), 'io'))
+    _add_io(first, child, 128 << 20)
+    in_window = 3 << 20
+    _add_io(last, parent, pid_io(first, child)['write_bytes'] - pid_io(first, child)['cancelled_write_bytes'] + in_window)
+    after = replay(first, last)[0]
+    rate = dict((w['pid'], w['write_bytes_s']) for w in before['top_writers'])[parent]
+    seconds = uptime(HYBRID_B) - uptime(HYBRID_A)
+    assert dict((w['pid'], w['write_bytes_s']) for w in after['top_writers'])[parent] == pytest.approx(
+        rate + in_window / seconds, rel=1e-3)
+    assert child not in [w['pid'] for w in after['top_writers']]
+
+
 @pytest.mark.parametrize('fields', [14, 18])
 def test_older_diskstats_layouts_give_the_same_rates(tmp_path, replayed, fields):
     first = copy_tree(HYBRID_A, tmp_path, 'a%d' % fields)

@@ -30,10 +30,7 @@ KNOWN_DEFECTS = {
     'mounts_listed',            # tmpfs and overlay left out of the default list while df lists them
     'readonly_no_usage_alert',  # issue 25 class 1: squashfs raises critical space and inode alerts
     'writer_disk',              # classes 2 and 3: overlay writes and raw /dev writers tied to no disk
-    'healthy_not_timed_out',    # class 4: 17 or more hung mounts time out healthy ones mounted after them
     'tasks_total',              # class 5: hidepid=2 without become, tasks.total 1 and no warning
-    'namespaces_inside',        # class 8: run inside namespaces, reported as the host's
-    'write_rates',              # class 7: a reaped child's lifetime I/O credited to its parent as a rate
 }
 
 
@@ -42,7 +39,7 @@ def flatten_findmnt(tree):
 
     def walk(nodes):
         for node in nodes:
-            found.append({k: node.get(k) for k in ('target', 'source', 'fstype', 'options')})
+            found.append({k: node.get(k) for k in ('target', 'source', 'fstype', 'options', 'fs-options')})
             walk(node.get('children', []))
     walk(tree.get('filesystems', []))
     return found
@@ -168,9 +165,10 @@ def check_healthy_not_timed_out(obs):
 
 
 def check_readonly_no_usage_alert(obs):
-    """A read-only filesystem cannot fill up: no space or inode alert names it."""
+    """A filesystem read-only in itself (its superblock: findmnt FS-OPTIONS) cannot fill up: no space or inode
+    alert names it. A read-only bind of a writable filesystem can fill through its other mounts: not checked."""
     for mount in _lab_mounts(obs):
-        if 'ro' not in mount['options'].split(','):
+        if 'ro' not in (mount.get('fs-options') or '').split(','):
             continue
         for alert in _facts(obs).get('alerts') or []:
             if mount['target'] in alert['message']:

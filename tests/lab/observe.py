@@ -105,7 +105,7 @@ def observe():
     hostfacts = run_hostfacts(lab, run_as, args)
     after = read_diskstats()
     ps, _ = command(['ps', '-eo', 'pid=,ppid=,nlwp=,stat=,args='])
-    findmnt, _ = command(['findmnt', '-J', '-o', 'TARGET,SOURCE,FSTYPE,OPTIONS'])
+    findmnt, _ = command(['findmnt', '-J', '-o', 'TARGET,SOURCE,FSTYPE,OPTIONS,FS-OPTIONS'])
     mounts = compare.flatten_findmnt(json.loads(findmnt))
     df_all, _ = command(['df', '-B1', '--output=target'], timeout=DF_SECONDS * 2)
     lab_points = [m['target'] for m in mounts if m['target'] == lab or m['target'].startswith(lab + '/')]

@@ -74,7 +74,6 @@ def test_a_child_reaped_inside_the_window_does_not_make_its_parent_a_writer():
     assert found == []
 
 
-@pytest.mark.xfail(strict=True, reason='issue 25 classes 2 and 3: not fixed yet')
 @pytest.mark.parametrize('block', [blocks.Overlay(writer=True), blocks.Writer(how='raw')], ids=['overlay', 'raw'])
 def test_a_writer_through_an_overlay_or_to_a_raw_device_names_the_disk_df_or_lsof_names(block):
     found, _observation = differences({'writer_disk'}, (block, 0))

@@ -23,7 +23,9 @@ from ansible_collections.hostops.fleet.plugins.module_utils._hostfacts.common.ps
 
 SECTOR_BYTES = 512  # /proc/diskstats counts 512-byte sectors whatever the device's block size
 CPU_FIELDS = ('user', 'nice', 'system', 'idle', 'iowait', 'irq', 'softirq', 'steal')
-NOT_FILES = ('/dev/', '/proc/', '/sys/')
+# Kernel interfaces, never a disk's data. /dev/ is not among them: a block device held open (qemu on an LVM
+# volume, dd to /dev/loop0, a backup reading a disk) is what a raw writer or reader writes or reads.
+NOT_FILES = ('/proc/', '/sys/')
 FD_SCAN_LIMIT = 1024  # descriptors looked at per top process (lsof -p would list them all)
 DELETED = ' (deleted)'
 
@@ -306,22 +308,46 @@ class IOCollector(Collector):
         return candidates
 
     def _open_file(self, pid, candidate, result):
-        """One open_files entry, or None for what is not a regular file (a directory, a FIFO)."""
+        """One open_files entry, or None for what is neither a regular file nor a block device (a directory,
+        a FIFO, a terminal): a block device is its own device, as lsof shows ``3w /dev/loop0``."""
         _fd, target, info, mount = candidate
         st = result.value if result is not None and result.status == 'ok' else None
-        if st is not None and not stat_module.S_ISREG(st.st_mode):
+        if target.startswith('/dev/'):
+            device = self._block_device(target, st)
+            if device is None:
+                return None
+        elif st is not None and not stat_module.S_ISREG(st.st_mode):
             return None
-        devno = (os.major(st.st_dev), os.minor(st.st_dev)) if st is not None else (
-            (mount.major, mount.minor) if mount is not None else None)
-        device = self.by_devno.get(devno) or self._device_of_source(mount)
+        else:
+            devno = (os.major(st.st_dev), os.minor(st.st_dev)) if st is not None else (
+                (mount.major, mount.minor) if mount is not None else None)
+            device = self.by_devno.get(devno) or self._device_of_source(mount)
         return {'path': shown_path(target), 'size': st.st_size if st is not None else None,
                 'offset': info.offset if info else None, 'mode': info.mode if info else None,
                 'status': result.status if result is not None else None,
                 'mount_point': shown_path(mount.mount_point) if mount is not None else None,
                 'device': device, 'disk': (self._parent_disk(device) or device) if device else None}
 
-    def _device_of_source(self, mount):
-        """The disk device a mount names as its source (btrfs gives its files anonymous device numbers)."""
+    def _block_device(self, target, st):
+        """The block device a /dev/ descriptor is (by its device number when its stat answered, else by its
+        name among the host's block devices), or None for anything else under /dev/."""
+        if st is not None:
+            if not stat_module.S_ISBLK(st.st_mode):
+                return None
+            return self.by_devno.get((os.major(st.st_rdev), os.minor(st.st_rdev)))
+        name = target.rsplit('/', 1)[-1]
+        return name if name in self.blocks or name in self.disk_names else None
+
+    def _device_of_source(self, mount, depth=0):
+        """The disk device a mount names as its source (btrfs gives its files anonymous device numbers); for
+        an overlay (a container's writable layer), the device of its upper directory, where writes land,
+        as ``df UPPERDIR`` names it, or of its first lower directory when it has no upper one."""
+        if mount is not None and mount.fstype == 'overlay' and depth < 4:
+            layer = _overlay_layer(mount.super_options)
+            under = mount_of(layer, self.mounts) if layer else None
+            if under is None:
+                return None
+            return self.by_devno.get((under.major, under.minor)) or self._device_of_source(under, depth + 1)
         if mount is None or not mount.source.startswith('/dev/'):
             return None
         name = mount.source.rsplit('/', 1)[-1]
@@ -377,6 +403,12 @@ class IOCollector(Collector):
         if hogs:
             return head + ': ' + _blame(hogs[0], None, facts['d_state'])
         return head + ': no process with a readable /proc/PID/io accounts for it'
+
+
+def _overlay_layer(super_options):
+    """upperdir of an overlay's super options, else its first lowerdir (a read-only overlay), or None."""
+    options = dict(option.partition('=')[::2] for option in super_options.split(','))
+    return options.get('upperdir') or (options.get('lowerdir') or '').split(':')[0] or None
 
 
 def _mount_key(mount):

@@ -15,7 +15,7 @@ import pytest
 
 from ansible_collections.hostops.fleet.plugins.module_utils._hostfacts.common.collector import Report
 from ansible_collections.hostops.fleet.plugins.module_utils._hostfacts.collectors.io import (
-    IOCollector, clamped_delta, human_rate, iostat_rates)
+    IOCollector, _overlay_layer, clamped_delta, human_rate, iostat_rates)
 from ansible_collections.hostops.fleet.plugins.module_utils._hostfacts.readers.procfs import ProcFS
 from ansible_collections.hostops.fleet.plugins.module_utils._hostfacts.readers.system import DiskStat
 
@@ -310,3 +310,26 @@ def test_the_module_run_is_not_ranked_among_the_io_processes(tmp_path):
     listed = [p['pid'] for p in facts['top_writers'] + facts['top_readers']]
     assert listed and writer not in listed
     assert replay(HYBRID_A, HYBRID_B)[0]['top_writers'][0]['pid'] == writer
+
+
+@pytest.mark.parametrize('target, disk', [('/dev/vda', 'vda'), ('/dev/null', None), ('/dev/pts/0', None)])
+def test_a_block_device_held_open_is_an_open_file_on_its_own_disk_and_other_dev_files_are_not(tmp_path, target, disk):
+    """Issue 25, class 3: every /dev/ path was dropped, so dd to /dev/loop0 or qemu on a volume named no disk;
+    lsof shows ``3w /dev/loop0``. (Fixture trees hold no device to stat: the name must be a block device.)"""
+    last = copy_tree(HYBRID_B, tmp_path, 'raw')
+    pid = capture_pids()['W']
+    with open(os.path.join(last, 'proc', str(pid), 'fd', '1'), 'w') as handle:
+        handle.write(target + '\n')
+    facts = replay(HYBRID_A, last)[0]
+    found = [f for f in facts['top_writers'][0]['open_files'] if f['path'] == target]
+    assert [(f['device'], f['disk']) for f in found] == ([(disk, disk)] if disk else [])
+
+
+@pytest.mark.parametrize('options, layer', [
+    ('rw,lowerdir=/l1:/l2,upperdir=/var/lib/docker/overlay2/x/diff,workdir=/w', '/var/lib/docker/overlay2/x/diff'),
+    ('ro,lowerdir=/l1:/l2', '/l1'),
+    ('rw', None),
+])
+def test_an_overlays_disk_is_its_upper_directorys_or_its_first_lower_ones(options, layer):
+    """Issue 25, class 2: writes through a container's overlay land in its upper directory (df UPPERDIR)."""
+    assert _overlay_layer(options) == layer

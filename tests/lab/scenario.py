@@ -149,11 +149,27 @@ def _ansible_package():
 
 
 def reset_root():
-    """Remove what an earlier (killed) session left under ROOT: run directories and loop devices on them."""
-    for device in loop_devices_under(ROOT):
-        subprocess.run(['losetup', '-d', device], check=False, stderr=subprocess.DEVNULL)
-    shutil.rmtree(ROOT, ignore_errors=True)
+    """Remove what earlier (killed) sessions left under ROOT: run directories and the loop devices on them.
+
+    A run directory whose session is alive (its owner file names a live pid) is left alone: removing the
+    mount point of a running scenario would detach its lab tmpfs in the scenario's namespace."""
     os.makedirs(ROOT, exist_ok=True)
+    for name in os.listdir(ROOT):
+        run_dir = os.path.join(ROOT, name)
+        if _session_alive(run_dir):
+            continue
+        for device in loop_devices_under(run_dir):
+            subprocess.run(['losetup', '-d', device], check=False, stderr=subprocess.DEVNULL)
+        shutil.rmtree(run_dir, ignore_errors=True)
+
+
+def _session_alive(run_dir):
+    try:
+        with open(os.path.join(run_dir, 'owner')) as handle:
+            os.kill(int(handle.read()), 0)
+    except (OSError, ValueError):
+        return False
+    return True
 
 
 def loop_devices_under(directory):
@@ -167,6 +183,8 @@ def start(scenario, output='json'):
     """Start the scenario's script in a session of its own; (process, run directory)."""
     run_dir = os.path.join(ROOT, uuid.uuid4().hex[:12])
     os.makedirs(run_dir)
+    with open(os.path.join(run_dir, 'owner'), 'w') as handle:
+        handle.write(str(os.getpid()))
     path = os.path.join(run_dir, 'scenario.sh')
     with open(path, 'w') as handle:
         handle.write(scenario.script())
@@ -174,6 +192,9 @@ def start(scenario, output='json'):
     os.makedirs(env['HOSTFACTS_LAB_DIR'])
     process = subprocess.Popen(['bash', path], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
                                start_new_session=True)
+    # The scenario's own process (unshare, then PID 1's parent) owns the directory from now on.
+    with open(os.path.join(run_dir, 'owner'), 'w') as handle:
+        handle.write(str(process.pid))
     return process, run_dir
 
 

@@ -103,7 +103,8 @@ integration: venv
 
 # The differential lab (tests/lab, docs/testing.md): hard hosts built for real in private namespaces,
 # hostfacts compared with df, findmnt, lsblk, lsns, ps, lsof and iostat -x. Its builders and oracles:
-LAB_PACKAGES := squashfs-tools:mksquashfs btrfs-progs:mkfs.btrfs xfsprogs:mkfs.xfs sysstat:iostat lsof
+LAB_PACKAGES := squashfs-tools:mksquashfs btrfs-progs:mkfs.btrfs xfsprogs:mkfs.xfs sysstat:iostat lsof lxc:lxc-ls \
+  busybox-static:busybox
 LAB_MINUTES ?= 60
 
 # Generated scenarios for LAB_MINUTES with a random seed (LAB_SEED to repeat one); each failure shrunk to a

@@ -984,12 +984,12 @@ ansible_facts:
                   sample: {kind: docker, id: 3f4e5d6c7b8a9d0e1f2a3b4c5d6e7f8091a2b3c4d5e6f708192a3b4c5d6e7f80, name: null}
                   contains:
                     kind:
-                      description: V(host), V(docker), V(containerd), V(crio), V(podman), V(sandbox), V(kernel), V(systemd) or V(unknown).
+                      description: V(host), V(docker), V(containerd), V(crio), V(podman), V(lxc), V(sandbox), V(kernel), V(systemd) or V(unknown).
                       type: str
                       returned: always
                       sample: docker
                     id:
-                      description: The container id, when there is one.
+                      description: The container id, when there is one (for V(lxc), the container's name).
                       type: str
                       returned: always
                       sample: 3f4e5d6c7b8a9d0e1f2a3b4c5d6e7f8091a2b3c4d5e6f708192a3b4c5d6e7f80
@@ -1311,12 +1311,13 @@ ansible_facts:
           elements: dict
           contains:
             id:
-              description: The container id.
+              description: The container id (for V(lxc), the container's name, as C(lxc-ls) lists it).
               type: str
               returned: always
               sample: 3f4e5d6c7b8a9d0e1f2a3b4c5d6e7f8091a2b3c4d5e6f708192a3b4c5d6e7f80
             runtime:
-              description: What runs it - V(docker), V(containerd), V(crio), V(podman), ...
+              description: What runs it - V(docker), V(containerd), V(crio), V(podman), V(lxc) (LXC, LXD, Proxmox
+                containers).
               type: str
               returned: always
               sample: docker

@@ -29,7 +29,6 @@ WRITE_RATE_FACTOR, WRITE_RATE_SLACK = 1.5, 4 << 20
 KNOWN_DEFECTS = {
     'mounts_listed',            # tmpfs and overlay left out of the default list while df lists them
     'readonly_no_usage_alert',  # issue 25 class 1: squashfs raises critical space and inode alerts
-    'tasks_total',              # class 5: hidepid=2 without become, tasks.total 1 and no warning
 }
 
 

@@ -54,7 +54,6 @@ def test_healthy_filesystems_mounted_after_many_hung_fuse_mounts_have_dfs_figure
     assert found == []
 
 
-@pytest.mark.xfail(strict=True, reason='issue 25 class 5: not fixed yet')
 def test_under_hidepid_without_become_the_task_count_is_ps_or_a_warning_says_it_is_partial():
     """Class 5: /proc with hidepid=2, run as nobody: tasks.total 1 and no warning."""
     found, _observation = differences({'tasks_total'}, (blocks.HidePid(), 0), (blocks.Threads(threads=3), 0),

@@ -60,6 +60,10 @@ def host_defaults(procfs, types):
             'and namespaces outside it cannot be seen')
     if found:
         return found, 'pid1', None
+    if procfs.hidepid():
+        # PID 1 and kthreadd are hidden, not absent: the hidepid warning says so, and become is the cure.
+        pid = procfs.self_pid()
+        return (procfs.pid_namespaces(pid, types) if pid else None) or {}, 'self', None
     reason = 'the namespaces of PID 1 are not readable'
     if is_kthread:
         found = procfs.pid_namespaces(2, types)

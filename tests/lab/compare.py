@@ -231,6 +231,10 @@ def check_writer_disk(obs):
         pid = obs['pids'].get(name)
         if pid is None or (block['kind'] == 'overlay' and not block.get('writer')):
             continue
+        if block['kind'] == 'overlay' and block.get('removed'):
+            # Lazily unmounted, the overlay is in no mount table and its files' device number is its own
+            # anonymous one: nothing in /proc leads to the upper directory (docs/namespaces-and-io.md).
+            continue
         if block.get('how') == 'raw':
             device = next((f for f in lsof.get(pid, []) if f.startswith('/dev/loop')), None)
             written, place = device, 'lsof'

@@ -133,6 +133,7 @@ class Tmpfs(Block):
 class LoopFs(Block):
     fstype: str = 'ext4'
     fill: str = 'none'
+    readonly: bool = False  # remounted ro after the fill: the superblock itself read-only
 
     kind = 'loopfs'
     mounts_fs = True
@@ -141,8 +142,9 @@ class LoopFs(Block):
 
     def build(self):
         image = '$LAB/img/%s.img' % self.name
-        return 'lab_image {t} {s} {i}\nmkdir -p {d} && mount -o loop {i} {d}\nlab_fill {d} {f}'.format(
-            t=self.fstype, s=self.SIZES[self.fstype], i=image, d=q(self.dir), f=self.fill)
+        return 'lab_image {t} {s} {i}\nmkdir -p {d} && mount -o loop {i} {d}\nlab_fill {d} {f}{r}'.format(
+            t=self.fstype, s=self.SIZES[self.fstype], i=image, d=q(self.dir), f=self.fill,
+            r='\nmount -o remount,ro %s' % q(self.dir) if self.readonly else '')
 
 
 @dataclasses.dataclass

@@ -28,7 +28,6 @@ WRITE_RATE_FACTOR, WRITE_RATE_SLACK = 1.5, 4 << 20
 # (test_lab_slice.py) leaves them out so that it stays a regression test.
 KNOWN_DEFECTS = {
     'mounts_listed',            # tmpfs and overlay left out of the default list while df lists them
-    'readonly_no_usage_alert',  # issue 25 class 1: squashfs raises critical space and inode alerts
 }
 
 

@@ -86,7 +86,8 @@ class Scenario(object):
             if isinstance(block, blocks.Bind):
                 sources = [b for b in self.blocks[:-1] if b.mount_point() and not b.removed]
                 block.source_dir = sources[block.target % len(sources)].mount_point() if sources else None
-            if block.writable and block.mounts_fs and not block.removed and getattr(block, 'fill', 'none') in (
+            if block.writable and block.mounts_fs and not block.removed and not getattr(block, 'readonly', False) \
+                    and getattr(block, 'fill', 'none') in (
                     'none', 'half') and block.mount_point():
                 hosts.append(block.mount_point())
 

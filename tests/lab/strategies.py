@@ -28,7 +28,7 @@ BLOCKS = {
     'tmpfs': st.builds(blocks.Tmpfs, removed=removed, size_kib=st.sampled_from([4096, 64, 1 << 20]),
                        nr_inodes=st.sampled_from([0, 64]), fill=st.sampled_from(['none', 'half', 'full', 'inodes_full'])),
     'loopfs': st.builds(blocks.LoopFs, removed=removed, fstype=st.sampled_from(LOOP_FSTYPES),
-                        fill=st.sampled_from(['none', 'half', 'full'])),
+                        fill=st.sampled_from(['none', 'half', 'full']), readonly=st.booleans()),
     'squashfs': st.builds(blocks.Squashfs, files=st.integers(1, 4)),
     'overlay': st.builds(blocks.Overlay, removed=removed, writer=st.booleans()),
     'bind': st.builds(blocks.Bind, removed=removed, target=st.integers(0, 7), readonly=st.booleans(),

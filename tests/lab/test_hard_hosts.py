@@ -32,11 +32,12 @@ def _facts(observation):
     return observation['hostfacts']['result']['ansible_facts']['hostfacts']
 
 
-@pytest.mark.xfail(strict=True, reason='issue 25 class 1: not fixed yet')
-def test_a_snap_mounted_squashfs_is_full_like_df_says_and_raises_no_alert():
-    """Class 1: df and findmnt agree that a snap is 100 % used and read-only; that is no alert."""
+def test_a_snap_and_a_read_only_ext4_are_full_like_df_says_and_raise_no_alert():
+    """Class 1: df and findmnt agree that a snap and a full ext4 mounted ro are 100 % used and read-only;
+    that is no alert, while a full writable tmpfs still raises one."""
     found, observation = differences({'readonly_no_usage_alert', 'df_figures', 'mount_identity', 'mounts_listed'},
-                                     (blocks.Squashfs(files=2), 0), (blocks.Tmpfs(fill='full'), 0))
+                                     (blocks.Squashfs(files=2), 0), (blocks.Tmpfs(fill='full'), 0),
+                                     (blocks.LoopFs(fill='full', readonly=True), 0))
     assert found == []
     mounts = {m['mount_point']: m for m in _facts(observation)['filesystems']['mounts']}
     snap = [m for m in mounts.values() if m['fstype'] == 'squashfs']

@@ -30,6 +30,11 @@ class Difference(AssertionError):
     pass
 
 
+class TimeUp(Exception):
+    """Raised by every example once the time is up, so that Hypothesis stops generating (it would otherwise
+    go on drawing scenarios, each returning at once, up to max_examples)."""
+
+
 def hunt(minutes_left, found_checks, lab_seed, max_blocks):
     """One Hypothesis search: (scenario, findings) of the minimal failure, or None when time ran out."""
     stop_at = time.monotonic() + minutes_left * 60
@@ -41,7 +46,7 @@ def hunt(minutes_left, found_checks, lab_seed, max_blocks):
     @given(scenarios(max_blocks=max_blocks))
     def search(case):
         if time.monotonic() > stop_at and state['failing'] is None:
-            return
+            raise TimeUp()
         state['examples'] += 1
         try:
             found = [f for f in scenario.run(case)['findings'] if f['check'] not in found_checks]
@@ -58,6 +63,8 @@ def hunt(minutes_left, found_checks, lab_seed, max_blocks):
         return state['failing'], state['examples']
     except Flaky:
         return state['failing'], state['examples']
+    except TimeUp:
+        pass
     return None, state['examples']
 
 

@@ -29,7 +29,7 @@ def lab_root():
     yield scenario.ROOT
 
 
-# 10 scenarios of up to 4 blocks: about 3 minutes on the 2-core machine (docs/testing.md).
+# 10 scenarios of up to 4 blocks, well within the 5 minutes the slice may take (measured in docs/testing.md).
 @settings(max_examples=10, deadline=None, derandomize=True, database=None, print_blob=False,
           suppress_health_check=list(HealthCheck))
 @given(scenarios(max_blocks=4))

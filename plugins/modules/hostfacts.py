@@ -926,7 +926,10 @@ ansible_facts:
               description:
                 - Where the defaults come from - V(pid1), V(kthreadd) when PID 1 cannot be read (kernel threads
                   always live in the initial namespaces), or V(self) (the module's own process) as a last resort,
-                  each with a warning.
+                  each with a warning; V(container) when the module runs inside a PID namespace that is not the
+                  host's (no kernel thread visible, as under C(docker exec) or C(nsenter)) - the defaults are then
+                  that namespace's PID 1's, the owner of the default namespaces is not V(host), and a warning says
+                  that the host's namespaces cannot be seen.
               type: str
               returned: always
               sample: pid1
@@ -981,12 +984,12 @@ ansible_facts:
                   sample: {kind: docker, id: 3f4e5d6c7b8a9d0e1f2a3b4c5d6e7f8091a2b3c4d5e6f708192a3b4c5d6e7f80, name: null}
                   contains:
                     kind:
-                      description: V(host), V(docker), V(containerd), V(crio), V(podman), V(sandbox), V(kernel), V(systemd) or V(unknown).
+                      description: V(host), V(docker), V(containerd), V(crio), V(podman), V(lxc), V(sandbox), V(kernel), V(systemd) or V(unknown).
                       type: str
                       returned: always
                       sample: docker
                     id:
-                      description: The container id, when there is one.
+                      description: The container id, when there is one (for V(lxc), the container's name).
                       type: str
                       returned: always
                       sample: 3f4e5d6c7b8a9d0e1f2a3b4c5d6e7f8091a2b3c4d5e6f708192a3b4c5d6e7f80
@@ -1308,12 +1311,13 @@ ansible_facts:
           elements: dict
           contains:
             id:
-              description: The container id.
+              description: The container id (for V(lxc), the container's name, as C(lxc-ls) lists it).
               type: str
               returned: always
               sample: 3f4e5d6c7b8a9d0e1f2a3b4c5d6e7f8091a2b3c4d5e6f708192a3b4c5d6e7f80
             runtime:
-              description: What runs it - V(docker), V(containerd), V(crio), V(podman), ...
+              description: What runs it - V(docker), V(containerd), V(crio), V(podman), V(lxc) (LXC, LXD, Proxmox
+                containers).
               type: str
               returned: always
               sample: docker

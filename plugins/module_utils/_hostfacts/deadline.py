@@ -17,7 +17,11 @@ Three rules keep the whole run within ``timeout`` (plus what reading /proc costs
 - a filesystem (its key, the device number) that did not answer is not asked again in the
   same run, as node_exporter's filesystem collector marks a mount point stuck;
 - a call made after the deadline has passed still gets ``GRACE`` seconds, so that a healthy
-  filesystem, which answers in microseconds, is not reported timed_out because another hung.
+  filesystem, which answers in microseconds, is not reported timed_out because another hung;
+  and so does every call of a batch still waiting at the deadline because ``MAX_STUCK_WORKERS``
+  workers were left in hung calls: each filesystem's first waiting call is made then, on a worker
+  of its own, so that any number of hung mounts before a healthy one costs the healthy one only
+  the wait.
 
 Nothing here knows about /proc or about facts.
 """
@@ -36,7 +40,8 @@ STALL = 0.02
 # A call made after the deadline still gets this long: statvfs or stat of a healthy filesystem
 # answers in microseconds, and a slow one is not to be reported hung because another one was.
 GRACE = 0.1
-# Workers left in hung calls, at most, per batch of calls; the calls beyond them are not made.
+# Workers left in hung calls, at most, per batch of calls before the deadline; the calls beyond them wait
+# for the deadline and are then made at once, one worker per filesystem, with GRACE.
 MAX_STUCK_WORKERS = 16
 
 
@@ -111,11 +116,27 @@ class DeadlineRunner(object):
                     _Worker(batch)
                     last_progress = now
                 batch.lock.wait(min(STALL, until - now))
+            if batch.pending:
+                self._ask_the_rest(batch)
             batch.closed = True
             for index in batch.running:
                 self.abandoned += 1
                 if batch.calls[index][0] is not None:
                     self.hung_keys.add(batch.calls[index][0])
+
+    def _ask_the_rest(self, batch):
+        """At the deadline, the calls that never got a worker: one worker per filesystem among them, GRACE
+        for all. Called with batch.lock held."""
+        batch.stall_running()
+        keys = [batch.calls[index][0] for index in batch.pending]
+        for _worker in range(len({key for key in keys if key is not None}) + keys.count(None)):
+            _Worker(batch)
+        until = self._monotonic() + GRACE
+        while batch.answered < len(batch.indexes):
+            now = self._monotonic()
+            if now >= until:
+                break
+            batch.lock.wait(until - now)
 
     def _outcome(self, batch, index):
         function = batch.calls[index][1]

@@ -154,6 +154,9 @@ def gather(options, procfs=None, sleep=time.sleep, monotonic=time.monotonic):
     finally:
         procfs.end_samples()
     facts.update((collector.name, results[collector.name]) for collector in collectors)
+    hidden = procfs.hidepid()
+    if hidden:
+        report.warn(hidepid_warning(hidden))
     if procfs.denied:
         report.warn(denied_warning(procfs.denied))
     facts['alerts'] = report.sorted_alerts()
@@ -172,6 +175,17 @@ def _sample(collectors, procfs, options, window, started, sleep, monotonic):
         for collector in collectors:
             collector.tick()
     return monotonic() - started
+
+
+def hidepid_warning(mode):
+    """The warning for a /proc mounted with hidepid: without it, a count of 1 task reads like a fact."""
+    if mode == 'noaccess':
+        what = 'listed but unreadable: their command lines, CPU, memory, I/O and namespaces are missing'
+    else:
+        what = 'not even listed: tasks, the process lists, namespaces, I/O and containers count only its own'
+    return ('processes: /proc is mounted with hidepid=%s, and this user is neither root nor in its gid= group: '
+            'other users\' processes are %s; facts are partial, run with become: true for complete facts'
+            % (mode, what))
 
 
 def denied_warning(denied):

@@ -352,7 +352,7 @@ class FilesystemsCollector(Collector):
             if result.value.f_blocks == 0 and not self.options.include_pseudo:
                 return None
             mount.update(usage_fields(result.value))
-            self._alert_usage(mount)
+            self._alert_usage(mount, 'ro' in entry.super_options.split(','))
         elif result.status == 'timed_out':
             self.hung.append('%s (%s)' % (mount['mount_point'], entry.fstype))
         else:
@@ -382,9 +382,13 @@ class FilesystemsCollector(Collector):
                              'are null there' % (', '.join(names.unread[:WARNED_MOUNTS])
                                                  + (' and %d more' % more if more > 0 else '')))
 
-    def _alert_usage(self, mount):
-        if fstype_kind(mount['fstype']) == 'image':
-            return  # a read-only image is always full
+    def _alert_usage(self, mount, read_only_filesystem):
+        """Space and inode alerts, never for a filesystem that cannot be written: a read-only image (squashfs,
+        erofs, iso9660...) is always full, and any filesystem read-only in itself (its superblock, as an ext4
+        mounted ro) cannot fill up. A read-only bind of a writable filesystem still can, through its other
+        mounts: that one is alerted on."""
+        if read_only_filesystem or fstype_kind(mount['fstype']) == 'image':
+            return
         thresholds = self.options.thresholds
         for field, limit, what in (('use_pct', thresholds.filesystem_use_pct, 'space'),
                                    ('inodes_use_pct', thresholds.inode_use_pct, 'inodes')):

@@ -23,7 +23,9 @@ from ansible_collections.hostops.fleet.plugins.module_utils._hostfacts.common.ps
 
 SECTOR_BYTES = 512  # /proc/diskstats counts 512-byte sectors whatever the device's block size
 CPU_FIELDS = ('user', 'nice', 'system', 'idle', 'iowait', 'irq', 'softirq', 'steal')
-NOT_FILES = ('/dev/', '/proc/', '/sys/')
+# Kernel interfaces, never a disk's data. /dev/ is not among them: a block device held open (qemu on an LVM
+# volume, dd to /dev/loop0, a backup reading a disk) is what a raw writer or reader writes or reads.
+NOT_FILES = ('/proc/', '/sys/')
 FD_SCAN_LIMIT = 1024  # descriptors looked at per top process (lsof -p would list them all)
 DELETED = ' (deleted)'
 
@@ -207,6 +209,7 @@ class IOCollector(Collector):
         """Per-process I/O (write_bytes - cancelled_write_bytes, as osquery), with rates over the interval."""
         processes = []
         own = own_pids(self.procfs)  # this run is no I/O hog of the host's (common/ownrun.py)
+        reaped = self._reaped_children_io(end) if seconds else {}
         for pid, pid_io in end.ios.items():
             if pid in own:
                 continue
@@ -217,12 +220,32 @@ class IOCollector(Collector):
                 previous = self._previous_io(pid_stat)
                 if previous is False:
                     continue
+                if pid in reaped:
+                    previous = (previous[0] + reaped[pid][0], previous[1] + reaped[pid][1])
                 entry['read_bytes_s'] = round(clamped_delta(previous[0], entry['read_bytes']) / seconds, 1)
                 entry['write_bytes_s'] = round(clamped_delta(previous[1], entry['write_bytes']) / seconds, 1)
             processes.append(entry)
         exited = sum(1 for pid, first_stat in self.first.stats.items()
                      if end.stats.get(pid) is None or end.stats[pid].starttime != first_stat.starttime)
         return processes, exited
+
+    def _reaped_children_io(self, end):
+        """{parent pid: (read, write)} of the children it reaped during the interval, as they stood at the first
+        sample. The kernel adds a reaped child's lifetime I/O to its parent's counters (wait_task_zombie), so
+        the parent's counters jump by what the child did before the interval too; that part is no rate of
+        anyone's. What the child did inside the interval stays with the parent, which waited for it (the
+        child itself is gone), as `time` and the kernel credit it."""
+        reaped = {}
+        for pid, first_stat in self.first.stats.items():
+            gone = end.stats.get(pid) is None or end.stats[pid].starttime != first_stat.starttime
+            parent_then, parent_now = self.first.stats.get(first_stat.ppid), end.stats.get(first_stat.ppid)
+            first_io = self.first.ios.get(pid)
+            if gone and first_io is not None and parent_then is not None and parent_now is not None \
+                    and parent_now.starttime == parent_then.starttime:
+                read, write = reaped.get(first_stat.ppid, (0, 0))
+                reaped[first_stat.ppid] = (read + first_io.read_bytes,
+                                           write + max(0, first_io.write_bytes - first_io.cancelled_write_bytes))
+        return reaped
 
     def _previous_io(self, pid_stat):
         """(read, write) at the first sample; (0, 0) for a process born in the interval (or a reused pid),
@@ -285,22 +308,46 @@ class IOCollector(Collector):
         return candidates
 
     def _open_file(self, pid, candidate, result):
-        """One open_files entry, or None for what is not a regular file (a directory, a FIFO)."""
+        """One open_files entry, or None for what is neither a regular file nor a block device (a directory,
+        a FIFO, a terminal): a block device is its own device, as lsof shows ``3w /dev/loop0``."""
         _fd, target, info, mount = candidate
         st = result.value if result is not None and result.status == 'ok' else None
-        if st is not None and not stat_module.S_ISREG(st.st_mode):
+        if target.startswith('/dev/'):
+            device = self._block_device(target, st)
+            if device is None:
+                return None
+        elif st is not None and not stat_module.S_ISREG(st.st_mode):
             return None
-        devno = (os.major(st.st_dev), os.minor(st.st_dev)) if st is not None else (
-            (mount.major, mount.minor) if mount is not None else None)
-        device = self.by_devno.get(devno) or self._device_of_source(mount)
+        else:
+            devno = (os.major(st.st_dev), os.minor(st.st_dev)) if st is not None else (
+                (mount.major, mount.minor) if mount is not None else None)
+            device = self.by_devno.get(devno) or self._device_of_source(mount)
         return {'path': shown_path(target), 'size': st.st_size if st is not None else None,
                 'offset': info.offset if info else None, 'mode': info.mode if info else None,
                 'status': result.status if result is not None else None,
                 'mount_point': shown_path(mount.mount_point) if mount is not None else None,
                 'device': device, 'disk': (self._parent_disk(device) or device) if device else None}
 
-    def _device_of_source(self, mount):
-        """The disk device a mount names as its source (btrfs gives its files anonymous device numbers)."""
+    def _block_device(self, target, st):
+        """The block device a /dev/ descriptor is (by its device number when its stat answered, else by its
+        name among the host's block devices), or None for anything else under /dev/."""
+        if st is not None:
+            if not stat_module.S_ISBLK(st.st_mode):
+                return None
+            return self.by_devno.get((os.major(st.st_rdev), os.minor(st.st_rdev)))
+        name = target.rsplit('/', 1)[-1]
+        return name if name in self.blocks or name in self.disk_names else None
+
+    def _device_of_source(self, mount, depth=0):
+        """The disk device a mount names as its source (btrfs gives its files anonymous device numbers); for
+        an overlay (a container's writable layer), the device of its upper directory, where writes land,
+        as ``df UPPERDIR`` names it, or of its first lower directory when it has no upper one."""
+        if mount is not None and mount.fstype == 'overlay' and depth < 4:
+            layer = _overlay_layer(mount.super_options)
+            under = mount_of(layer, self.mounts) if layer else None
+            if under is None:
+                return None
+            return self.by_devno.get((under.major, under.minor)) or self._device_of_source(under, depth + 1)
         if mount is None or not mount.source.startswith('/dev/'):
             return None
         name = mount.source.rsplit('/', 1)[-1]
@@ -356,6 +403,12 @@ class IOCollector(Collector):
         if hogs:
             return head + ': ' + _blame(hogs[0], None, facts['d_state'])
         return head + ': no process with a readable /proc/PID/io accounts for it'
+
+
+def _overlay_layer(super_options):
+    """upperdir of an overlay's super options, else its first lowerdir (a read-only overlay), or None."""
+    options = dict(option.partition('=')[::2] for option in super_options.split(','))
+    return options.get('upperdir') or (options.get('lowerdir') or '').split(':')[0] or None
 
 
 def _mount_key(mount):

@@ -48,11 +48,23 @@ def host_defaults(procfs, types):
     found = procfs.pid_namespaces(1, types)
     become_helps = procfs.denied.get('ns', 0) > before and not procfs.privileged
     procfs.forget_denials_as_root('ns', before)
-    if found:
-        return found, 'pid1', None
-    reason = 'the namespaces of PID 1 are not readable'
     kthreadd = procfs.pid_stat(2)
     is_kthread = kthreadd is not None and bool(kthreadd.flags & PF_KTHREAD)
+    if found and not is_kthread:
+        # The initial PID namespace always holds kthreadd as PID 2; a PID 1 that can be read beside no kernel
+        # thread is the init of a container's PID namespace (docker exec, nsenter, lxc-attach): its namespaces
+        # are the container's, and the host's cannot be seen from inside.
+        return found, 'container', (
+            'namespaces: hostfacts runs inside a PID namespace that is not the host\'s (no kernel thread is '
+            'visible): the defaults are those of this namespace\'s PID 1, a container\'s, not the host\'s, '
+            'and namespaces outside it cannot be seen')
+    if found:
+        return found, 'pid1', None
+    if procfs.hidepid():
+        # PID 1 and kthreadd are hidden, not absent: the hidepid warning says so, and become is the cure.
+        pid = procfs.self_pid()
+        return (procfs.pid_namespaces(pid, types) if pid else None) or {}, 'self', None
+    reason = 'the namespaces of PID 1 are not readable'
     if is_kthread:
         found = procfs.pid_namespaces(2, types)
         if found:
@@ -97,7 +109,7 @@ class NamespacesCollector(Collector):
         for what, count in before.items():
             procfs.forget_denials_as_root(what, count)
         resolver = OwnerResolver(procfs, max(SUPERVISOR_ARGS_BYTES, self.options.cmdline_read_limit))
-        namespaces = [self._describe(entry, defaults, resolver) for _unused, entry in sorted(table.items())]
+        namespaces = [self._describe(entry, defaults, source != 'container', resolver) for _unused, entry in sorted(table.items())]
         counts = {}
         for entry in namespaces:
             counts[entry['type']] = counts.get(entry['type'], 0) + 1
@@ -156,7 +168,7 @@ class NamespacesCollector(Collector):
                              'processes; a namespace held only by a descriptor of the others may be missing'
                              % (self.options.timeout, scanned, len(pids)))
 
-    def _describe(self, entry, defaults, resolver):
+    def _describe(self, entry, defaults, defaults_are_the_hosts, resolver):
         entry['default'] = defaults.get(entry['type']) == entry['inode']
         holder = entry['pid']
         if holder is None and entry['pinned_by'] and entry['pinned_by'][0]['kind'] == 'fd':
@@ -168,7 +180,7 @@ class NamespacesCollector(Collector):
             fallback = stat.comm if stat else None
             entry['command'] = command_line(args, fallback, self.options) if args or fallback else None
             entry['user'] = self.procfs.username(euid) if euid is not None else None
-        if entry['default']:
+        if entry['default'] and defaults_are_the_hosts:
             entry['owner'] = {'kind': 'host', 'id': None, 'name': None}
         elif holder is not None:
             entry['owner'] = resolver.owner(holder)

@@ -18,6 +18,9 @@ from ansible_collections.hostops.fleet.plugins.module_utils._hostfacts.readers.p
 
 # Container cgroup names, innermost match wins: cgroupfs drivers use /<runtime>/<id>, the
 # systemd drivers <runtime>-<id>.scope; Kubernetes with containerd and cgroupfs uses the bare id.
+# LXC names its containers, not ids: lxc.payload.<name> since LXC 4 (and LXD, <project>_<name>),
+# /lxc/<name> before it and on Proxmox (/lxc/<vmid>, the guest's own cgroups in /lxc/<vmid>/ns);
+# lxc.monitor.<name> holds the monitor, which is the host's.
 _ID = r'([0-9a-f]{64})'
 CGROUP_PATTERNS = (
     ('docker', re.compile(r'(?:^|/)docker[-/]' + _ID)),
@@ -25,6 +28,8 @@ CGROUP_PATTERNS = (
     ('crio', re.compile(r'crio-(?:conmon-)?' + _ID)),
     ('podman', re.compile(r'libpod-(?:conmon-)?' + _ID)),
     ('containerd', re.compile(r'/kubepods[^/]*(?:/[^/]+)*/' + _ID + r'$')),
+    ('lxc', re.compile(r'(?:^|/)lxc\.payload\.([^/]+)')),
+    ('lxc', re.compile(r'(?:^|/)lxc/([^/]+)')),
 )
 SYSTEMD_UNIT = re.compile(r'/([^/]+\.(?:service|scope))$')
 
@@ -112,8 +117,8 @@ class OwnerResolver(object):
         return self._args[pid]
 
     def owner(self, pid):
-        """{kind, id, name} for a process; kind is docker, containerd, crio, podman, sandbox, kernel,
-        systemd or unknown."""
+        """{kind, id, name} for a process; kind is docker, containerd, crio, podman, lxc (id: the container's
+        name), sandbox, kernel, systemd or unknown."""
         stat = self.stat(pid)
         if stat is not None and stat.flags & PF_KTHREAD:
             return {'kind': 'kernel', 'id': None, 'name': stat.comm}

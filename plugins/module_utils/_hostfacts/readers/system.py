@@ -26,6 +26,10 @@ SystemStat = namedtuple('SystemStat', [
     'cpu', 'per_cpu', 'btime', 'ctxt', 'processes', 'procs_running', 'procs_blocked',
 ])
 
+# hidepid= as kernels before 5.8 show it (a number) and after (a name); 0 and off hide nothing.
+HIDEPID_MODES = {'1': 'noaccess', 'noaccess': 'noaccess', '2': 'invisible', 'invisible': 'invisible',
+                 '4': 'ptraceable', 'ptraceable': 'ptraceable'}
+
 LoadAvg = namedtuple('LoadAvg', ['load1', 'load5', 'load15', 'runnable', 'scheduling_entities', 'last_pid'])
 
 MountEntry = namedtuple('MountEntry', [
@@ -133,6 +137,25 @@ class SystemFiles(FileReader):
         if self._meminfo_cache is None:
             self._meminfo_cache = self.meminfo()
         return self._meminfo_cache
+
+    def hidepid(self):
+        """How the /proc read here hides other users' processes from this user: 'invisible' (hidepid=2: not
+        listed at all, so nothing counts them), 'noaccess' (hidepid=1: listed, their files denied),
+        'ptraceable' (hidepid=4), or None - for root, for a member of its gid= group, or without hidepid.
+        The last /proc mount of the mount table is the one in effect (proc_pid_readdir, fs/proc/base.c)."""
+        if self.privileged:
+            return None
+        options = None
+        for mount in self.mountinfo('self') or []:
+            if mount.fstype == 'proc' and mount.mount_point == '/proc':
+                options = dict(option.partition('=')[::2] for option in mount.super_options.split(','))
+        if not options:
+            return None
+        mode = HIDEPID_MODES.get(options.get('hidepid'))
+        gid = options.get('gid', '')
+        if mode and self.live and gid.isdigit() and (int(gid) == os.getegid() or int(gid) in os.getgroups()):
+            return None
+        return mode
 
     def mountinfo(self, pid='self'):
         """/proc/<pid>/mountinfo as a list of MountEntry, every line of it, paths decoded losslessly.

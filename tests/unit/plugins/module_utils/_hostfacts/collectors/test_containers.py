@@ -160,6 +160,9 @@ def test_mount_relative(path, root, expected):
     ('/system.slice/docker-%s.scope/system.slice/cron.service' % ID1, [('/system.slice/docker-%s.scope' % ID1, 'docker', ID1)]),
     ('/docker/%s/docker/%s' % (ID1, ID2), [('/docker/%s' % ID1, 'docker', ID1), ('/docker/%s/docker/%s' % (ID1, ID2), 'docker', ID2)]),
     ('/kubepods/burstable/pod1/%s' % ID2, [('/kubepods/burstable/pod1/%s' % ID2, 'containerd', ID2)]),
+    ('/lxc.payload.web1/system.slice/cron.service', [('/lxc.payload.web1', 'lxc', 'web1')]),
+    ('/lxc/101/ns/init.scope', [('/lxc/101', 'lxc', '101')]),
+    ('/lxc.monitor.web1', []),
     ('/system.slice/cron.service', []),
     ('', []),
     # found down to the 8th level, holding processes down to 7 levels below it (the depth a walk would reach)

@@ -287,6 +287,21 @@ def test_fuse_network_and_memory_filesystems_are_listed_and_kernel_ones_never_pr
     assert mounts['/mnt/snap']['use_pct'] == 100  # a read-only image is always full: never alerted on
 
 
+@pytest.mark.parametrize('mount_options, super_options, alerted', [
+    ('ro,relatime', 'ro', False),      # an ext4 image mounted read-only: its superblock is read-only
+    ('rw,relatime', 'ro', False),      # a read-only superblock under a rw mount is read-only (findmnt says ro)
+    ('ro,relatime', 'rw', True),       # a read-only bind of a writable filesystem: it fills through the others
+    ('rw,relatime', 'rw', True),
+])
+def test_a_filesystem_read_only_in_itself_raises_no_usage_alert(tmp_path, mount_options, super_options, alerted):
+    """Issue 25, class 1, beyond squashfs: what cannot be written cannot fill up (df and findmnt agree on 100 %)."""
+    lines = ['920 26 7:3 / /srv/image %s - ext4 /dev/loop3 %s' % (mount_options, super_options)]
+    facts, mounts, _procfs = _mounts_of(tmp_path, lines, {'/srv/image': _statvfs(1000, 0, 100, 0)})
+    assert mounts['/srv/image']['use_pct'] == 100 and mounts['/srv/image']['readonly'] == (
+        'ro' in (mount_options + ',' + super_options).split(','))
+    assert bool([a for a in facts['alerts'] if '/srv/image' in a['message']]) == alerted
+
+
 def test_two_exports_of_one_nfs_filesystem_are_both_kept_and_a_bind_of_one_folds(tmp_path):
     """df keeps remote mounts of one device when their sources differ (gnulib's ME_REMOTE)."""
     lines = [

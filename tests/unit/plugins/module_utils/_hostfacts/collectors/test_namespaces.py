@@ -93,6 +93,26 @@ def test_without_pid1_and_kthreadd_the_module_own_namespaces_are_the_defaults(tm
     assert [w for w in report.warnings if 'the module itself' in w]
 
 
+def test_inside_a_pid_namespace_without_kthreadd_pid1_is_a_containers_init_and_a_warning_says_so(tmp_path):
+    """Issue 25, class 8: under docker exec or nsenter, PID 1 is readable but it is the container's init; its
+    namespaces are not the host's, so they are not owned by the host, and a warning says the host is not seen."""
+    root = copy_tree(HYBRID_A, tmp_path, 'inside')
+    os.makedirs(os.path.join(root, 'proc', '1', 'ns'))
+    for kind, inode in ns_links(root, 'self').items():
+        with open(os.path.join(root, 'proc', '1', 'ns', kind), 'w') as handle:
+            handle.write('%s:[%d]\n' % (kind, inode))
+    stat_path = os.path.join(root, 'proc', '2', 'stat')
+    fields = read(stat_path).split(' ')
+    fields[8] = '0'  # flags: no PF_KTHREAD, as for PID 2 inside a container's pid namespace
+    with open(stat_path, 'w') as handle:
+        handle.write(' '.join(fields))
+    facts, report, _unused = collect(root)
+    assert facts['default_source'] == 'container'
+    assert facts['default'] == ns_links(root, 'self')
+    assert [w for w in report.warnings if "not the host's" in w and 'cannot be seen' in w]
+    assert all(entry['owner']['kind'] != 'host' for entry in facts['namespaces'])
+
+
 def test_netns_pinned_only_by_ip_netns_add_is_listed_with_its_name(hybrid):
     facts = hybrid[0]
     line = [l for l in read(HYBRID_A, 'proc', 'self', 'mountinfo').splitlines() if '/run/netns/' + PINNED_NETNS in l][0]

@@ -29,6 +29,15 @@ ID2 = '0123456789abcdef' * 4
     ('/machine.slice/libpod-%s.scope/container' % ID1, ('podman', ID1)),
     ('/user.slice/user-1000.slice/user@1000.service/app.slice/libpod-conmon-%s.scope' % ID1, ('podman', ID1)),
     ('/docker/%s/docker/%s' % (ID1, ID2), ('docker', ID2)),  # docker in docker: the innermost wins
+    # LXC names, as lxc-ls lists them (issue 25, class 6): LXC 4+ and LXD, LXC 3, Proxmox and its guest's cgroups.
+    ('/lxc.payload.web1', ('lxc', 'web1')),
+    ('/lxc.payload.default_web1/system.slice/ssh.service', ('lxc', 'default_web1')),
+    ('/lxc/web1', ('lxc', 'web1')),
+    ('/lxc/101/ns/init.scope', ('lxc', '101')),
+    ('/lxc.payload.web1/docker/' + ID1, ('docker', ID1)),  # docker in an LXC guest: the innermost wins
+    ('/lxc.monitor.web1', None),  # the monitor is the host's
+    ('/system.slice/lxc.service', None),
+    ('/system.slice/lxc-net.service', None),
     ('/system.slice/ssh.service', None),
     ('/docker/not-an-id', None),
     ('/', None),

@@ -175,6 +175,8 @@ docs: venv
 
 docs-check: venv
 	$(BIN)/python docs/build_docs.py --check
+	@# A fragment that YAML cannot read would stop the next release (one did, with ': ' in a plain scalar).
+	$(BIN)/antsibull-changelog lint
 
 # The fleet report in headless Debian chromium (installed here if missing; no browser download).
 browser: venv

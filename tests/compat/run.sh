@@ -3,7 +3,7 @@
 # ansible-core release on one Python, then the unit tests, ansible-test sanity, the ad-hoc module,
 # the stdout callback and the fleet_report playbook (tests/compat/test_installed_collection.py).
 #
-#   tests/compat/run.sh CORE PYTHON TARBALL      e.g. tests/compat/run.sh 2.16 3.12 build/hostops-fleet-0.2.0.tar.gz
+#   tests/compat/run.sh CORE PYTHON TARBALL      e.g. tests/compat/run.sh 2.16 3.12 build/hostops-fleet-0.3.0.tar.gz
 #
 # CORE and PYTHON name the lock locks/compat-CORE-pyPYTHON.txt (`make lock` generates it, with hashes, from
 # tests/compat/requirements-CORE.txt); PYTHON is a pyenv version (newest patch release installed).

@@ -42,11 +42,12 @@ kwok_bin=$(kube_bin_dir kwok)
 if [ -e "$state/pgid" ]; then
     bash "$KUBE_DIR/stop.sh" "$state"
 fi
+rm -rf "$state/etcd"
 mkdir -p "$state/pki" "$state/logs"
 state=$(cd "$state" && pwd)
 echo $$ >"$state/pgid"
 # A start that fails half-way leaves nothing running.
-trap 'status=$?; if [ $status -ne 0 ]; then echo "start.sh: failed; logs in $state/logs" >&2; kill -TERM -- -$$ 2>/dev/null; fi' EXIT
+trap 'status=$?; if [ $status -ne 0 ]; then echo "start.sh: failed; logs in $state/logs" >&2; trap "" TERM; kill -TERM -- -$$ 2>/dev/null; fi' EXIT
 
 free_ports() {
     python3 -c '

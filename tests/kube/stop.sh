@@ -12,7 +12,7 @@ pgid=$(cat "$state/pgid")
 # run on this state directory is ours.
 members() {
     local pid
-    for pid in $(ps -o pid= -g "$pgid" 2>/dev/null); do
+    for pid in $(ps -eo pid=,pgid= | awk -v g="$pgid" '$2 == g { print $1 }'); do
         if tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF -- "$state"; then
             echo "$pid"
         fi

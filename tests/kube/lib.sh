@@ -1,4 +1,5 @@
-# Shared by build.sh, start.sh and stop.sh (sourced, not run).
+# shellcheck shell=bash
+# Shared by build.sh and start.sh (sourced, not run).
 # Each component is built from a small Go module of its own under tests/kube/<component>/: its go.mod is the
 # one place its version is written, and the binary cache is keyed by that version, so a changed pin builds
 # anew and an unchanged one is never rebuilt.

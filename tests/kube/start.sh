@@ -47,7 +47,15 @@ mkdir -p "$state/pki" "$state/logs"
 state=$(cd "$state" && pwd)
 echo $$ >"$state/pgid"
 # A start that fails half-way leaves nothing running.
-trap 'status=$?; if [ $status -ne 0 ]; then echo "start.sh: failed; logs in $state/logs" >&2; trap "" TERM; kill -TERM -- -$$ 2>/dev/null; fi' EXIT
+stop_on_failure() {
+    local status=$?
+    if [ "$status" -ne 0 ]; then
+        echo "start.sh: failed; logs in $state/logs" >&2
+        trap '' TERM
+        kill -TERM -- -$$ 2>/dev/null
+    fi
+}
+trap stop_on_failure EXIT
 
 free_ports() {
     python3 -c '

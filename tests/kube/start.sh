@@ -92,12 +92,14 @@ client_ext='basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nexten
 sign etcd-server "/CN=etcd" "${server_ext}subjectAltName=IP:127.0.0.1,DNS:localhost"
 sign apiserver-etcd-client "/CN=kube-apiserver-etcd-client" "$client_ext"
 # 10.96.0.1 is the first address of --service-cluster-ip-range: the "kubernetes" Service that pods would use.
-sign apiserver "/CN=kube-apiserver" "${server_ext}subjectAltName=IP:127.0.0.1,IP:10.96.0.1,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,DNS:kubernetes.default.svc.cluster.local"
+apiserver_names=IP:127.0.0.1,IP:10.96.0.1,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc
+sign apiserver "/CN=kube-apiserver" "${server_ext}subjectAltName=$apiserver_names,DNS:kubernetes.default.svc.cluster.local"
 sign admin "/O=system:masters/CN=kubernetes-admin" "$client_ext"
 sign controller-manager "/CN=system:kube-controller-manager" "$client_ext"
 sign scheduler "/CN=system:kube-scheduler" "$client_ext"
 # The client and serving certificate of kwok's own server (logs, exec, metrics), as kwokctl gives it.
-sign kwok "/CN=kwok-controller" "basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth,clientAuth\nsubjectAltName=IP:127.0.0.1"
+sign kwok "/CN=kwok-controller" \
+    "basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth,clientAuth\nsubjectAltName=IP:127.0.0.1"
 openssl_quiet genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$pki/service-account.key"
 openssl_quiet pkey -in "$pki/service-account.key" -pubout -out "$pki/service-account.pub"
 chmod 0600 "$pki"/*.key

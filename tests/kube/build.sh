@@ -3,8 +3,9 @@
 # version: kube-apiserver, kube-controller-manager, kube-scheduler and kubectl (k8s.io/kubernetes), etcd
 # (go.etcd.io/etcd/server/v3), kwok (sigs.k8s.io/kwok) and helm (helm.sh/helm/v4), each into
 # ${HOSTOPS_BIN_CACHE:-/var/cache/hostops-fleet/bin}/<component>-<version>/ (docs/testing.md).
-#   build.sh            build what the cache lacks; print each component's directory
-#   build.sh --check    build nothing; exit 0 when every component is cached, 3 (naming what is not) otherwise
+#   build.sh [COMPONENT...]          build what the cache lacks; print each component's directory
+#   build.sh --check [COMPONENT...]  build nothing; exit 0 when each is cached, 3 (naming what is not) otherwise
+# COMPONENT: kubernetes, etcd, kwok, helm (default: all).
 # A component's directory appears only when its build has finished (built aside, then renamed), so a killed
 # build leaves nothing that looks complete.
 set -euo pipefail
@@ -16,13 +17,27 @@ die() {
     exit 1
 }
 
+check=
+if [ "${1:-}" = "--check" ]; then
+    check=1
+    shift
+fi
+wanted=("$@")
+selected() {
+    [ "${#wanted[@]}" -eq 0 ] || [[ " ${wanted[*]} " == *" $1 "* ]]
+}
+for name in "${wanted[@]}"; do
+    kube_bin_dir "$name" >/dev/null || exit 1
+done
+
 missing=()
 for entry in "${KUBE_COMPONENTS[@]}"; do
     read -r name _ <<<"$entry"
+    selected "$name" || continue
     [ -d "$(kube_bin_dir "$name")" ] || missing+=("$(basename "$(kube_bin_dir "$name")")")
 done
 
-if [ "${1:-}" = "--check" ]; then
+if [ -n "$check" ]; then
     if [ "${#missing[@]}" -ne 0 ]; then
         echo "${missing[*]} not in $KUBE_BIN_CACHE (make kube builds them)"
         exit 3
@@ -58,6 +73,7 @@ version_ldflags() {
 
 for entry in "${KUBE_COMPONENTS[@]}"; do
     read -r name module targets <<<"$entry"
+    selected "$name" || continue
     dir=$(kube_bin_dir "$name")
     if [ -d "$dir" ]; then
         echo "$dir"

@@ -8,8 +8,8 @@ KUBE_BIN_CACHE=${HOSTOPS_BIN_CACHE:-/var/cache/hostops-fleet/bin}
 
 # COMPONENT MODULE PACKAGE:BINARY... — the module whose version keys the cache, and the packages built.
 KUBE_COMPONENTS=(
-    "kubernetes k8s.io/kubernetes k8s.io/kubernetes/cmd/kube-apiserver:kube-apiserver
-        k8s.io/kubernetes/cmd/kube-controller-manager:kube-controller-manager
+    "kubernetes k8s.io/kubernetes k8s.io/kubernetes/cmd/kube-apiserver:kube-apiserver \
+        k8s.io/kubernetes/cmd/kube-controller-manager:kube-controller-manager \
         k8s.io/kubernetes/cmd/kube-scheduler:kube-scheduler k8s.io/kubernetes/cmd/kubectl:kubectl"
     "etcd go.etcd.io/etcd/server/v3 go.etcd.io/etcd/server/v3:etcd"
     "kwok sigs.k8s.io/kwok sigs.k8s.io/kwok/cmd/kwok:kwok"

@@ -214,7 +214,8 @@ run kube-scheduler "$kube_bin/kube-scheduler" --kubeconfig="$state/scheduler.kub
     --authentication-kubeconfig="$state/scheduler.kubeconfig" --authorization-kubeconfig="$state/scheduler.kubeconfig" \
     --bind-address=127.0.0.1 --secure-port="$scheduler_port" --leader-elect=false --profiling=false
 
-# kwok's config as kwokctl's binary runtime writes it: its options, then the default node and pod stages.
+# kwok's config: the options of its own deployment (kustomize/kwok/kwok.yaml), then the default node and pod
+# stages, as kwokctl's binary runtime adds them.
 {
     cat <<EOF
 apiVersion: config.kwok.x-k8s.io/v1alpha1
@@ -222,6 +223,10 @@ kind: KwokConfiguration
 options:
   cidr: 10.0.0.0/16
   nodeLeaseDurationSeconds: 40
+  nodeLeaseParallelism: 4
+  nodePlayStageParallelism: 4
+  podPlayStageParallelism: 4
+  enablePodsOnNodeSyncStreamWatch: true
 EOF
     for stage in "$kwok_bin"/*.yaml; do
         printf -- '---\n'

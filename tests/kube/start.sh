@@ -176,11 +176,12 @@ kubectl() {
 }
 
 if [ -n "$owner" ]; then
-    # The watchdog: the test process that asked for this control plane is gone, so end the whole group.
+    # The watchdog: once the test process that asked for this control plane is gone, stop it as stop.sh does,
+    # from a session of its own so that it outlives the group it ends.
     (
         trap - EXIT
         while kill -0 "$owner" 2>/dev/null; do sleep 2; done
-        kill -TERM -- -$$
+        exec setsid bash "$KUBE_DIR/stop.sh" "$state"
     ) </dev/null >/dev/null 2>&1 &
 fi
 

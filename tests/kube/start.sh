@@ -139,6 +139,7 @@ KUBECONFIG=$state/admin.kubeconfig
 KUBE_SERVER=$server
 KUBE_CA=$pki/ca.crt
 KUBE_BIN=$kube_bin
+HELM=$(kube_bin_dir helm)/helm
 KUBE_NODES=$nodes
 ETCD_PORT=$etcd_port
 APISERVER_PORT=$apiserver_port

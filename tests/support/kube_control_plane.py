@@ -59,6 +59,17 @@ class ControlPlane:
             raise AssertionError('kubectl %s exited %d: %s' % (' '.join(args), result.returncode, result.stderr))
         return result
 
+    def helm(self, *args, check=True):
+        """Runs helm (build.sh's build) against this control plane, its state kept in the state directory."""
+        helm_dir = os.path.join(self.state_dir, 'helm')
+        env = dict(os.environ, KUBECONFIG=self.kubeconfig, HELM_CACHE_HOME=os.path.join(helm_dir, 'cache'),
+                   HELM_CONFIG_HOME=os.path.join(helm_dir, 'config'), HELM_DATA_HOME=os.path.join(helm_dir, 'data'))
+        result = subprocess.run([self.env['HELM'], *args], capture_output=True, text=True, env=env,
+                                check=False, timeout=300)
+        if check and result.returncode != 0:
+            raise AssertionError('helm %s exited %d: %s' % (' '.join(args), result.returncode, result.stderr))
+        return result
+
     def kubectl_json(self, *args, **kwargs):
         return json.loads(self.kubectl(*args, '--output=json', **kwargs).stdout)
 

@@ -172,3 +172,31 @@ def test_change_to_an_immutable_field_is_422(plane, namespace, kind, created, ch
     status, answer = plane.request('PATCH', path + '/x', change, MERGE)
     assert (status, answer['reason']) == (422, 'Invalid'), answer
     assert any(cause['field'] == field for cause in answer['details']['causes']), answer
+
+
+def test_helm_installs_a_locally_packaged_chart_and_waits_for_it(plane, tmp_path):
+    """The chart asks for kubeVersion >= 1.30: helm checks it against the server's stamped version."""
+    plane.helm('create', str(tmp_path / 'demo'))
+    chart_yaml = tmp_path / 'demo' / 'Chart.yaml'
+    chart_yaml.write_text(chart_yaml.read_text() + 'kubeVersion: ">=1.30.0-0"\n')
+    plane.helm('package', str(tmp_path / 'demo'), '--destination', str(tmp_path))
+    release_namespace = 'helm-' + uuid.uuid4().hex[:10]
+    plane.helm('install', 'demo', str(tmp_path / 'demo-0.1.0.tgz'), '--namespace', release_namespace,
+               '--create-namespace', '--wait', '--timeout=180s')
+    releases = json.loads(plane.helm('list', '--namespace', release_namespace, '--output=json').stdout)
+    assert [(r['name'], r['status']) for r in releases] == [('demo', 'deployed')]
+    deployment = plane.kubectl_json('get', 'deployment', 'demo', '--namespace', release_namespace)
+    assert deployment['status']['availableReplicas'] == deployment['spec']['replicas']
+    plane.helm('uninstall', 'demo', '--namespace', release_namespace, '--wait', '--timeout=180s')
+    assert plane.kubectl('get', 'deployment', 'demo', '--namespace', release_namespace, check=False).returncode == 1
+
+
+def test_helm_refuses_a_chart_whose_kube_version_the_server_does_not_meet(plane, tmp_path):
+    plane.helm('create', str(tmp_path / 'future'))
+    chart_yaml = tmp_path / 'future' / 'Chart.yaml'
+    chart_yaml.write_text(chart_yaml.read_text() + 'kubeVersion: ">=1.99.0-0"\n')
+    refused = plane.helm('install', 'future', str(tmp_path / 'future'), '--namespace', 'default', check=False)
+    assert refused.returncode == 1
+    assert 'requires kubeVersion: >=1.99.0-0' in refused.stderr
+    version = plane.kubectl_json('version')['serverVersion']['gitVersion']
+    assert version in refused.stderr

@@ -1,5 +1,5 @@
 // etcd for the control plane of tests/integration/kube, built from its server module at the
-// release line k8s.io/kubernetes requires (see ../kubernetes/go.mod); versions in ../versions.sh.
+// release line k8s.io/kubernetes requires (see ../kubernetes/go.mod); ../build.sh keys its cache by it.
 module hostops.fleet/tests/kube/etcd
 
 go 1.26.0

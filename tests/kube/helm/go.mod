@@ -1,4 +1,4 @@
-// helm for tests/integration/kube and the storageos helm method; version in ../versions.sh.
+// helm for tests/integration/kube and the storageos helm method; ../build.sh keys its cache by the version.
 module hostops.fleet/tests/kube/helm
 
 go 1.26.0

@@ -3,8 +3,8 @@
 // (k8s.io/api, client-go, ...) with ./staging paths that do not exist for a
 // module consumer, so each one is replaced here by its published release at
 // the matching v0.X.Y, as upstream's docs for using k8s.io/kubernetes as a
-// library say. Change KUBE_VERSION in ../versions.sh together with this file
-// (make kube-mod regenerates it).
+// library say. ../pin-kubernetes.sh v1.X.Y rewrites this file for another
+// release; ../build.sh keys its binary cache by the version required here.
 module hostops.fleet/tests/kube/kubernetes
 
 go 1.26.0

@@ -1,4 +1,4 @@
-// kwok (nodes and pods without a kubelet) for tests/integration/kube; version in ../versions.sh.
+// kwok (nodes and pods without a kubelet) for tests/integration/kube; ../build.sh keys its cache by the version.
 module hostops.fleet/tests/kube/kwok
 
 go 1.26.0

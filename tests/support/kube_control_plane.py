@@ -16,6 +16,7 @@ import json
 import os
 import ssl
 import subprocess
+import tempfile
 import urllib.error
 import urllib.request
 
@@ -73,8 +74,27 @@ class ControlPlane:
     def kubectl_json(self, *args, **kwargs):
         return json.loads(self.kubectl(*args, '--output=json', **kwargs).stdout)
 
-    def request(self, method, path, body=None, content_type='application/json', token=None):
-        """One HTTPS request to the apiserver as the admin (client certificate) or as the bearer of token.
+    def client_certificate(self, name, subject):
+        """Signs a client certificate for subject (e.g. '/O=system:nodes/CN=system:node:x') with the plane's CA.
+
+        Returns name, for request(certificate=name).
+        """
+        pki = os.path.join(self.state_dir, 'pki')
+        key, csr, crt = (os.path.join(pki, name + suffix) for suffix in ('.key', '.csr', '.crt'))
+        with tempfile.NamedTemporaryFile('w', suffix='.ext') as extensions:
+            extensions.write('basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=clientAuth\n')
+            extensions.flush()
+            for command in (['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', key],
+                            ['req', '-new', '-key', key, '-subj', subject, '-out', csr],
+                            ['x509', '-req', '-in', csr, '-CA', os.path.join(pki, 'ca.crt'), '-CAkey',
+                             os.path.join(pki, 'ca.key'), '-CAcreateserial', '-days', '1', '-out', crt,
+                             '-extfile', extensions.name]):
+                subprocess.run(['openssl'] + command, capture_output=True, check=True)
+        return name
+
+    def request(self, method, path, body=None, content_type='application/json', token=None, certificate='admin'):
+        """One HTTPS request to the apiserver with a client certificate (the admin's unless named) or as the
+        bearer of token.
 
         Returns (HTTP status, decoded JSON body), whatever the status.
         """
@@ -82,7 +102,7 @@ class ControlPlane:
         headers = {'Accept': 'application/json'}
         if token is None:
             pki = os.path.join(self.state_dir, 'pki')
-            context.load_cert_chain(os.path.join(pki, 'admin.crt'), os.path.join(pki, 'admin.key'))
+            context.load_cert_chain(os.path.join(pki, certificate + '.crt'), os.path.join(pki, certificate + '.key'))
         else:
             headers['Authorization'] = 'Bearer ' + token
         data = None

@@ -12,6 +12,7 @@ field, and pods made Running by kwok rather than by a status written by hand. Sk
 from __future__ import annotations
 
 import json
+import time
 import uuid
 
 import pytest
@@ -200,3 +201,75 @@ def test_helm_refuses_a_chart_whose_kube_version_the_server_does_not_meet(plane,
     assert 'requires kubeVersion: >=1.99.0-0' in refused.stderr
     version = plane.kubectl_json('version')['serverVersion']['gitVersion']
     assert version in refused.stderr
+
+
+def test_validating_admission_policy_denies_what_it_matches(plane, namespace):
+    name = 'deny-forbidden-' + namespace
+    policy = {
+        'apiVersion': 'admissionregistration.k8s.io/v1', 'kind': 'ValidatingAdmissionPolicy',
+        'metadata': {'name': name},
+        'spec': {'failurePolicy': 'Fail',
+                 'matchConstraints': {'resourceRules': [{'apiGroups': [''], 'apiVersions': ['v1'],
+                                                         'operations': ['CREATE'], 'resources': ['configmaps']}]},
+                 'validations': [{'expression': "!has(object.data) || !('forbidden' in object.data)",
+                                  'message': 'no key named forbidden'}]}}
+    binding = {
+        'apiVersion': 'admissionregistration.k8s.io/v1', 'kind': 'ValidatingAdmissionPolicyBinding',
+        'metadata': {'name': name},
+        'spec': {'policyName': name, 'validationActions': ['Deny'],
+                 'matchResources': {'namespaceSelector': {'matchLabels': {'kubernetes.io/metadata.name': namespace}}}}}
+    plane.kubectl('apply', '--server-side', '--field-manager=test', '-f', '-', stdin=json.dumps(policy))
+    plane.kubectl('apply', '--server-side', '--field-manager=test', '-f', '-', stdin=json.dumps(binding))
+    try:
+        path = '/api/v1/namespaces/%s/configmaps' % namespace
+        # The policy takes effect once the apiserver's informer has it: retry the allowed-then-denied pair.
+        for attempt in range(60):
+            status, answer = plane.request('POST', path, {'metadata': {'name': 'c%d' % attempt}, 'data': {'forbidden': '1'}})
+            if status != 201:
+                break
+            time.sleep(1)
+        assert (status, answer['reason']) == (422, 'Invalid'), answer
+        assert 'no key named forbidden' in answer['message']
+        assert plane.request('POST', path, {'metadata': {'name': 'allowed'}, 'data': {'fine': '1'}})[0] == 201
+    finally:
+        plane.kubectl('delete', 'validatingadmissionpolicybinding,validatingadmissionpolicy', name, check=False)
+
+
+def test_validating_webhook_that_cannot_be_reached_fails_closed(plane, namespace):
+    name = 'unreachable.%s.hostops.test' % namespace
+    webhook = {
+        'apiVersion': 'admissionregistration.k8s.io/v1', 'kind': 'ValidatingWebhookConfiguration',
+        'metadata': {'name': name},
+        'webhooks': [{'name': name, 'admissionReviewVersions': ['v1'], 'sideEffects': 'None', 'failurePolicy': 'Fail',
+                      'timeoutSeconds': 5, 'clientConfig': {'url': 'https://127.0.0.1:1/validate'},
+                      'namespaceSelector': {'matchLabels': {'kubernetes.io/metadata.name': namespace}},
+                      'rules': [{'apiGroups': [''], 'apiVersions': ['v1'], 'operations': ['CREATE'],
+                                 'resources': ['configmaps']}]}]}
+    plane.kubectl('apply', '--server-side', '--field-manager=test', '-f', '-', stdin=json.dumps(webhook))
+    try:
+        path = '/api/v1/namespaces/%s/configmaps' % namespace
+        for attempt in range(60):
+            status, answer = plane.request('POST', path, {'metadata': {'name': 'c%d' % attempt}})
+            if status != 201:
+                break
+            time.sleep(1)
+        assert (status, answer['reason']) == (500, 'InternalError'), answer
+        assert 'failed calling webhook "%s"' % name in answer['message']
+    finally:
+        plane.kubectl('delete', 'validatingwebhookconfiguration', name, check=False)
+
+
+def test_node_restriction_keeps_a_node_to_its_own_object_and_labels(plane):
+    """A kubelet's identity (system:node:NAME in system:nodes), refused by the NodeRestriction admission plugin."""
+    node = plane.client_certificate('node-kwok-node-0', '/O=system:nodes/CN=system:node:kwok-node-0')
+    own_label = {'metadata': {'labels': {'hostops.test/own': 'yes'}}}
+    status, _ = plane.request('PATCH', '/api/v1/nodes/kwok-node-0', own_label, MERGE, certificate=node)
+    assert status == 200
+    for target, labels, expected in [
+        ('kwok-node-0', {'node-restriction.kubernetes.io/pool': 'a'}, 'is not allowed to modify labels'),
+        ('kwok-node-1', {'hostops.test/other': 'yes'}, 'is not allowed to modify node "kwok-node-1"'),
+    ]:
+        status, answer = plane.request('PATCH', '/api/v1/nodes/' + target, {'metadata': {'labels': labels}}, MERGE,
+                                       certificate=node)
+        assert (status, answer['reason']) == (403, 'Forbidden'), answer
+        assert expected in answer['message'], answer

@@ -7,8 +7,8 @@
 # kwokctl's binary runtime runs it, managing $KUBE_FAKE_NODES fake nodes (default 2). Ports are picked free.
 # STATE_DIR receives the certificates, etcd's data, one log per process, admin.kubeconfig and env (ports and paths
 # as shell assignments). Every process runs in one process group whose id is in STATE_DIR/pgid: stop.sh ends the
-# group. When OWNER_PID is given, a watchdog in the group ends it once OWNER_PID is gone, so a test run that is
-# killed before its teardown leaves nothing running.
+# group. When OWNER_PID is given, a watchdog in the group runs stop.sh once OWNER_PID is gone, so a test run that
+# is killed before its teardown leaves nothing running.
 set -euo pipefail
 
 # Lead a process group of our own, so that every process started below, and nothing else, is in it.

@@ -197,8 +197,9 @@ def test_fleet_report_from_a_jsonfile_cache_reads_each_entry_and_leaves_it(workd
     assert dict((path.name, path.read_bytes()) for path in cache.iterdir()) == before
 
     os.environ.update(ANSIBLE_CACHE_PLUGIN_CONNECTION=str(cache), ANSIBLE_CACHE_PLUGIN_TIMEOUT='0')
+    plugin_name = action.C.CACHE_PLUGIN
     try:
-        action.C.CACHE_PLUGIN, plugin_name = 'jsonfile', action.C.CACHE_PLUGIN
+        action.C.CACHE_PLUGIN = 'jsonfile'
         records = []
         for shortcuts in (True, False):
             saved = fast.stored_keys, fast.stored_entries

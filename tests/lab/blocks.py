@@ -25,6 +25,7 @@ def q(path):
     """A block path in double quotes: paths start with $LAB, which the shell expands."""
     return '"%s"' % path
 
+
 # Python the blocks' processes run: the target's /usr/bin/python3, as Ansible would; stdlib only.
 WRITER = r'''
 import os, sys, time

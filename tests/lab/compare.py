@@ -96,8 +96,8 @@ def finding(check, message):
 def check_module_ran(obs):
     run = obs['hostfacts']
     if run['result'].get('failed') or run['rc'] != 0 or 'Traceback' in run['stderr']:
-        yield finding('module_ran', 'hostfacts failed (rc %s): %s %s' % (run['rc'], run['result'].get('msg'),
-                                                                           run['stderr'][-1500:]))
+        yield finding('module_ran', 'hostfacts failed (rc %s): %s %s' % (
+            run['rc'], run['result'].get('msg'), run['stderr'][-1500:]))
 
 
 def check_mounts_listed(obs):

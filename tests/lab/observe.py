@@ -65,8 +65,8 @@ def df_of(mount_point):
     """df -B1 and df -i of one mount (None where it did not answer within DF_SECONDS), and the block size."""
     size, size_seconds = command(['df', '-B1', '--output=source,fstype,size,used,avail,target', mount_point],
                                  timeout=DF_SECONDS)
-    inodes, _ = command(['df', '--output=itotal,iused,iavail', mount_point], timeout=DF_SECONDS)
-    block, _ = command(['stat', '-f', '-c', '%S', mount_point], timeout=DF_SECONDS)
+    inodes = command(['df', '--output=itotal,iused,iavail', mount_point], timeout=DF_SECONDS)[0]
+    block = command(['stat', '-f', '-c', '%S', mount_point], timeout=DF_SECONDS)[0]
     if size is None or inodes is None:
         return {'answered': False, 'seconds': size_seconds}
     try:
@@ -104,21 +104,21 @@ def observe():
     open(os.path.join(lab, 'run', 'go'), 'w').close()
     hostfacts = run_hostfacts(lab, run_as, args)
     after = read_diskstats()
-    ps, _ = command(['ps', '-eo', 'pid=,ppid=,nlwp=,stat=,args='])
-    findmnt, _ = command(['findmnt', '-J', '-o', 'TARGET,SOURCE,FSTYPE,OPTIONS,FS-OPTIONS'])
+    ps = command(['ps', '-eo', 'pid=,ppid=,nlwp=,stat=,args='])[0]
+    findmnt = command(['findmnt', '-J', '-o', 'TARGET,SOURCE,FSTYPE,OPTIONS,FS-OPTIONS'])[0]
     mounts = compare.flatten_findmnt(json.loads(findmnt))
-    df_all, _ = command(['df', '-B1', '--output=target'], timeout=DF_SECONDS * 2)
+    df_all = command(['df', '-B1', '--output=target'], timeout=DF_SECONDS * 2)[0]
     lab_points = [m['target'] for m in mounts if m['target'] == lab or m['target'].startswith(lab + '/')]
     dfs = dict(zip(lab_points, pool.map(df_of, lab_points)))
     for block in manifest['blocks']:
         if block.get('upper'):
             dfs[block['upper']] = df_of(block['upper'])
     pids = pids_of(lab, manifest)
-    lsof, _ = command(['lsof', '-b', '-w', '-n', '-P', '-F', 'pfn', '-p', ','.join(str(p) for p in pids.values())]
-                      ) if pids else ('', 0)
-    lsblk, _ = command(['lsblk', '-J', '-o', 'NAME,MAJ:MIN,TYPE,MOUNTPOINTS'])
-    lsns, _ = command(['lsns', '-J'])
-    iostat_out, _ = iostat.result()
+    lsof = command(['lsof', '-b', '-w', '-n', '-P', '-F', 'pfn', '-p', ','.join(str(p) for p in pids.values())]
+                   )[0] if pids else ''
+    lsblk = command(['lsblk', '-J', '-o', 'NAME,MAJ:MIN,TYPE,MOUNTPOINTS'])[0]
+    lsns = command(['lsns', '-J'])[0]
+    iostat_out = iostat.result()[0]
     observation = {
         'manifest': manifest, 'lab': lab, 'run_as': run_as, 'args': args, 'hostfacts': hostfacts,
         'host_ns': dict(line.split('=', 1) for line in os.environ.get('HOSTFACTS_LAB_HOST_NS', '').splitlines()

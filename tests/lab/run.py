@@ -99,13 +99,13 @@ def main(argv=None):
         total += examples
         if failing is None:
             break
-        case, found = failing
+        case, found = failing[0], failing[1]
         report(case, found, args.out)
         findings += 1
         found_checks.update(f['check'] for f in found)
         round_seed += 1
-    summary = '# %d scenarios, %d findings (%s), seed %d\n' % (total, findings, ', '.join(sorted(found_checks)) or 'none',
-                                                           args.seed)
+    summary = '# %d scenarios, %d findings (%s), seed %d\n' % (
+        total, findings, ', '.join(sorted(found_checks)) or 'none', args.seed)
     sys.stdout.write(summary)
     with open(args.out, 'a') as handle:
         handle.write(summary)

@@ -92,9 +92,9 @@ class Scenario(object):
                 hosts.append(block.mount_point())
 
     def describe(self):
-        return ', '.join('%s%s' % (b.kind, json.dumps({k: v for k, v in b.manifest().items()
-                                                         if k not in ('kind', 'dir', 'name', 'mount_point',
-                                                                      'mount_points', 'upper')}, sort_keys=True))
+        hidden = ('kind', 'dir', 'name', 'mount_point', 'mount_points', 'upper')
+        return ', '.join('%s%s' % (b.kind, json.dumps({k: v for k, v in b.manifest().items() if k not in hidden},
+                                                      sort_keys=True))
                          for b in self.blocks) + (' (own network namespace)' if self.net else '') + (
             '; include_pseudo=%s' % self.include_pseudo)
 
@@ -212,8 +212,8 @@ def run(scenario, timeout=240):
         shutil.rmtree(run_dir, ignore_errors=True)
     text = out.decode('utf-8', 'replace')
     if process.returncode != 0 or not text.strip():
-        raise BuildError('lab scenario failed (rc %s):\n%s\n%s' % (process.returncode, err.decode('utf-8', 'replace')[-4000:],
-                                                                     text[-2000:]))
+        raise BuildError('lab scenario failed (rc %s):\n%s\n%s' % (
+            process.returncode, err.decode('utf-8', 'replace')[-4000:], text[-2000:]))
     return json.loads(text)
 
 

@@ -78,4 +78,3 @@ def test_a_child_reaped_inside_the_window_does_not_make_its_parent_a_writer():
 def test_a_writer_through_an_overlay_or_to_a_raw_device_names_the_disk_df_or_lsof_names(block):
     found, _observation = differences({'writer_disk'}, (block, 0))
     assert found == []
-

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Sourced by the scripts that install Debian packages for make test (ensure-packages.sh, ../testfleet.sh,
 # ../browser/ensure-chromium.sh): apt_get ARGS... runs apt-get, waiting up to APT_LOCK_WAIT seconds (600) for
 # another apt or dpkg to finish instead of failing at once. A fresh cloud VM runs unattended-upgrades in its

@@ -41,7 +41,7 @@ class ControlPlane:
         self.env = {}
         with open(os.path.join(self.state_dir, 'env'), encoding='utf-8') as handle:
             for line in handle:
-                name, _, value = line.rstrip('\n').partition('=')
+                name, value = line.rstrip('\n').partition('=')[::2]
                 self.env[name] = value
         self.kubeconfig = self.env['KUBECONFIG']
         self.server = self.env['KUBE_SERVER']

@@ -96,7 +96,7 @@ def test_namespaced_service_account_gets_403_outside_its_namespace(plane, namesp
     token = plane.kubectl('create', 'token', 'reader', '--namespace', namespace).stdout.strip()
     user = 'system:serviceaccount:%s:reader' % namespace
 
-    status, _ = plane.request('GET', '/api/v1/namespaces/%s/pods' % namespace, token=token)
+    status = plane.request('GET', '/api/v1/namespaces/%s/pods' % namespace, token=token)[0]
     assert status == 200
     for method, path, body in [
         ('GET', '/api/v1/namespaces/%s/pods' % other, None),
@@ -123,7 +123,7 @@ def test_server_side_apply_without_field_manager_is_refused_and_creates_nothing(
     assert (status, answer['reason']) == (422, 'Invalid'), answer
     assert answer['details']['kind'] == 'PatchOptions'
     assert [cause['field'] for cause in answer['details']['causes']] == ['fieldManager']
-    status, _ = plane.request('GET', configmap_path(namespace, 'cm'))
+    status = plane.request('GET', configmap_path(namespace, 'cm'))[0]
     assert status == 404
 
 
@@ -263,7 +263,7 @@ def test_node_restriction_keeps_a_node_to_its_own_object_and_labels(plane):
     """A kubelet's identity (system:node:NAME in system:nodes), refused by the NodeRestriction admission plugin."""
     node = plane.client_certificate('node-kwok-node-0', '/O=system:nodes/CN=system:node:kwok-node-0')
     own_label = {'metadata': {'labels': {'hostops.test/own': 'yes'}}}
-    status, _ = plane.request('PATCH', '/api/v1/nodes/kwok-node-0', own_label, MERGE, certificate=node)
+    status = plane.request('PATCH', '/api/v1/nodes/kwok-node-0', own_label, MERGE, certificate=node)[0]
     assert status == 200
     for target, labels, expected in [
         ('kwok-node-0', {'node-restriction.kubernetes.io/pool': 'a'}, 'is not allowed to modify labels'),

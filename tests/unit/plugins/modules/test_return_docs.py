@@ -40,15 +40,13 @@ def test_every_nested_return_value_lists_its_keys_with_contains(module):
 def _return_paths(entries, prefix=''):
     for key, spec in entries.items():
         yield prefix + key
-        for path in _return_paths(spec.get('contains') or {}, prefix + key + '.'):
-            yield path
+        yield from _return_paths(spec.get('contains') or {}, prefix + key + '.')
 
 
 def _option_paths(entries, prefix=''):
     for key, spec in entries.items():
         yield prefix + key
-        for path in _option_paths(spec.get('suboptions') or {}, prefix + key + '.'):
-            yield path
+        yield from _option_paths(spec.get('suboptions') or {}, prefix + key + '.')
 
 
 @pytest.mark.parametrize('module', MODULES)

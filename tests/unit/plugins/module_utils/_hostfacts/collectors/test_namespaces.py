@@ -80,13 +80,18 @@ def test_readable_pid1_gives_the_defaults_without_warning(tmp_path):
                for entry in facts['namespaces'])
 
 
-def test_without_pid1_and_kthreadd_the_module_own_namespaces_are_the_defaults(tmp_path):
-    root = copy_tree(HYBRID_A, tmp_path, 'nokthread')
-    stat_path = os.path.join(root, 'proc', '2', 'stat')
+def clear_kthread_flag(root, pid):
+    """PID's stat without PF_KTHREAD in its flags, as for PID 2 inside a container's pid namespace."""
+    stat_path = os.path.join(root, 'proc', str(pid), 'stat')
     fields = read(stat_path).split(' ')
-    fields[8] = '0'  # flags: no PF_KTHREAD, as for PID 2 inside a container's pid namespace
+    fields[8] = '0'
     with open(stat_path, 'w') as handle:
         handle.write(' '.join(fields))
+
+
+def test_without_pid1_and_kthreadd_the_module_own_namespaces_are_the_defaults(tmp_path):
+    root = copy_tree(HYBRID_A, tmp_path, 'nokthread')
+    clear_kthread_flag(root, 2)
     facts, report, _unused = collect(root)
     assert facts['default_source'] == 'self'
     assert facts['default'] == ns_links(root, 'self')
@@ -101,11 +106,7 @@ def test_inside_a_pid_namespace_without_kthreadd_pid1_is_a_containers_init_and_a
     for kind, inode in ns_links(root, 'self').items():
         with open(os.path.join(root, 'proc', '1', 'ns', kind), 'w') as handle:
             handle.write('%s:[%d]\n' % (kind, inode))
-    stat_path = os.path.join(root, 'proc', '2', 'stat')
-    fields = read(stat_path).split(' ')
-    fields[8] = '0'  # flags: no PF_KTHREAD, as for PID 2 inside a container's pid namespace
-    with open(stat_path, 'w') as handle:
-        handle.write(' '.join(fields))
+    clear_kthread_flag(root, 2)
     facts, report, _unused = collect(root)
     assert facts['default_source'] == 'container'
     assert facts['default'] == ns_links(root, 'self')

@@ -47,8 +47,19 @@ def is_launcher(argv):
 def own_pids(procfs):
     """The pids of this run: the reading process, then each parent while it is one of Ansible's launchers.
 
-    Empty when the reader cannot name its own process (a fixture tree without ``proc/self/stat``).
+    Empty when the reader cannot name its own process (a fixture tree without ``proc/self/stat``). Kept in
+    the open sample, so that the processes and io subsets, which both leave the run out, walk it once.
     """
+    cache = procfs.sample_cache('own_run')
+    if cache is not None and 'pids' in cache:
+        return cache['pids']
+    own = _walk(procfs)
+    if cache is not None:
+        cache['pids'] = own
+    return own
+
+
+def _walk(procfs):
     pid = procfs.self_pid()
     if pid is None:
         return frozenset()

@@ -53,11 +53,17 @@ def test_other_processes_are_not_launchers(argv):
 class FakeProcFS(object):
     """Just what own_pids reads: /proc/self, and each pid's parent and command line."""
 
-    def __init__(self, self_pid, table):
+    def __init__(self, self_pid, table, sample=None):
         self._self = self_pid
         self._table = table  # {pid: (ppid, argv)}
+        self._sample = sample  # the open sample's caches, as FileReader.sample_cache keeps them; None: no sample
+        self.self_reads = 0
+
+    def sample_cache(self, name):
+        return None if self._sample is None else self._sample.setdefault(name, {})
 
     def self_pid(self):
+        self.self_reads += 1
         return self._self
 
     def pid_stat(self, pid):
@@ -97,3 +103,16 @@ def test_a_parent_that_is_gone_or_a_loop_ends_the_walk():
 
 def test_a_reader_that_cannot_name_itself_leaves_nothing_out():
     assert own_pids(FakeProcFS(None, {})) == frozenset()
+
+
+def test_within_one_sample_the_run_is_walked_once_for_every_subset_that_asks():
+    procfs = FakeProcFS(300, {300: (200, ['/usr/bin/python3', 'AnsiballZ_hostfacts.py']),
+                              200: (1, ['/bin/sh', '-c', '/usr/bin/python3 AnsiballZ_hostfacts.py && sleep 0'])},
+                        sample={})
+    assert own_pids(procfs) == own_pids(procfs) == frozenset([300, 200])
+    assert procfs.self_reads == 1
+    # Outside a sample nothing is kept: each call reads afresh.
+    procfs = FakeProcFS(300, {300: (1, ['/usr/bin/python3', 'AnsiballZ_hostfacts.py'])})
+    own_pids(procfs)
+    own_pids(procfs)
+    assert procfs.self_reads == 2
